@@ -1,0 +1,5 @@
+from . import saas_server
+from . import saas_template
+from . import saas_plan
+from . import saas_instance
+from . import res_config_settings

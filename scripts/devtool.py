@@ -1,0 +1,257 @@
+"""Setup, run and test the SaaS control plane (called by ./dev).
+
+Each setup step checks first and does nothing when already done, so
+`./dev test` on a prepared machine starts testing within seconds.
+"""
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(os.environ.get("REPO") or Path(__file__).resolve().parent.parent)
+CACHE = Path(os.environ.get("SAAS_CACHE", Path.home() / ".cache" / "saas-odoo"))
+ODOO_SRC = Path(os.environ.get("ODOO_SRC", CACHE / "odoo-18.0"))
+ODOO_GIT = "https://github.com/odoo/odoo.git"
+MASTER_DB = os.environ.get("SAAS_DB", "saas_master")
+HTTP_PORT = int(os.environ.get("SAAS_HTTP_PORT", "8069"))
+PG_VERSION = os.environ.get("SAAS_PG_VERSION", "15")
+PG_CLUSTER = "saas"
+PG_PORT = int(os.environ.get("SAAS_PG_PORT", "5433"))
+PG_USER = "saas"
+PG_PASSWORD = "saas"
+RUN_DIR = REPO / ".run"
+CONF = RUN_DIR / "odoo.conf"
+APT_PACKAGES = [
+    "postgresql", "postgresql-client", "libpq-dev", "libldap2-dev",
+    "libsasl2-dev", "build-essential", "python3-dev", "chromium",
+    "libnss-myhostname",
+]
+# Our addons, in dependency order; the master database gets all of them.
+MASTER_ADDONS = ["saas_base", "saas_provisioning"]
+TEST_DB = os.environ.get("SAAS_TEST_DB", "saas_test")
+
+
+def log(msg):
+    print(f"[dev] {msg}", flush=True)
+
+
+def sh(cmd, check=True, **kw):
+    return subprocess.run(cmd, check=check, **kw)
+
+
+def out(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
+
+
+# -- Debian packages ---------------------------------------------------------
+
+def ensure_apt():
+    missing = []
+    for pkg in APT_PACKAGES:
+        res = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg],
+                             capture_output=True, text=True)
+        if "install ok installed" not in res.stdout:
+            missing.append(pkg)
+    if not missing:
+        return
+    log(f"installing Debian packages: {' '.join(missing)}")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    sh(sudo + ["apt-get", "update", "-qq"], env=env)
+    sh(sudo + ["apt-get", "install", "-y", "-qq", *missing], env=env,
+       stdout=subprocess.DEVNULL)
+
+
+# -- Odoo source ---------------------------------------------------------------
+
+def ensure_odoo_src():
+    if (ODOO_SRC / "odoo" / "release.py").exists():
+        return
+    log(f"no Odoo source at {ODOO_SRC}; trying a shallow clone of 18.0")
+    res = subprocess.run(["git", "clone", "--depth", "1", "-b", "18.0", ODOO_GIT,
+                          str(ODOO_SRC)])
+    if res.returncode or not (ODOO_SRC / "odoo" / "release.py").exists():
+        sys.exit(
+            f"Odoo 18.0 source not found at {ODOO_SRC} and it could not be cloned.\n"
+            "Set ODOO_SRC to an Odoo 18.0 source tree (the folder holding odoo/release.py),\n"
+            "e.g. one made by ../shared/get-odoo, or the official nightly tarball unpacked.")
+
+
+def odoo_addon_dirs():
+    """Odoo's addon folders: the nightly layout has all under odoo/addons,
+    the official branch has addons/ besides."""
+    dirs = [ODOO_SRC / "odoo" / "addons"]
+    if (ODOO_SRC / "addons").is_dir():
+        dirs.insert(0, ODOO_SRC / "addons")
+    return dirs
+
+
+# -- virtualenv ----------------------------------------------------------------
+
+def venv_dir():
+    h = hashlib.sha256()
+    for f in (ODOO_SRC / "requirements.txt", REPO / "requirements.txt"):
+        h.update(f.read_bytes())
+    h.update(str(ODOO_SRC).encode())
+    return CACHE / f"venv-{h.hexdigest()[:12]}"
+
+
+def python():
+    return str(venv_dir() / "bin" / "python")
+
+
+def ensure_venv():
+    venv = venv_dir()
+    stamp = venv / ".complete"
+    if stamp.exists():
+        return
+    log(f"creating virtualenv {venv}")
+    if venv.exists():
+        shutil.rmtree(venv)
+    sh([sys.executable, "-m", "venv", str(venv)])
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
+           "--disable-pip-version-check"]
+    sh(pip + ["pip==24.3.1", "setuptools<70", "wheel"])
+    # Odoo's own pins; cbor2 5.4.2 no longer builds (pkg_resources), 5.6.2 does.
+    reqs = (ODOO_SRC / "requirements.txt").read_text().replace(
+        "cbor2==5.4.2", "cbor2==5.6.2")
+    odoo_reqs = venv / "odoo-requirements.txt"
+    odoo_reqs.write_text(reqs)
+    sh(pip + ["--no-build-isolation", "-r", str(odoo_reqs)])
+    # compat mode: with a PEP 660 install the OCA wheels' odoo/addons folder
+    # would shadow Odoo as a bare namespace package.
+    sh(pip + ["--no-build-isolation", "--no-deps",
+              "--config-settings", "editable_mode=compat", "-e", str(ODOO_SRC)])
+    sh(pip + ["-r", str(REPO / "requirements.txt")])
+    stamp.write_text(time.strftime("%F %T"))
+
+
+# -- PostgreSQL ------------------------------------------------------------------
+
+def as_postgres(cmd, **kw):
+    if os.geteuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--"] + cmd
+    else:
+        cmd = ["sudo", "-u", "postgres"] + cmd
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def ensure_postgres():
+    clusters = out(["pg_lsclusters", "-h"])
+    if not any(line.split()[:2] == [PG_VERSION, PG_CLUSTER] for line in clusters.splitlines()):
+        log(f"creating PostgreSQL cluster {PG_VERSION}/{PG_CLUSTER} on port {PG_PORT}")
+        sh(["pg_createcluster", PG_VERSION, PG_CLUSTER, "-p", str(PG_PORT), "--",
+            "--auth-local=peer", "--auth-host=scram-sha-256"],
+           stdout=subprocess.DEVNULL)
+        clusters = out(["pg_lsclusters", "-h"])
+    line = next(ln for ln in clusters.splitlines() if ln.split()[:2] == [PG_VERSION, PG_CLUSTER])
+    if line.split()[3] != "online":
+        sh(["pg_ctlcluster", PG_VERSION, PG_CLUSTER, "start"])
+    psql = ["psql", "-p", str(PG_PORT), "-tAc"]
+    if as_postgres(psql + [f"SELECT 1 FROM pg_roles WHERE rolname='{PG_USER}'"]).stdout.strip() != "1":
+        log(f"creating PostgreSQL role {PG_USER}")
+        res = as_postgres(psql + [
+            f"CREATE ROLE {PG_USER} LOGIN CREATEDB PASSWORD '{PG_PASSWORD}'"])
+        if res.returncode:
+            sys.exit(res.stderr)
+
+
+def pg_env():
+    return dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(PG_PORT),
+                PGUSER=PG_USER, PGPASSWORD=PG_PASSWORD)
+
+
+def db_exists(name):
+    # psql interpolates :'n' (quoted) only in scripts read from stdin, not -c
+    res = subprocess.run(["psql", "-d", "postgres", "-tA", "-v", f"n={name}"],
+                         input="SELECT 1 FROM pg_database WHERE datname = :'n';",
+                         capture_output=True, text=True, env=pg_env())
+    return res.stdout.strip() == "1"
+
+
+# -- Odoo configuration ------------------------------------------------------------
+
+def write_config(db_name=MASTER_DB, http_port=HTTP_PORT, path=CONF, extra=""):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    addons = ",".join(str(d) for d in odoo_addon_dirs() + [REPO])
+    data_dir = RUN_DIR / "filestore-root"
+    path.write_text(f"""# Generated by ./dev; see odoo.conf.example for the meaning of each option.
+[options]
+addons_path = {addons}
+data_dir = {data_dir}
+db_host = 127.0.0.1
+db_port = {PG_PORT}
+db_user = {PG_USER}
+db_password = {PG_PASSWORD}
+# the master database; saas_router routes tenant hosts to their databases
+db_name = {db_name}
+list_db = False
+http_interface = 127.0.0.1
+http_port = {http_port}
+workers = 0
+max_cron_threads = 1
+server_wide_modules = base,web,queue_job,saas_router
+without_demo = False
+log_level = info
+{extra}
+[queue_job]
+channels = root:4,root.saas_clone:2
+
+[saas_router]
+tenant_db_prefix = saas_t_
+""")
+    return path
+
+
+def setup():
+    t0 = time.time()
+    ensure_apt()
+    ensure_odoo_src()
+    ensure_venv()
+    ensure_postgres()
+    write_config()
+    log(f"setup done in {time.time() - t0:.1f}s")
+
+
+def odoo_cmd(conf=CONF):
+    return [python(), "-m", "odoo", "-c", str(conf)]
+
+
+def cmd_run(args):
+    setup()
+    if not db_exists(MASTER_DB):
+        log(f"creating master database {MASTER_DB} with our addons and demo data")
+        t0 = time.time()
+        sh(odoo_cmd() + ["-d", MASTER_DB, "-i", ",".join(MASTER_ADDONS),
+                         "--stop-after-init", "--log-level=warn"])
+        log(f"master database ready in {time.time() - t0:.0f}s")
+    log(f"backend: http://localhost:{HTTP_PORT}/odoo   login: admin / admin")
+    log(f"tenants: http://<subdomain>.localhost:{HTTP_PORT}")
+    os.execv(python(), odoo_cmd() + ["-d", MASTER_DB] + args)
+
+
+def cmd_odoo(args):
+    os.execv(python(), odoo_cmd() + args)
+
+
+def cmd_test(args):
+    setup()
+    sys.path.insert(0, str(REPO / "scripts"))
+    from testrun import run_all
+    sys.exit(run_all(args))
+
+
+def main():
+    verb, args = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("help", [])
+    commands = {"setup": lambda a: setup(), "run": cmd_run, "test": cmd_test,
+                "odoo": cmd_odoo, "python": lambda a: os.execv(python(), [python()] + a)}
+    if verb not in commands:
+        sys.exit(__doc__ + "\nusage: ./dev setup|run|test|odoo ARGS|python ARGS")
+    commands[verb](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""The whole test suite: the addons' Odoo tests, then the repo's tests/.
+
+Prints each part's result and ends with one summary line
+``N passed, N failed, N skipped``.  A skipped test counts as a failure of the
+run: Odoo skips browser tests with only a warning when something is missing,
+and a silently skipped test is a test that cannot fail.
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import devtool
+
+# Odoo test runs: (database, addons to install, test tags).  saas_tenant is
+# tested in a database of its own, as it is only ever installed in tenants.
+ODOO_RUNS = [
+    ("saas_test_tenant", ["saas_tenant"], ["/saas_tenant"]),
+    ("saas_test_master", ["saas_router", "saas_base", "saas_provisioning"],
+     ["/saas_router", "/saas_base", "/saas_provisioning"]),
+]
+TEST_HTTP_PORT = int(os.environ.get("SAAS_TEST_HTTP_PORT", "8169"))
+RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+SKIP_RE = re.compile(r"\bskipped \S+ : |websocket-client module is not installed")
+TEST_PREFIX = "saas_test_"
+
+
+def psql(sql, db="postgres"):
+    return subprocess.run(["psql", "-d", db, "-tAq"], input=sql, capture_output=True,
+                          text=True, env=devtool.pg_env(), check=True).stdout
+
+
+def drop_test_databases():
+    """Drop what an earlier (maybe interrupted) run left: every database of ours
+    named saas_test_*, templates included."""
+    names = psql(f"SELECT datname FROM pg_database WHERE datname LIKE '{TEST_PREFIX}%';").split()
+    for name in names:
+        psql(f"ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS true; "
+             f"ALTER DATABASE \"{name}\" IS_TEMPLATE false;")
+        psql(f"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE);")
+
+
+def test_config():
+    extra = "\n".join([
+        "[saas_router]",
+        f"tenant_db_prefix = {TEST_PREFIX}t_",
+        f"template_db_prefix = {TEST_PREFIX}tpl_",
+    ])
+    conf = devtool.write_config(db_name="saas_test_master", http_port=TEST_HTTP_PORT,
+                                path=devtool.RUN_DIR / "test.conf")
+    text = conf.read_text()
+    # the test prefixes replace the [saas_router] section of the run config
+    text = text.split("[saas_router]")[0] + extra + "\n"
+    conf.write_text(text)
+    return conf
+
+
+def run_odoo_tests(conf, db, addons, tags, log_dir):
+    log_file = log_dir / f"{db}.log"
+    cmd = [devtool.python(), "-m", "odoo", "-c", str(conf), "-d", db,
+           "-i", ",".join(addons), "--test-enable", "--test-tags", ",".join(tags),
+           "--stop-after-init", "--log-level=test", "--logfile", str(log_file),
+           "--without-demo="]
+    t0 = time.time()
+    rc = subprocess.run(cmd).returncode
+    text = log_file.read_text(errors="replace")
+    passed = failed = skipped = 0
+    m = None
+    for m in RESULT_RE.finditer(text):
+        pass
+    if m:
+        f, e, total = map(int, m.groups())
+        failed = f + e
+        passed = total - failed
+    else:
+        failed = 1  # no result line: the install itself failed
+    skipped = len(SKIP_RE.findall(text))
+    for line in text.splitlines():
+        if (" ERROR " in line or " CRITICAL " in line or "FAIL:" in line
+                or SKIP_RE.search(line)):
+            print("   ", line[:400])
+    if rc and not failed:
+        failed = 1
+    print(f"[test] odoo {db}: {passed} passed, {failed} failed, {skipped} skipped "
+          f"in {time.time() - t0:.0f}s (log: {log_file})", flush=True)
+    return passed, failed, skipped
+
+
+def run_pytest(conf, log_dir, args):
+    junit = log_dir / "pytest.xml"
+    env = dict(os.environ, SAAS_ODOO_CONF=str(conf), SAAS_TEST_PREFIX=TEST_PREFIX,
+               SAAS_PYTHON=devtool.python(), PYTHONPATH=str(devtool.REPO))
+    cmd = [devtool.python(), "-m", "pytest", str(devtool.REPO / "tests"), "-q", "-rs",
+           f"--junitxml={junit}", *args]
+    t0 = time.time()
+    rc = subprocess.run(cmd, env=env, cwd=devtool.REPO).returncode
+    passed = failed = skipped = 0
+    if junit.exists():
+        for suite in ET.parse(junit).getroot().iter("testsuite"):
+            tests = int(suite.get("tests", 0))
+            f = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+            s = int(suite.get("skipped", 0))
+            passed += tests - f - s
+            failed += f
+            skipped += s
+    if rc not in (0, 5) and not failed:
+        failed = 1
+    print(f"[test] pytest tests/: {passed} passed, {failed} failed, {skipped} skipped "
+          f"in {time.time() - t0:.0f}s", flush=True)
+    return passed, failed, skipped
+
+
+def run_all(args):
+    t0 = time.time()
+    log_dir = devtool.RUN_DIR / "test-logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    conf = test_config()
+    drop_test_databases()
+    totals = [0, 0, 0]
+    only_pytest = "--pytest-only" in args
+    args = [a for a in args if a != "--pytest-only"]
+    if not only_pytest:
+        for db, addons, tags in ODOO_RUNS:
+            for i, n in enumerate(run_odoo_tests(conf, db, addons, tags, log_dir)):
+                totals[i] += n
+    for i, n in enumerate(run_pytest(conf, log_dir, args)):
+        totals[i] += n
+    drop_test_databases()
+    passed, failed, skipped = totals
+    print(f"[test] whole suite in {time.time() - t0:.0f}s")
+    # a skipped test fails the run (see the module docstring)
+    ok = failed == 0 and skipped == 0 and passed > 0
+    print(f"{'PASSED' if ok else 'FAILED'}: {passed} passed, {failed} failed, {skipped} skipped")
+    return 0 if ok else 1
