@@ -16,6 +16,8 @@ Configuration (odoo.conf)::
 
     [saas_router]
     tenant_db_prefix = saas_t_
+    template_db_prefix = saas_tpl_
+    base_domain = localhost
 """
 import logging
 
@@ -25,10 +27,27 @@ from odoo.tools import config
 _logger = logging.getLogger(__name__)
 
 DEFAULT_PREFIX = "saas_t_"
+DEFAULT_TEMPLATE_PREFIX = "saas_tpl_"
+
+
+def _option(name, default):
+    return config.misc.get("saas_router", {}).get(name, default)
 
 
 def tenant_db_prefix():
-    return config.misc.get("saas_router", {}).get("tenant_db_prefix", DEFAULT_PREFIX)
+    return _option("tenant_db_prefix", DEFAULT_PREFIX)
+
+
+def template_db_prefix():
+    """Prefix of template databases; distinct from the tenants' so that a
+    template is never routed to, nor taken for an orphan tenant."""
+    return _option("template_db_prefix", DEFAULT_TEMPLATE_PREFIX)
+
+
+def base_domain():
+    """Hosts under this domain are tenant hosts only: an unknown
+    ``<label>.<base_domain>`` gets no database rather than the master."""
+    return _option("base_domain", "").lower().strip(".")
 
 
 def tenant_db_name(subdomain):
@@ -56,6 +75,10 @@ def route(dbs, host, fallback):
         name = tenant_db_name(label)
         if name in dbs:
             return [name]
+        domain = base_domain()
+        bare = (host or "").partition(":")[0].lower()
+        if domain and bare.endswith("." + domain):
+            return []
     # Never expose a tenant database through the fallback (e.g. a broad
     # dbfilter): tenants are reachable by their own host only.
     prefix = tenant_db_prefix()

@@ -202,6 +202,8 @@ channels = root:4,root.saas_clone:2
 
 [saas_router]
 tenant_db_prefix = saas_t_
+template_db_prefix = saas_tpl_
+base_domain = localhost
 """)
     return path
 

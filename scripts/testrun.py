@@ -48,6 +48,7 @@ def test_config():
         "[saas_router]",
         f"tenant_db_prefix = {TEST_PREFIX}t_",
         f"template_db_prefix = {TEST_PREFIX}tpl_",
+        "base_domain = localhost",
     ])
     conf = devtool.write_config(db_name="saas_test_master", http_port=TEST_HTTP_PORT,
                                 path=devtool.RUN_DIR / "test.conf")

@@ -1,0 +1,395 @@
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from odoo.addons.saas_router.routing import tenant_db_name, tenant_db_prefix
+
+from ..tools.subdomain import InvalidSubdomain, check_subdomain, parse_reserved
+
+# PostgreSQL truncates identifiers beyond 63 bytes: two long subdomains would
+# silently share one database.  The subdomain is limited accordingly.
+PG_IDENTIFIER_MAX = 63
+
+STATES = [
+    ("draft", "Draft"),
+    ("provisioning", "Provisioning"),
+    ("active", "Active"),
+    ("suspended", "Suspended"),
+    ("terminated", "Terminated"),
+    ("failed", "Failed"),
+]
+
+# The only moves an instance may make.  Everything else is refused by
+# _set_state(), whoever asks (UI button, RPC, another addon, a job).
+ALLOWED_TRANSITIONS = {
+    "draft": {"provisioning", "terminated"},
+    "provisioning": {"active", "failed"},
+    "active": {"suspended", "terminated"},
+    "suspended": {"active", "terminated"},
+    "failed": {"provisioning", "terminated"},
+    "terminated": set(),
+}
+
+STATE_COLORS = {
+    "draft": 0,
+    "provisioning": 4,
+    "active": 10,
+    "suspended": 2,
+    "failed": 1,
+    "terminated": 9,
+}
+
+
+class SaasInstance(models.Model):
+    _name = "saas.instance"
+    _description = "SaaS Instance"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _rec_names_search = ["name", "subdomain"]
+
+    ALLOWED_TRANSITIONS = ALLOWED_TRANSITIONS
+
+    name = fields.Char(string="Company Name", required=True, tracking=True)
+    subdomain = fields.Char(
+        required=True,
+        tracking=True,
+        copy=False,
+        help="Lowercase letters, digits and hyphens; the instance is served at "
+        "<subdomain>.<base domain>. Cannot be changed once provisioned.",
+    )
+    database_name = fields.Char(
+        compute="_compute_database_name",
+        store=True,
+        readonly=True,
+        copy=False,
+        help="Generated from the subdomain; never typed.",
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, tracking=True
+    )
+    plan_id = fields.Many2one(
+        "saas.plan",
+        string="Plan",
+        ondelete="restrict",
+        index=True,
+        tracking=True,
+        default=lambda self: self._default_plan(),
+    )
+    template_id = fields.Many2one(
+        "saas.template",
+        string="Template",
+        compute="_compute_template_id",
+        store=True,
+        readonly=False,
+        ondelete="set null",
+        tracking=True,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        index=True,
+        tracking=True,
+        help="Account manager of this instance (used by the 'My instances' filter).",
+    )
+    server_id = fields.Many2one(
+        "saas.server", string="Server", ondelete="restrict", index=True, tracking=True
+    )
+    state = fields.Selection(
+        STATES, default="draft", required=True, readonly=True, copy=False, index=True
+    )
+    color = fields.Integer(compute="_compute_color")
+    trial_end_date = fields.Date(tracking=True, copy=False)
+    expiry_date = fields.Date(tracking=True, copy=False)
+    url = fields.Char(string="URL", compute="_compute_url")
+    admin_login = fields.Char(
+        compute="_compute_admin_login", store=True, readonly=False,
+        help="Login of the tenant's administrator (the customer's email by default).",
+    )
+    user_count = fields.Integer(string="Users", readonly=True, copy=False)
+    db_size_mb = fields.Float(string="Database Size (MB)", readonly=True, copy=False, digits=(16, 1))
+    filestore_size_mb = fields.Float(
+        string="Filestore Size (MB)", readonly=True, copy=False, digits=(16, 1)
+    )
+    usage_date = fields.Datetime(string="Usage Measured On", readonly=True, copy=False)
+
+    def init(self):
+        # Partial unique indexes: a terminated instance frees its subdomain
+        # and database name; among the others, the database itself refuses
+        # duplicates, including two creations racing in parallel
+        # transactions that the Python check cannot see.
+        for column in ("subdomain", "database_name"):
+            self.env.cr.execute(
+                f"CREATE UNIQUE INDEX IF NOT EXISTS saas_instance_{column}_live_uniq "
+                f"ON saas_instance ({column}) WHERE state != 'terminated'"
+            )
+
+    # ------------------------------------------------------------------
+    # defaults and computes
+    # ------------------------------------------------------------------
+    @api.model
+    def _default_plan(self):
+        plan_id = self.env["ir.config_parameter"].sudo().get_param("saas_base.default_plan_id")
+        if plan_id and plan_id.isdigit():
+            return self.env["saas.plan"].browse(int(plan_id)).exists()
+        return self.env["saas.plan"]
+
+    @api.depends("subdomain")
+    def _compute_database_name(self):
+        for instance in self:
+            instance.database_name = (
+                tenant_db_name(instance.subdomain) if instance.subdomain else False
+            )
+
+    @api.depends("plan_id")
+    def _compute_template_id(self):
+        for instance in self:
+            if instance.plan_id.template_id:
+                instance.template_id = instance.plan_id.template_id
+
+    @api.depends("partner_id")
+    def _compute_admin_login(self):
+        for instance in self:
+            if not instance.admin_login and instance.partner_id.email:
+                instance.admin_login = instance.partner_id.email
+
+    @api.depends("state")
+    def _compute_color(self):
+        for instance in self:
+            instance.color = STATE_COLORS.get(instance.state, 0)
+
+    @api.model
+    def _url_settings(self):
+        params = self.env["ir.config_parameter"].sudo()
+        scheme = params.get_param("saas_base.url_scheme") or "http"
+        domain = params.get_param("saas_base.base_domain") or "localhost:8069"
+        return scheme, domain
+
+    @api.depends("subdomain")
+    def _compute_url(self):
+        scheme, domain = self._url_settings()
+        for instance in self:
+            instance.url = (
+                f"{scheme}://{instance.subdomain}.{domain}" if instance.subdomain else False
+            )
+
+    # ------------------------------------------------------------------
+    # validation
+    # ------------------------------------------------------------------
+    @api.model
+    def _reserved_subdomains(self):
+        return parse_reserved(
+            self.env["ir.config_parameter"].sudo().get_param("saas_base.reserved_subdomains")
+        )
+
+    @api.model
+    def _subdomain_max_length(self):
+        return min(63, PG_IDENTIFIER_MAX - len(tenant_db_prefix()))
+
+    @api.model
+    def _check_subdomain_value(self, value):
+        """Raise a ValidationError with the reason if ``value`` is refused."""
+        try:
+            check_subdomain(
+                value, self._reserved_subdomains(), max_length=self._subdomain_max_length()
+            )
+        except InvalidSubdomain as exc:
+            raise ValidationError(
+                _("Invalid subdomain %(value)r: %(reason)s", value=value, reason=exc.reason)
+            ) from None
+
+    @api.constrains("subdomain")
+    def _check_subdomain(self):
+        for instance in self:
+            self._check_subdomain_value(instance.subdomain)
+
+    @api.constrains("subdomain", "database_name", "state")
+    def _check_unique_live(self):
+        # The unique indexes are the real guarantee; this check only gives
+        # a readable message in the common, non-concurrent case.
+        Instance = self.sudo().with_context(active_test=False)
+        for instance in self.filtered(lambda i: i.state != "terminated"):
+            other = Instance.search(
+                [
+                    ("id", "!=", instance.id),
+                    ("state", "!=", "terminated"),
+                    "|",
+                    ("subdomain", "=", instance.subdomain),
+                    ("database_name", "=", instance.database_name),
+                ],
+                limit=1,
+            )
+            if other:
+                raise ValidationError(
+                    _(
+                        "The subdomain %(sub)r is already taken by another instance.",
+                        sub=instance.subdomain,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            # The database name is derived, never typed.
+            vals.pop("database_name", None)
+            if not vals.get("name"):
+                partner = self.env["res.partner"].browse(vals.get("partner_id"))
+                vals["name"] = (
+                    partner.commercial_company_name or partner.name or vals.get("subdomain")
+                )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        vals.pop("database_name", None)
+        if "subdomain" in vals:
+            locked = self.filtered(
+                lambda i: i.state != "draft" and i.subdomain != vals["subdomain"]
+            )
+            if locked:
+                raise UserError(
+                    _(
+                        "The subdomain of instance %(name)s cannot be changed: it "
+                        "left the draft state (its database and URL exist).",
+                        name=locked[0].display_name,
+                    )
+                )
+        return super().write(vals)
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        for instance, vals in zip(self, vals_list):
+            if "subdomain" not in (default or {}):
+                vals["subdomain"] = f"{instance.subdomain}-copy"
+        return vals_list
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_live(self):
+        live = self.filtered(lambda i: i.state not in ("draft", "terminated", "failed"))
+        if live:
+            raise UserError(
+                _(
+                    "Instance %(name)s is %(state)s: terminate it before deleting it.",
+                    name=live[0].display_name,
+                    state=live[0]._state_label(live[0].state),
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # state machine
+    # ------------------------------------------------------------------
+    def _state_label(self, state):
+        return dict(self._fields["state"]._description_selection(self.env)).get(state, state)
+
+    def _check_transition(self, new_state):
+        for instance in self:
+            if new_state not in ALLOWED_TRANSITIONS.get(instance.state, ()):
+                raise UserError(
+                    _(
+                        "Instance %(name)s cannot go from %(old)s to %(new)s.",
+                        name=instance.display_name,
+                        old=instance._state_label(instance.state),
+                        new=instance._state_label(new_state),
+                    )
+                )
+
+    def _set_state(self, new_state, message=None):
+        """Move to ``new_state`` if ALLOWED_TRANSITIONS permits it, else raise.
+
+        The check covers the whole recordset before anything is written, so a
+        refused record leaves the others untouched too.
+        """
+        self._check_transition(new_state)
+        for instance in self:
+            old_state = instance.state
+            vals = {"state": new_state}
+            if (
+                new_state == "active"
+                and old_state == "provisioning"
+                and not instance.trial_end_date
+                and instance.plan_id.trial_days
+            ):
+                vals["trial_end_date"] = fields.Date.context_today(instance) + timedelta(
+                    days=instance.plan_id.trial_days
+                )
+            instance.write(vals)
+            body = _(
+                "State: %(old)s → %(new)s",
+                old=instance._state_label(old_state),
+                new=instance._state_label(new_state),
+            )
+            if message:
+                body = f"{body}. {message}"
+            instance.message_post(body=body, subtype_xmlid="mail.mt_note")
+        return True
+
+    # Actions (buttons and API).  Each checks the move first, so a hook is
+    # never run for a transition that would be refused, then delegates the
+    # work to a hook that saas_provisioning overrides.
+    def action_provision(self):
+        self._check_transition("provisioning")
+        for instance in self.filtered(lambda i: not i.server_id):
+            server = self.env["saas.server"]._pick_for_new_instance()
+            if not server:
+                raise UserError(
+                    _("No server is up with free capacity for instance %(name)s.",
+                      name=instance.display_name)
+                )
+            instance.server_id = server
+        return self._hook_provision()
+
+    def action_suspend(self):
+        self._check_transition("suspended")
+        return self._hook_suspend()
+
+    def action_reactivate(self):
+        self._check_transition("active")
+        # provisioning -> active is the provisioning's own move, not a
+        # reactivation: only suspended instances can be reactivated.
+        wrong = self.filtered(lambda i: i.state != "suspended")
+        if wrong:
+            raise UserError(
+                _(
+                    "Instance %(name)s cannot be reactivated from %(old)s to %(new)s: "
+                    "only suspended instances can.",
+                    name=wrong[0].display_name,
+                    old=wrong[0]._state_label(wrong[0].state),
+                    new=wrong[0]._state_label("active"),
+                )
+            )
+        return self._hook_reactivate()
+
+    def action_terminate(self):
+        self._check_transition("terminated")
+        return self._hook_terminate()
+
+    def action_fail(self, message=None):
+        return self._set_state("failed", message)
+
+    def action_mark_failed(self):
+        return self.action_fail()
+
+    def _hook_provision(self):
+        """Create the tenant.  Base alone only walks the state machine."""
+        self._set_state("provisioning")
+        self._set_state("active")
+        return True
+
+    def _hook_suspend(self):
+        self._set_state("suspended")
+        return True
+
+    def _hook_reactivate(self):
+        self._set_state("active")
+        return True
+
+    def _hook_terminate(self):
+        self._set_state("terminated")
+        return True
+
+    def action_open_url(self):
+        self.ensure_one()
+        return {"type": "ir.actions.act_url", "url": self.url, "target": "new"}

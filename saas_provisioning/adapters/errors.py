@@ -1,0 +1,39 @@
+"""Errors of the adapters: one small hierarchy, so that callers (jobs, wizards)
+can tell "try again later" (busy, unreachable) from "this will never work"."""
+
+
+class AdapterError(Exception):
+    """Base of every error raised on purpose by the adapters."""
+
+
+class InvalidNameError(AdapterError, ValueError):
+    """A database (or filestore) name that is refused before reaching any
+    system. A ValueError too, so generic validation code catches it."""
+
+
+class ServerUnreachableError(AdapterError):
+    """No usable connection to the PostgreSQL server (down, refused, timeout,
+    authentication failed, connection lost). Usually worth a retry."""
+
+
+class DatabaseNotFoundError(AdapterError):
+    """The database (or the template to copy) does not exist."""
+
+
+class DatabaseExistsError(AdapterError):
+    """CREATE DATABASE / RENAME to a name that is taken (SQLSTATE 42P04)."""
+
+
+class DatabaseInUseError(AdapterError):
+    """PostgreSQL refused because other sessions use the database
+    (SQLSTATE 55006 object_in_use), e.g. on RENAME."""
+
+
+class TemplateBusyError(DatabaseInUseError):
+    """CREATE DATABASE ... TEMPLATE failed because the template has other
+    sessions. Retry later, or terminate them, or keep the template's
+    ALLOW_CONNECTIONS off (a template needs no connection to be copied)."""
+
+
+class ConnectionsNotAllowedError(AdapterError):
+    """The database exists but has ALLOW_CONNECTIONS false."""

@@ -1,0 +1,235 @@
+"""PostgreSQL administration of one server, as the master needs it.
+
+Every statement runs on an autocommit connection to the maintenance database
+(CREATE/DROP/ALTER DATABASE cannot run inside a transaction block).
+Identifiers always go through ``psycopg2.sql.Identifier`` and values are
+query parameters; names are validated as well (defence in depth).
+"""
+import contextlib
+import logging
+
+import psycopg2
+from psycopg2 import errorcodes, sql
+
+from . import _pg
+from .errors import (
+    AdapterError,
+    DatabaseExistsError,
+    DatabaseInUseError,
+    DatabaseNotFoundError,
+    InvalidNameError,
+    ServerUnreachableError,
+    TemplateBusyError,
+)
+from .names import check_db_name
+
+_logger = logging.getLogger(__name__)
+
+# never touched by drop/rename/allow_connections, whatever the caller passes
+PROTECTED_DATABASES = frozenset({"postgres", "template0", "template1"})
+
+
+def _escape_like(value):
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class PgAdmin:
+    """Administration of the databases of one PostgreSQL server.
+
+    :param conn_params: psycopg2.connect keyword arguments (host, port, user,
+        password, optional dbname: the maintenance database, default
+        ``postgres``).
+    """
+
+    def __init__(self, conn_params):
+        self.conn_params = dict(conn_params or {})
+        self.conn_params.setdefault("dbname", "postgres")
+        self.conn_params.setdefault("connect_timeout", _pg.CONNECT_TIMEOUT)
+
+    # -- plumbing ---------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _cursor(self):
+        conn = _pg.connect(self.conn_params, autocommit=True)
+        try:
+            with conn.cursor() as cr:
+                yield cr
+        except psycopg2.Error as exc:
+            if _pg.is_connection_lost(exc):
+                raise ServerUnreachableError(f"connection lost: {exc}".strip()) from exc
+            raise
+        finally:
+            conn.close()
+
+    def _check_modifiable(self, dbname):
+        check_db_name(dbname)
+        if dbname in PROTECTED_DATABASES or dbname == self.conn_params["dbname"]:
+            raise InvalidNameError(f"refusing to modify the system database {dbname!r}")
+        return dbname
+
+    # -- queries ----------------------------------------------------------------
+
+    def ping(self):
+        """Return the server version number (e.g. 150010); raises
+        ServerUnreachableError when the server cannot be used."""
+        with self._cursor() as cr:
+            cr.execute("SHOW server_version_num")
+            return int(cr.fetchone()[0])
+
+    def exists(self, dbname):
+        check_db_name(dbname)
+        with self._cursor() as cr:
+            cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname])
+            return cr.fetchone() is not None
+
+    def size_bytes(self, dbname):
+        check_db_name(dbname)
+        with self._cursor() as cr:
+            # pg_database_size(name) raises on a missing database: test first
+            # to give a clean error (the race is harmless, it raises anyway)
+            cr.execute("SELECT pg_database_size(datname) FROM pg_database WHERE datname = %s",
+                       [dbname])
+            row = cr.fetchone()
+        if row is None:
+            raise DatabaseNotFoundError(f"database {dbname!r} does not exist")
+        return int(row[0])
+
+    def list_databases(self, prefix=""):
+        """Names of the databases starting with ``prefix`` (LIKE wildcards in
+        the prefix, such as ``_``, are escaped: they match themselves)."""
+        if not isinstance(prefix, str):
+            raise InvalidNameError(f"invalid prefix: {prefix!r}")
+        if prefix:
+            check_db_name(prefix)
+        with self._cursor() as cr:
+            cr.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s ESCAPE '\\' "
+                "ORDER BY datname",
+                [_escape_like(prefix) + "%"],
+            )
+            return [row[0] for row in cr.fetchall()]
+
+    def is_template(self, dbname):
+        check_db_name(dbname)
+        with self._cursor() as cr:
+            cr.execute("SELECT datistemplate FROM pg_database WHERE datname = %s", [dbname])
+            row = cr.fetchone()
+        if row is None:
+            raise DatabaseNotFoundError(f"database {dbname!r} does not exist")
+        return bool(row[0])
+
+    def connection_count(self, dbname):
+        """Sessions on ``dbname`` other than ours."""
+        check_db_name(dbname)
+        with self._cursor() as cr:
+            cr.execute("SELECT count(*) FROM pg_stat_activity "
+                       "WHERE datname = %s AND pid <> pg_backend_pid()", [dbname])
+            return cr.fetchone()[0]
+
+    # -- changes ----------------------------------------------------------------
+
+    def create_from_template(self, dbname, template):
+        """CREATE DATABASE dbname TEMPLATE template.
+
+        Raises TemplateBusyError when the template has other sessions
+        (PostgreSQL waits up to 5 s for them to go before giving up),
+        DatabaseExistsError when ``dbname`` is taken, DatabaseNotFoundError
+        when the template does not exist.
+        """
+        self._check_modifiable(dbname)
+        check_db_name(template)
+        query = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(dbname), sql.Identifier(template))
+        try:
+            with self._cursor() as cr:
+                cr.execute(query)
+        except psycopg2.Error as exc:
+            if exc.pgcode == errorcodes.OBJECT_IN_USE:
+                raise TemplateBusyError(
+                    f"template {template!r} is being accessed by other users") from exc
+            if exc.pgcode == errorcodes.DUPLICATE_DATABASE:
+                raise DatabaseExistsError(f"database {dbname!r} already exists") from exc
+            if exc.pgcode == errorcodes.INVALID_CATALOG_NAME:
+                raise DatabaseNotFoundError(f"template {template!r} does not exist") from exc
+            raise AdapterError(f"cannot create {dbname!r} from {template!r}: {exc}") from exc
+
+    def terminate_connections(self, dbname, timeout_ms=5000):
+        """Terminate the other sessions on ``dbname``; waits (up to
+        ``timeout_ms`` each) until they are gone, so that a following
+        CREATE/RENAME/DROP does not race them. Returns how many were ended."""
+        check_db_name(dbname)
+        with self._cursor() as cr:
+            cr.execute(
+                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, %s)) "
+                "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [int(timeout_ms), dbname],
+            )
+            return cr.fetchone()[0]
+
+    def allow_connections(self, dbname, allowed):
+        """ALTER DATABASE ... WITH ALLOW_CONNECTIONS. Existing sessions stay:
+        call terminate_connections() to end them."""
+        self._check_modifiable(dbname)
+        query = sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS {}").format(
+            sql.Identifier(dbname), sql.SQL("true" if allowed else "false"))
+        self._alter(dbname, query)
+
+    def set_is_template(self, dbname, is_template):
+        self._check_modifiable(dbname)
+        query = sql.SQL("ALTER DATABASE {} WITH IS_TEMPLATE {}").format(
+            sql.Identifier(dbname), sql.SQL("true" if is_template else "false"))
+        self._alter(dbname, query)
+
+    def rename(self, old, new):
+        """ALTER DATABASE old RENAME TO new (to switch a template atomically:
+        build under a temporary name, then rename). Other sessions on ``old``
+        are terminated first, as PostgreSQL refuses to rename a database in
+        use."""
+        self._check_modifiable(old)
+        self._check_modifiable(new)
+        self.terminate_connections(old)
+        query = sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+            sql.Identifier(old), sql.Identifier(new))
+        self._alter(old, query, new=new)
+
+    def drop(self, dbname):
+        """Drop ``dbname`` if it exists (idempotent), ending its sessions.
+        Returns True when a database was dropped."""
+        self._check_modifiable(dbname)
+        with self._cursor() as cr:
+            cr.execute("SELECT datistemplate FROM pg_database WHERE datname = %s", [dbname])
+            row = cr.fetchone()
+            if row is None:
+                return False
+            if row[0]:
+                # PostgreSQL refuses to drop a database marked as template
+                cr.execute(sql.SQL("ALTER DATABASE {} WITH IS_TEMPLATE false").format(
+                    sql.Identifier(dbname)))
+            # WITH (FORCE) (PostgreSQL 13+) terminates the remaining sessions
+            # itself, atomically with the drop; terminating first as well
+            # keeps the error clear on servers where FORCE is not allowed.
+            cr.execute(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()", [dbname])
+            try:
+                cr.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(dbname)))
+            except psycopg2.Error as exc:
+                if exc.pgcode == errorcodes.OBJECT_IN_USE:
+                    raise DatabaseInUseError(f"database {dbname!r} is in use") from exc
+                raise AdapterError(f"cannot drop {dbname!r}: {exc}") from exc
+        _logger.info("dropped database %s", dbname)
+        return True
+
+    def _alter(self, dbname, query, new=None):
+        try:
+            with self._cursor() as cr:
+                cr.execute(query)
+        except psycopg2.Error as exc:
+            if exc.pgcode == errorcodes.INVALID_CATALOG_NAME:
+                raise DatabaseNotFoundError(f"database {dbname!r} does not exist") from exc
+            if exc.pgcode == errorcodes.DUPLICATE_DATABASE:
+                raise DatabaseExistsError(f"database {new!r} already exists") from exc
+            if exc.pgcode == errorcodes.OBJECT_IN_USE:
+                raise DatabaseInUseError(f"database {dbname!r} is in use") from exc
+            raise AdapterError(f"cannot alter {dbname!r}: {exc}") from exc

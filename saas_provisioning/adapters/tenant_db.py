@@ -1,0 +1,287 @@
+"""One tenant database, seen from the master over plain SQL.
+
+No Odoo registry is loaded: loading one costs a second or more and would run
+the tenant's code inside the master. The statements follow Odoo 18's schema
+(checked on a real 18.0 database: res_company.name, res_partner.name/email,
+res_users.login/password are plain varchar; ir_config_parameter.key is
+unique).
+"""
+import contextlib
+import datetime
+import secrets
+import uuid as uuid_lib
+
+import psycopg2
+from psycopg2 import sql
+from passlib.context import CryptContext
+
+from . import _pg
+from .errors import AdapterError, ServerUnreachableError
+from .names import check_db_name
+
+SETTINGS_TABLE = "saas_tenant_setting"
+
+# Odoo 18's res.users._crypt_context(): pbkdf2_sha512 with at least
+# MIN_ROUNDS rounds (odoo/addons/base/models/res_users.py). Odoo verifies with
+# the scheme and rounds embedded in the hash, so a hash made here with the
+# same scheme and rounds is accepted as is, and never needs an update.
+ODOO_MIN_ROUNDS = 600_000
+_CRYPT_CONTEXT = CryptContext(
+    ["pbkdf2_sha512", "plaintext"],
+    deprecated=["auto"],
+    pbkdf2_sha512__rounds=ODOO_MIN_ROUNDS,
+)
+
+
+def hash_password(plain):
+    """Hash ``plain`` exactly as Odoo 18 stores it in res_users.password
+    (``$pbkdf2-sha512$600000$...``). Takes about half a second: that is the
+    point of the 600000 rounds; do it once per tenant, outside any lock."""
+    if not isinstance(plain, str) or not plain:
+        raise ValueError("empty password")
+    return _CRYPT_CONTEXT.hash(plain)
+
+
+def verify_password(plain, hashed):
+    """Check ``plain`` against a stored hash the way Odoo's login does."""
+    return _CRYPT_CONTEXT.verify(plain, hashed)
+
+
+def _is_odoo_hash(value):
+    try:
+        return _CRYPT_CONTEXT.identify(value) == "pbkdf2_sha512"
+    except (ValueError, TypeError):
+        return False
+
+
+def _utcnow():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def _setting_value(value):
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+class TenantDatabase:
+    """Plain-SQL access to one tenant database.
+
+    :param conn_params: psycopg2.connect keyword arguments of the server
+        (the ``dbname`` in them is replaced by ``dbname``).
+    """
+
+    def __init__(self, conn_params, dbname):
+        self.dbname = check_db_name(dbname)
+        self.conn_params = dict(conn_params or {})
+
+    @contextlib.contextmanager
+    def _transaction(self):
+        """A cursor in one transaction: committed when the block ends
+        normally, rolled back on any error."""
+        conn = _pg.connect(self.conn_params, dbname=self.dbname)
+        try:
+            with conn.cursor() as cr:
+                yield cr
+            conn.commit()
+        except psycopg2.Error as exc:
+            if not conn.closed:
+                conn.rollback()
+            if _pg.is_connection_lost(exc):
+                raise ServerUnreachableError(f"connection lost: {exc}".strip()) from exc
+            raise
+        except BaseException:
+            if not conn.closed:
+                conn.rollback()
+            raise
+        finally:
+            conn.close()
+
+    # -- saas_tenant_setting ----------------------------------------------------
+
+    def read_settings(self):
+        """All master-owned settings as a dict of strings ({} when the table
+        does not exist yet)."""
+        with self._transaction() as cr:
+            cr.execute("SELECT to_regclass(%s)", [SETTINGS_TABLE])
+            if cr.fetchone()[0] is None:
+                return {}
+            cr.execute("SELECT key, value FROM saas_tenant_setting")
+            return dict(cr.fetchall())
+
+    def write_settings(self, values):
+        """Upsert ``values`` (key -> value; bools become '1'/'0', other values
+        str(); None deletes the key), creating the table when missing."""
+        for key in values:
+            if not isinstance(key, str) or not key:
+                raise ValueError(f"invalid setting key: {key!r}")
+        with self._transaction() as cr:
+            self._ensure_settings_table(cr)
+            for key, value in values.items():
+                if value is None:
+                    cr.execute("DELETE FROM saas_tenant_setting WHERE key = %s", [key])
+                    continue
+                cr.execute(
+                    """INSERT INTO saas_tenant_setting (key, value, write_date)
+                       VALUES (%s, %s, (now() AT TIME ZONE 'UTC'))
+                       ON CONFLICT (key) DO UPDATE
+                       SET value = EXCLUDED.value, write_date = EXCLUDED.write_date""",
+                    [key, _setting_value(value)],
+                )
+
+    @staticmethod
+    def _ensure_settings_table(cr):
+        # same definition as saas_tenant's; IF NOT EXISTS, so whichever side
+        # comes first creates it
+        cr.execute("""CREATE TABLE IF NOT EXISTS saas_tenant_setting (
+                          key varchar PRIMARY KEY,
+                          value text NOT NULL,
+                          write_date timestamp)""")
+
+    # -- Odoo data ----------------------------------------------------------------
+
+    def customise(self, company_name, company_email, admin_login, admin_password_hash,
+                  base_url, uuid=None):
+        """Make a fresh clone of a template the customer's own, in ONE
+        transaction: new database.uuid and database.secret (a clone must not
+        share the template's: the secret signs sessions and tokens),
+        web.base.url (frozen), the main company and its partner, the admin
+        user's login, password hash and email.
+
+        ``admin_password_hash`` must be a hash from hash_password() (never a
+        plain password: the master does not keep those). Returns the new
+        database.uuid.
+        """
+        if not company_name or not admin_login:
+            raise ValueError("company_name and admin_login are required")
+        if not _is_odoo_hash(admin_password_hash):
+            raise ValueError("admin_password_hash is not a pbkdf2_sha512 hash "
+                             "(use hash_password())")
+        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"invalid base_url: {base_url!r}")
+        db_uuid = str(uuid) if uuid else str(uuid_lib.uuid4())
+        now = _utcnow()
+        params = {
+            "database.uuid": db_uuid,
+            "database.secret": secrets.token_hex(32),
+            "database.create_date": now.strftime("%Y-%m-%d %H:%M:%S"),
+            "web.base.url": base_url.rstrip("/"),
+            "web.base.url.freeze": "True",
+        }
+        try:
+            with self._transaction() as cr:
+                admin_uid = self._xmlid(cr, "user_admin", "res.users", default=2)
+                company_id = self._xmlid(cr, "main_company", "res.company", default=1)
+                for key, value in params.items():
+                    cr.execute(
+                        """INSERT INTO ir_config_parameter
+                               (key, value, create_uid, write_uid, create_date, write_date)
+                           VALUES (%s, %s, 1, 1, %s, %s)
+                           ON CONFLICT (key) DO UPDATE
+                           SET value = EXCLUDED.value, write_uid = 1,
+                               write_date = EXCLUDED.write_date""",
+                        [key, value, now, now],
+                    )
+                has_normalized = self._has_column(cr, "res_partner", "email_normalized")
+                # company (res_company.name is stored; Odoo keeps it equal to
+                # its partner's name) and its partner
+                cr.execute(
+                    """UPDATE res_company SET name = %s, email = %s, write_uid = 1,
+                                              write_date = %s
+                       WHERE id = %s RETURNING partner_id""",
+                    [company_name, company_email or None, now, company_id],
+                )
+                row = cr.fetchone()
+                if row is None:
+                    raise AdapterError(f"{self.dbname}: main company {company_id} not found")
+                company_partner = row[0]
+                self._update_partner(cr, company_partner, now, has_normalized,
+                                     name=company_name, email=company_email or None)
+                # stored computed names that include the company's name
+                cr.execute("UPDATE res_partner SET commercial_company_name = %s "
+                           "WHERE commercial_partner_id = %s AND is_company",
+                           [company_name, company_partner])
+                cr.execute("UPDATE res_partner SET complete_name = %s || ', ' || name "
+                           "WHERE parent_id = %s AND NOT coalesce(is_company, false) "
+                           "AND name IS NOT NULL AND name <> ''",
+                           [company_name, company_partner])
+                # administrator
+                cr.execute(
+                    """UPDATE res_users SET login = %s, password = %s, write_uid = 1,
+                                            write_date = %s
+                       WHERE id = %s RETURNING partner_id""",
+                    [admin_login, admin_password_hash, now, admin_uid],
+                )
+                row = cr.fetchone()
+                if row is None:
+                    raise AdapterError(f"{self.dbname}: admin user {admin_uid} not found")
+                self._update_partner(cr, row[0], now, has_normalized,
+                                     email=company_email or None)
+                self._signal_caches(cr)
+        except psycopg2.IntegrityError as exc:
+            raise AdapterError(f"{self.dbname}: cannot customise: {exc}".strip()) from exc
+        return db_uuid
+
+    def count_internal_users(self):
+        """Active internal users (share = false), without __system__ (id 1)."""
+        with self._transaction() as cr:
+            cr.execute("SELECT count(*) FROM res_users WHERE active AND NOT share AND id <> 1")
+            return cr.fetchone()[0]
+
+    def module_states(self, names):
+        """{module name: state} for the given modules (missing ones absent)."""
+        names = list(names)
+        with self._transaction() as cr:
+            cr.execute("SELECT name, state FROM ir_module_module WHERE name = ANY(%s)", [names])
+            return dict(cr.fetchall())
+
+    def config_parameter(self, key):
+        with self._transaction() as cr:
+            cr.execute("SELECT value FROM ir_config_parameter WHERE key = %s", [key])
+            row = cr.fetchone()
+            return row[0] if row else None
+
+    # -- helpers ------------------------------------------------------------------
+
+    @staticmethod
+    def _xmlid(cr, name, model, default):
+        cr.execute("SELECT res_id FROM ir_model_data "
+                   "WHERE module = 'base' AND name = %s AND model = %s", [name, model])
+        row = cr.fetchone()
+        return row[0] if row else default
+
+    @staticmethod
+    def _has_column(cr, table, column):
+        cr.execute("SELECT 1 FROM information_schema.columns "
+                   "WHERE table_schema = current_schema() AND table_name = %s "
+                   "AND column_name = %s", [table, column])
+        return cr.fetchone() is not None
+
+    @staticmethod
+    def _update_partner(cr, partner_id, now, has_normalized, **values):
+        sets = ["write_uid = 1", "write_date = %(now)s"]
+        args = {"now": now, "id": partner_id}
+        if "name" in values:
+            # complete_name is stored and equals name for a partner without
+            # parent (the company's, the admin's)
+            sets += ["name = %(name)s", "complete_name = %(name)s"]
+            args["name"] = values["name"]
+        if "email" in values:
+            sets.append("email = %(email)s")
+            args["email"] = values["email"]
+            if has_normalized:  # added by mail; Odoo lower-cases the address
+                sets.append("email_normalized = lower(%(email)s)")
+        # the SET items are constants of this method, never input
+        cr.execute(sql.SQL("UPDATE res_partner SET {} WHERE id = %(id)s").format(
+            sql.SQL(", ").join(sql.SQL(item) for item in sets)), args)
+
+    @staticmethod
+    def _signal_caches(cr):
+        """Tell Odoo processes that already hold this database's registry to
+        drop their 'default' ormcache (ir.config_parameter values, user
+        data), through Odoo's own signaling sequence; a fresh clone has no
+        such process, so this costs nothing there."""
+        cr.execute("SELECT relname FROM pg_class WHERE relkind = 'S' AND relname = ANY(%s)",
+                   [["base_cache_signaling_default", "base_cache_signaling"]])
+        for (seq,) in cr.fetchall():
+            cr.execute("SELECT nextval(%s)", [seq])

@@ -1,0 +1,6 @@
+from . import saas_server
+from . import saas_template
+from . import saas_instance_log
+from . import saas_instance_usage
+from . import saas_instance
+from . import saas_orphan_database

@@ -1,0 +1,406 @@
+import logging
+import secrets
+import threading
+import time
+from datetime import timedelta
+
+import requests
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..adapters.errors import AdapterError, DatabaseExistsError, TemplateBusyError
+from ..adapters.tenant_db import hash_password
+from ..tools import odoo_cli, secret_box
+
+_logger = logging.getLogger(__name__)
+
+# The provisioning pipeline: each step is its own queue_job job, idempotent,
+# and enqueues the next one when it is done.  provision_step records the last
+# step done, so a rerun (retry, reconciler, "Retry" button) resumes there.
+PIPELINE = ["clone", "filestore", "customise", "verify"]
+STEP_CHANNEL = {"clone": "root.saas_clone"}
+DEFAULT_CHANNEL = "root.saas"
+# A template is "busy" while another session is connected to it: wait and retry.
+BUSY_RETRY_SECONDS = 1
+# No progress for this long and no live job: the reconciler takes over.
+STALE_AFTER = timedelta(minutes=2)
+VERIFY_TIMEOUT = 60
+LIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
+
+
+class SaasInstance(models.Model):
+    _inherit = "saas.instance"
+
+    provision_step = fields.Selection(
+        [("reserved", "Reserved"), ("clone", "Database cloned"),
+         ("filestore", "Filestore copied"), ("customise", "Customised"),
+         ("verify", "Verified")],
+        readonly=True, copy=False,
+        help="Last step of the provisioning pipeline that completed.")
+    provision_requested_at = fields.Datetime(readonly=True, copy=False)
+    provision_done_at = fields.Datetime(readonly=True, copy=False)
+    provision_seconds = fields.Float(
+        string="Provisioned In (s)", readonly=True, copy=False, digits=(16, 2),
+        help="From the request to the tenant's login page answering.")
+    current_job_uuid = fields.Char(readonly=True, copy=False)
+    admin_password_sealed = fields.Char(groups="base.group_system", copy=False)
+    log_ids = fields.One2many("saas.instance.log", "instance_id", string="Operation Log")
+    usage_ids = fields.One2many("saas.instance.usage", "instance_id", string="Usage History")
+
+    # ------------------------------------------------------------------
+    # helpers
+    # ------------------------------------------------------------------
+    def _master_secret(self):
+        return self.env["ir.config_parameter"].sudo().get_param("database.secret")
+
+    def _host(self):
+        self.ensure_one()
+        return f"{self.subdomain}.{self._url_settings()[1]}"
+
+    def _log(self, operation, step, result, started, message=None):
+        self.env["saas.instance.log"].sudo().create({
+            "instance_id": self.id,
+            "operation": operation,
+            "step": step,
+            "result": result,
+            "duration_ms": int((time.monotonic() - started) * 1000),
+            "message": message,
+        })
+
+    def _tenant_db(self):
+        return self.server_id._tenant_db(self.database_name)
+
+    def _tenant_limits(self):
+        """What the master decides for the tenant; saas_tenant enforces it."""
+        self.ensure_one()
+        plan = self.plan_id
+        return {
+            "max_users": str(plan.max_users or 0),
+            "max_storage_mb": str(plan.max_storage_mb or 0),
+            "master_url": self.env["ir.config_parameter"].sudo().get_param("web.base.url", ""),
+            "support_email": self.env.company.email or "",
+        }
+
+    # ------------------------------------------------------------------
+    # provisioning
+    # ------------------------------------------------------------------
+    def _request_provisioning(self, admin_password=None):
+        """Public entry point (backend, portal, API): seal the admin password
+        and start provisioning.  Returns nothing slow: the work is queued."""
+        self.ensure_one()
+        if admin_password:
+            self.sudo().admin_password_sealed = secret_box.seal(self._master_secret(), admin_password)
+        return self.action_provision()
+
+    def _hook_provision(self):
+        for instance in self:
+            template = instance.template_id or instance.plan_id.template_id
+            if not template or not template.database_name:
+                raise UserError(_("Instance %(name)s: its plan's template has not been built yet.",
+                                  name=instance.display_name))
+            vals = {
+                "template_id": template.id,
+                "provision_requested_at": fields.Datetime.now(),
+                "provision_done_at": False,
+                "provision_seconds": 0.0,
+            }
+            if instance.state == "draft":
+                vals["provision_step"] = "reserved"
+            # Reserve: the state and the generated name are committed with
+            # this transaction, before the first job (and any DDL) runs.
+            instance.write(vals)
+            instance._set_state("provisioning")
+            instance._enqueue_next_step()
+        return True
+
+    def _next_step(self):
+        done = self.provision_step
+        if done in (False, "reserved"):
+            return PIPELINE[0]
+        index = PIPELINE.index(done) + 1
+        return PIPELINE[index] if index < len(PIPELINE) else None
+
+    def _enqueue_next_step(self):
+        self.ensure_one()
+        step = self._next_step()
+        if not step:
+            return False
+        job = self.with_delay(
+            channel=STEP_CHANNEL.get(step, DEFAULT_CHANNEL),
+            priority=5,
+            max_retries=30,
+            description=_("%(step)s %(db)s", step=step.capitalize(), db=self.database_name),
+            identity_key=f"saas_provision_{self.id}_{step}",
+        )._job_provision_step(step)
+        self.current_job_uuid = job.uuid
+        return job
+
+    def _job_provision_step(self, step):
+        """Run one pipeline step; idempotent, so at-least-once delivery is fine."""
+        self.ensure_one()
+        if self.state != "provisioning" or self._next_step() != step:
+            return _("Skipped: instance is %(state)s, next step %(next)s.",
+                     state=self.state, next=self._next_step())
+        started = time.monotonic()
+        try:
+            message = getattr(self, f"_provision_{step}")()
+        except TemplateBusyError as exc:
+            self._log("provision", step, "retry", started, str(exc))
+            raise RetryableJobError(str(exc), seconds=BUSY_RETRY_SECONDS, ignore_retry=False) from exc
+        except (AdapterError, requests.RequestException, odoo_cli.OdooCliError) as exc:
+            # Server unreachable, tenant not answering yet...: worth retrying.
+            self._log("provision", step, "retry", started, str(exc))
+            raise RetryableJobError(str(exc), seconds=5) from exc
+        self.provision_step = step
+        self._log("provision", step, "done", started, message)
+        if step == PIPELINE[-1]:
+            self._provision_finish()
+        else:
+            self._enqueue_next_step()
+        return message or step
+
+    def _provision_clone(self):
+        pg = self.server_id._pg_admin()
+        template_db = self.template_id.database_name
+        # Hash the admin password (600k PBKDF2 rounds, ~0.3 s) while
+        # PostgreSQL copies the template: both release the GIL.
+        hasher = _PasswordHasher(self)
+        hasher.start()
+        try:
+            pg.create_from_template(self.database_name, template_db)
+            message = _("Cloned from %s") % template_db
+        except DatabaseExistsError:
+            # Our name, reserved in a committed transaction before any DDL:
+            # only an earlier try of this very step can have created it.
+            message = _("Already cloned by an earlier try")
+        hasher.join()
+        self._cache_password_hash(hasher.result)
+        return message
+
+    def _cache_password_hash(self, password_hash):
+        # kept sealed for the customise step (another job, maybe another process)
+        if password_hash:
+            self.sudo().admin_password_sealed = "hash:" + secret_box.seal(
+                self._master_secret(), password_hash)
+
+    def _sealed_password_hash(self):
+        sealed = self.sudo().admin_password_sealed or ""
+        if sealed.startswith("hash:"):
+            return secret_box.open_sealed(self._master_secret(), sealed[5:])
+        if sealed:
+            return hash_password(secret_box.open_sealed(self._master_secret(), sealed))
+        return hash_password(secrets.token_urlsafe(24))
+
+    def _provision_filestore(self):
+        self.server_id._filestore().copy(self.template_id.database_name, self.database_name)
+        return None
+
+    def _provision_customise(self):
+        tenant = self._tenant_db()
+        tenant.customise(
+            company_name=self.name,
+            company_email=self.partner_id.email or "",
+            admin_login=self.admin_login or self.partner_id.email or "admin",
+            admin_password_hash=self._sealed_password_hash(),
+            base_url=self.url,
+        )
+        tenant.write_settings(dict(self._tenant_limits(), suspended="0"))
+        self.sudo().admin_password_sealed = False
+        return None
+
+    def _provision_verify(self):
+        """The tenant's login page answers 200 through the real server; this
+        also loads its registry, so the customer's first request is fast."""
+        url = (self.server_id.odoo_url or "http://127.0.0.1:8069").rstrip("/") + "/web/login"
+        response = requests.get(url, headers={"Host": self._host()}, timeout=VERIFY_TIMEOUT,
+                                allow_redirects=False)
+        if response.status_code != 200 or 'name="login"' not in response.text:
+            raise requests.RequestException(
+                f"{url} (Host {self._host()}) answered {response.status_code}")
+        return _("Login page answered in %.2f s") % response.elapsed.total_seconds()
+
+    def _provision_finish(self):
+        now = fields.Datetime.now()
+        seconds = (now - self.provision_requested_at).total_seconds() if self.provision_requested_at else 0
+        self.write({"provision_done_at": now, "provision_seconds": seconds,
+                    "current_job_uuid": False})
+        self._set_state("active", _("Ready at %(url)s.", url=self.url))
+        template = self.env.ref("saas_provisioning.mail_template_instance_ready",
+                                raise_if_not_found=False)
+        if template and self.partner_id.email:
+            self.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+
+    # ------------------------------------------------------------------
+    # suspend / reactivate / terminate
+    # ------------------------------------------------------------------
+    def _hook_suspend(self):
+        for instance in self:
+            started = time.monotonic()
+            reason = self.env.context.get("saas_suspend_reason", "")
+            instance._tenant_db().write_settings({"suspended": "1", "suspended_reason": reason})
+            instance._set_state("suspended", reason or None)
+            instance._log("suspend", "write limits", "done", started, reason)
+        return True
+
+    def _hook_reactivate(self):
+        for instance in self:
+            started = time.monotonic()
+            instance._tenant_db().write_settings(
+                dict(instance._tenant_limits(), suspended="0", suspended_reason=""))
+            instance._set_state("active")
+            instance._log("reactivate", "write limits", "done", started)
+        return True
+
+    def _check_can_terminate(self):
+        """Hook: saas_backup refuses while a required backup is missing."""
+        return True
+
+    def _hook_terminate(self):
+        for instance in self:
+            instance._check_can_terminate()
+            if instance.state == "draft" or not instance.database_name:
+                instance._set_state("terminated")
+                continue
+            job = instance.with_delay(
+                channel=DEFAULT_CHANNEL, max_retries=10,
+                description=_("Terminate %s") % instance.database_name,
+                identity_key=f"saas_terminate_{instance.id}",
+            )._job_terminate()
+            instance.current_job_uuid = job.uuid
+            instance.message_post(body=_("Termination queued."))
+        return True
+
+    def _job_terminate(self):
+        self.ensure_one()
+        if self.state == "terminated":
+            return _("Already terminated")
+        started = time.monotonic()
+        try:
+            if self.server_id:
+                pg = self.server_id._pg_admin()
+                pg.drop(self.database_name)  # terminates connections first
+                self.server_id._filestore().remove(self.database_name)
+        except AdapterError as exc:
+            self._log("terminate", "drop", "retry", started, str(exc))
+            raise RetryableJobError(str(exc), seconds=10) from exc
+        self._log("terminate", "drop", "done", started)
+        self.current_job_uuid = False
+        self._set_state("terminated", _("Database and filestore removed."))
+        return _("Dropped %s") % self.database_name
+
+    # ------------------------------------------------------------------
+    # reconciler: nothing stays half-made
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_reconcile(self):
+        """Resume or fail instances stuck in "provisioning" and report orphans.
+
+        A worker killed mid-step leaves its job "started" forever (queue_job
+        requeues those of dead workers on restart) or nothing at all; in both
+        cases the instance stops moving.  Resume from the last step done (every
+        step is idempotent); if its job exhausted its retries, mark it failed
+        so that a person sees it and can retry.
+        """
+        stale = fields.Datetime.now() - STALE_AFTER
+        stuck = self.search([("state", "=", "provisioning"), ("write_date", "<", stale)])
+        Job = self.env["queue.job"].sudo()
+        for instance in stuck:
+            job = Job.search([("uuid", "=", instance.current_job_uuid)], limit=1) \
+                if instance.current_job_uuid else Job
+            if job and job.state in LIVE_JOB_STATES:
+                continue
+            started = time.monotonic()
+            if job and job.state == "failed":
+                instance._log("reconcile", instance._next_step() or "-", "failed", started,
+                              job.exc_info and job.exc_info.strip().splitlines()[-1])
+                instance._set_state("failed", _("Step %(step)s failed after its retries.",
+                                                step=instance._next_step()))
+                continue
+            instance._log("reconcile", instance._next_step() or "-", "done", started,
+                          _("Resumed after a stop"))
+            if instance._next_step():
+                instance._enqueue_next_step()
+            else:
+                instance._provision_finish()
+        self.env["saas.server"].search([("state", "!=", "down")])._scan_orphans()
+        return True
+
+    def action_retry_provision(self):
+        """Failed -> provisioning again, resuming after the last step done."""
+        return self.action_provision()
+
+    # ------------------------------------------------------------------
+    # usage sweep
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_usage_sweep(self):
+        """Users, database and filestore size of every live instance, read by
+        SQL and from the filesystem (no registry is loaded)."""
+        instances = self.search([("state", "in", ("active", "suspended"))])
+        now = fields.Datetime.now()
+        usage_vals = []
+        for server in instances.server_id:
+            on_server = instances.filtered(lambda i, s=server: i.server_id == s)
+            pg = server._pg_admin()
+            files = server._filestore()
+            for instance in on_server:
+                try:
+                    users = instance._tenant_db().count_internal_users()
+                except AdapterError:
+                    _logger.warning("usage: cannot read users of %s", instance.database_name)
+                    continue
+                vals = {
+                    "user_count": users,
+                    "db_size_mb": pg.size_bytes(instance.database_name) / 2**20,
+                    "filestore_size_mb": files.size_bytes(instance.database_name) / 2**20,
+                    "usage_date": now,
+                }
+                instance.write(vals)
+                usage_vals.append(dict(vals, instance_id=instance.id, date=now))
+                usage_vals[-1].pop("usage_date")
+        self.env["saas.instance.usage"].create(usage_vals)
+        return True
+
+    # ------------------------------------------------------------------
+    # bulk operations
+    # ------------------------------------------------------------------
+    def _enqueue_update_modules(self, modules):
+        jobs = []
+        for instance in self.filtered(lambda i: i.state in ("active", "suspended")):
+            jobs.append(instance.with_delay(
+                channel=DEFAULT_CHANNEL, max_retries=3,
+                description=_("Update %(mods)s on %(db)s", mods=",".join(modules),
+                              db=instance.database_name),
+            )._job_update_modules(modules))
+        return jobs
+
+    def _job_update_modules(self, modules):
+        self.ensure_one()
+        started = time.monotonic()
+        params = self.server_id._connection_params()
+        try:
+            out = odoo_cli.update(params, self.database_name, modules)
+        except odoo_cli.OdooCliError as exc:
+            self._log("update", ",".join(modules), "failed", started, str(exc))
+            self.message_post(body=_("Module update failed: %s") % exc)
+            return str(exc)
+        self._log("update", ",".join(modules), "done", started, out[-2000:] or None)
+        self.message_post(body=_("Modules updated: %s") % ", ".join(modules))
+        return out
+
+
+class _PasswordHasher(threading.Thread):
+    """Hash the admin password in a thread, beside the clone."""
+
+    def __init__(self, instance):
+        super().__init__(daemon=True)
+        self.sealed = instance.sudo().admin_password_sealed or ""
+        self.secret = instance._master_secret()
+        self.result = None
+
+    def run(self):
+        if self.sealed and not self.sealed.startswith("hash:"):
+            self.result = hash_password(secret_box.open_sealed(self.secret, self.sealed))

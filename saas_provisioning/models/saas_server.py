@@ -1,0 +1,75 @@
+from odoo import _, api, fields, models
+from odoo.tools import config
+
+from odoo.addons.saas_router.routing import tenant_db_prefix
+
+from ..adapters.filestore import Filestore
+from ..adapters.pg_admin import PgAdmin
+from ..adapters.tenant_db import TenantDatabase
+
+
+class SaasServer(models.Model):
+    _inherit = "saas.server"
+
+    orphan_ids = fields.One2many("saas.orphan.database", "server_id", string="Orphan Databases")
+    orphan_count = fields.Integer(compute="_compute_orphan_count")
+
+    def _compute_orphan_count(self):
+        for server in self:
+            server.orphan_count = len(server.orphan_ids)
+
+    # -- the doors to this server: one small object per kind of outside system
+
+    def _pg_admin(self):
+        return PgAdmin(self._connection_params())
+
+    def _tenant_db(self, dbname):
+        return TenantDatabase(self._connection_params(), dbname)
+
+    def _filestore(self):
+        self.ensure_one()
+        # Empty root: the tenants are served by this very Odoo, whose data
+        # directory holds their filestores.
+        return Filestore(self.filestore_root or config.filestore(""))
+
+    # -- orphans: databases with our tenant prefix that no live instance owns
+
+    def _scan_orphans(self):
+        """Record (and forget) orphan databases on each server.
+
+        A database is an orphan when it carries the tenant prefix and no
+        instance that is not terminated names it.  They are only reported:
+        dropping is a manager's decision (saas.orphan.database.action_drop).
+        """
+        Orphan = self.env["saas.orphan.database"]
+        for server in self:
+            names = set(server._pg_admin().list_databases(tenant_db_prefix()))
+            owned = set(
+                self.env["saas.instance"]
+                .with_context(active_test=False)
+                .search([("database_name", "in", list(names)), ("state", "!=", "terminated")])
+                .mapped("database_name")
+            )
+            orphans = names - owned
+            known = Orphan.search([("server_id", "=", server.id)])
+            (known.filtered(lambda o: o.name not in orphans)).unlink()
+            for name in orphans - set(known.mapped("name")):
+                Orphan.create({"server_id": server.id, "name": name})
+        return True
+
+    def action_scan_orphans(self):
+        self._scan_orphans()
+        return self.action_view_orphans()
+
+    def action_view_orphans(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Orphan Databases"),
+            "res_model": "saas.orphan.database",
+            "view_mode": "list",
+            "domain": [("server_id", "in", self.ids)],
+        }
+
+    @api.model
+    def _cron_scan_orphans(self):
+        self.search([("state", "!=", "down")])._scan_orphans()

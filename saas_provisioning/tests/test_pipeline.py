@@ -1,0 +1,254 @@
+from datetime import timedelta
+
+import psycopg2
+import requests
+
+from odoo import fields
+from odoo.exceptions import UserError
+from odoo.tests import HttpCase, tagged
+from odoo.tools import config
+
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.saas_router.routing import tenant_db_name
+
+PASSWORD = "S3cret-tenant-pass"
+
+
+@tagged("post_install", "-at_install")
+class TestPipeline(HttpCase):
+    """The provisioning pipeline against real parts: PostgreSQL clones of a
+    template built by a real `odoo -i`, the filestore, and the tenant served
+    over HTTP by this test server (routed by host name)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = cls.env["saas.server"].create({
+            "name": "Test PostgreSQL",
+            "host": config["db_host"] or "127.0.0.1",
+            "port": int(config["db_port"] or 5432),
+            "db_user": config["db_user"],
+            "db_password": config["db_password"],
+            "odoo_url": f"http://127.0.0.1:{config['http_port']}",
+            "max_instances": 50,
+        })
+        cls.template = cls.env["saas.template"].create({
+            "name": "Tiny", "module_list": "base,web", "server_id": cls.server.id,
+        })
+        with trap_jobs() as trap:
+            cls.template.action_build()
+            trap.perform_enqueued_jobs()
+        assert cls.template.state == "ready", cls.template.message_ids[:1].body
+        cls.plan = cls.env["saas.plan"].create({
+            "name": "Test plan", "template_id": cls.template.id,
+            "max_users": 2, "max_storage_mb": 100, "trial_days": 0,
+        })
+        cls.customer = cls.env["res.partner"].create({
+            "name": "Tenant Customer", "email": "owner@customer.test"})
+        cls.pg = cls.server._pg_admin()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.pg.drop(cls.template.database_name)
+        cls.server._filestore().remove(cls.template.database_name)
+        super().tearDownClass()
+
+    def _instance(self, subdomain):
+        instance = self.env["saas.instance"].create({
+            "name": f"Company {subdomain}", "subdomain": subdomain,
+            "partner_id": self.customer.id, "plan_id": self.plan.id,
+            "server_id": self.server.id,
+        })
+        self.addCleanup(self._drop, instance.database_name)
+        return instance
+
+    def _drop(self, dbname):
+        self.pg.drop(dbname)
+        self.server._filestore().remove(dbname)
+
+    def _run_all(self, trap):
+        for _round in range(10):
+            if not trap.enqueued_jobs:
+                return
+            trap.perform_enqueued_jobs()
+
+    def _authenticate(self, instance, login, password):
+        """JSON-RPC login on the tenant's own host; returns the uid or None."""
+        # a fresh session: the test opener's cookie jar is keyed by 127.0.0.1,
+        # not by the Host header, and must not carry the tenant's cookie
+        response = requests.post(
+            self.base_url() + "/web/session/authenticate", timeout=30,
+            json={"jsonrpc": "2.0", "method": "call", "params": {
+                "db": instance.database_name, "login": login, "password": password}},
+            headers={"Host": instance._host()},
+        )
+        payload = response.json()
+        return (payload.get("result") or {}).get("uid")
+
+    def _tenant_sql(self, instance, query):
+        conn = psycopg2.connect(**self.server._connection_params(instance.database_name))
+        try:
+            with conn.cursor() as cr:
+                cr.execute(query)
+                return cr.fetchall()
+        finally:
+            conn.close()
+
+    def test_provision_suspend_reactivate_terminate(self):
+        instance = self._instance("e2e-shop")
+        self.assertEqual(instance.database_name, tenant_db_name("e2e-shop"))
+        with trap_jobs() as trap:
+            instance._request_provisioning(PASSWORD)
+            # reserved: committed state before any DDL, the clone is queued
+            self.assertEqual(instance.state, "provisioning")
+            self.assertEqual(instance.provision_step, "reserved")
+            self.assertFalse(self.pg.exists(instance.database_name))
+            trap.assert_jobs_count(1, only=instance._job_provision_step)
+            self._run_all(trap)
+        self.assertEqual(instance.state, "active", instance.log_ids.mapped("message"))
+        self.assertEqual(instance.provision_step, "verify")
+        self.assertEqual(set(instance.log_ids.mapped("step")),
+                         {"clone", "filestore", "customise", "verify"})
+        self.assertFalse(instance.sudo().admin_password_sealed, "the password must not stay")
+        self.assertTrue(self.pg.exists(instance.database_name))
+        self.assertTrue(self.server._filestore().exists(instance.database_name))
+        # customised: company name, admin login, limits, a new uuid
+        self.assertEqual(self._tenant_sql(instance, "SELECT name FROM res_company WHERE id = 1"),
+                         [("Company e2e-shop",)])
+        tenant_uuid = self._tenant_sql(
+            instance, "SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'")
+        self.pg.allow_connections(self.template.database_name, True)
+        try:
+            template_uuid = self.server._tenant_db(self.template.database_name).config_parameter(
+                "database.uuid")
+        finally:
+            self.pg.terminate_connections(self.template.database_name)
+            self.pg.allow_connections(self.template.database_name, False)
+        self.assertTrue(template_uuid)
+        self.assertNotEqual(tenant_uuid[0][0], template_uuid)
+        settings = instance._tenant_db().read_settings()
+        self.assertEqual((settings["suspended"], settings["max_users"]), ("0", "2"))
+        # the tenant answers at its own host and its admin logs in with the password set
+        page = requests.get(self.base_url() + "/web/login", headers={"Host": instance._host()},
+                            timeout=30)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn('name="login"', page.text)
+        self.assertTrue(self._authenticate(instance, "owner@customer.test", PASSWORD))
+        self.assertFalse(self._authenticate(instance, "owner@customer.test", "wrong"))
+
+        instance.with_context(saas_suspend_reason="Unpaid invoice").action_suspend()
+        self.assertEqual(instance.state, "suspended")
+        self.assertFalse(self._authenticate(instance, "owner@customer.test", PASSWORD))
+
+        instance.action_reactivate()
+        self.assertEqual(instance.state, "active")
+        self.assertTrue(self._authenticate(instance, "owner@customer.test", PASSWORD))
+
+        with trap_jobs() as trap:
+            instance.action_terminate()
+            self.assertEqual(instance.state, "active", "terminate runs in a job")
+            self._run_all(trap)
+        self.assertEqual(instance.state, "terminated")
+        self.assertFalse(self.pg.exists(instance.database_name))
+        self.assertFalse(self.server._filestore().exists(instance.database_name))
+        self.assertIn("terminate", instance.log_ids.mapped("operation"))
+
+    def test_crash_between_clone_and_customise_is_recovered(self):
+        instance = self._instance("crashy")
+        with trap_jobs() as trap:
+            instance._request_provisioning(PASSWORD)
+            trap.perform_enqueued_jobs()  # the clone only
+            self.assertEqual(instance.provision_step, "clone")
+            # the worker dies here: the filestore job it enqueued is lost
+            trap.enqueued_jobs.clear()
+        self.assertTrue(self.pg.exists(instance.database_name))
+        self.assertEqual(instance.state, "provisioning")
+        # make it stale: no progress for longer than the reconciler waits
+        instance.flush_recordset()
+        self.env.cr.execute("UPDATE saas_instance SET write_date = %s WHERE id = %s",
+                            (fields.Datetime.now() - timedelta(minutes=10), instance.id))
+        instance.invalidate_recordset()
+        self.env["queue.job"].search([("uuid", "=", instance.current_job_uuid)]).unlink()
+        with trap_jobs() as trap:
+            self.env["saas.instance"]._cron_reconcile()
+            trap.assert_jobs_count(1, only=instance._job_provision_step)
+            self._run_all(trap)
+        self.assertEqual(instance.state, "active")
+        self.assertIn("reconcile", instance.log_ids.mapped("operation"))
+        self.assertTrue(self._authenticate(instance, "owner@customer.test", PASSWORD))
+        # running a step again (at-least-once delivery) changes nothing
+        self.assertIn("Skipped", instance._job_provision_step("clone"))
+
+    def test_busy_template_is_retried_not_failed(self):
+        instance = self._instance("busy-one")
+        template_db = self.template.database_name
+        self.pg.allow_connections(template_db, True)
+        blocker = psycopg2.connect(**self.server._connection_params(template_db))
+        try:
+            with trap_jobs() as trap:
+                instance._request_provisioning(PASSWORD)
+                job = trap.enqueued_jobs[0]
+                with self.assertRaises(RetryableJobError):
+                    job.perform()
+            self.assertEqual(instance.state, "provisioning")
+            self.assertEqual(instance.provision_step, "reserved")
+            self.assertEqual(instance.log_ids[:1].result, "retry")
+            self.assertFalse(self.pg.exists(instance.database_name))
+        finally:
+            blocker.close()
+            self.pg.allow_connections(template_db, False)
+        # the retry, once the template is free, goes through
+        with trap_jobs() as trap:
+            instance._job_provision_step("clone")
+            self._run_all(trap)
+        self.assertEqual(instance.state, "active")
+
+    def test_refusals_change_nothing(self):
+        draft_template = self.env["saas.template"].create({
+            "name": "Never built", "module_list": "base", "server_id": self.server.id})
+        plan = self.env["saas.plan"].create({"name": "Unbuilt", "template_id": draft_template.id})
+        instance = self._instance("not-built")
+        instance.plan_id = plan
+        instance.template_id = draft_template
+        with trap_jobs() as trap, self.assertRaisesRegex(UserError, "not been built"):
+            instance._request_provisioning(PASSWORD)
+        trap.assert_jobs_count(0)
+        self.assertEqual(instance.state, "draft")
+        self.assertFalse(self.pg.exists(instance.database_name))
+
+    def test_orphans_usage_and_bulk_update(self):
+        instance = self._instance("usage-co")
+        with trap_jobs() as trap:
+            instance._request_provisioning(PASSWORD)
+            self._run_all(trap)
+        self.assertEqual(instance.state, "active")
+        self.env["saas.instance"]._cron_usage_sweep()
+        self.assertEqual(instance.user_count, 1)
+        self.assertGreater(instance.db_size_mb, 5)
+        self.assertEqual(len(instance.usage_ids), 1)
+
+        orphan_db = tenant_db_name("orphan-db")
+        self.pg.create_from_template(orphan_db, self.template.database_name)
+        self.addCleanup(self._drop, orphan_db)
+        self.server._scan_orphans()
+        orphans = self.env["saas.orphan.database"].search([("server_id", "=", self.server.id)])
+        self.assertEqual(orphans.mapped("name"), [orphan_db], "the live tenant is not an orphan")
+        orphans.action_drop()
+        self.assertFalse(self.pg.exists(orphan_db))
+        self.assertTrue(self.pg.exists(instance.database_name))
+
+        wizard = self.env["saas.instance.update.modules"].with_context(
+            active_ids=instance.ids).create({"module_list": "web"})
+        with trap_jobs() as trap:
+            wizard.action_update()
+            trap.assert_jobs_count(1, only=instance._job_update_modules)
+            trap.perform_enqueued_jobs()
+        log = instance.log_ids.filtered(lambda entry: entry.operation == "update")
+        self.assertEqual(log.result, "done", log.message)
+        with self.assertRaises(UserError):
+            self.env["saas.instance.update.modules"].with_context(
+                active_ids=instance.ids).create({"module_list": "web; DROP"}).action_update()
+        response = requests.get(instance.server_id.odoo_url + "/web/login",
+                                headers={"Host": instance._host()}, timeout=30)
+        self.assertEqual(response.status_code, 200)

@@ -1,0 +1,123 @@
+"""What the master decided for this tenant, read from ``saas_tenant_setting``.
+
+Plain Python on purpose: the table is owned by the master (which writes it
+over SQL, see docs/ARCHITECTURE.md) and is not an ORM model, so that no tenant
+user, not even its administrator, can reach it through the UI or RPC.
+
+Reading it costs one indexed query on a table of a handful of rows; callers
+read it at most once per request and keep no cross-request cache, so a
+change made by the master is seen by every worker on its next request.
+"""
+from markupsafe import Markup
+
+TABLE = "saas_tenant_setting"
+
+# Keys of the contract (docs/ARCHITECTURE.md, "saas_tenant").
+SUSPENDED = "suspended"
+SUSPENDED_REASON = "suspended_reason"
+MAX_USERS = "max_users"
+MAX_STORAGE_MB = "max_storage_mb"
+MASTER_URL = "master_url"
+SUPPORT_EMAIL = "support_email"
+
+
+def ensure_table(cr):
+    """Create the table if the master has not created it yet (idempotent)."""
+    cr.execute(
+        f"""
+        CREATE TABLE IF NOT EXISTS {TABLE} (
+            key varchar PRIMARY KEY,
+            value text NOT NULL,
+            write_date timestamp DEFAULT (now() AT TIME ZONE 'UTC')
+        )
+        """
+    )
+
+
+def read_settings(cr):
+    """Return every setting as a ``{key: value}`` dict of strings (one query)."""
+    cr.execute(f"SELECT key, value FROM {TABLE}")
+    return dict(cr.fetchall())
+
+
+def is_suspended(settings):
+    return (settings.get(SUSPENDED) or "").strip() == "1"
+
+
+def _int(settings, key):
+    try:
+        return max(int((settings.get(key) or "0").strip()), 0)
+    except ValueError:
+        # A malformed value must not lock the tenant out: treat as "no limit".
+        return 0
+
+
+def max_users(settings):
+    """Maximum number of active internal users; 0 means no limit."""
+    return _int(settings, MAX_USERS)
+
+
+def max_storage_mb(settings):
+    return _int(settings, MAX_STORAGE_MB)
+
+
+def suspended_message(settings):
+    """Plain-text message shown when a login or RPC call is refused."""
+    parts = ["This instance is suspended."]
+    reason = (settings.get(SUSPENDED_REASON) or "").strip()
+    if reason:
+        parts.append(f"Reason: {reason}.")
+    parts.append(_contact_sentence(settings))
+    return " ".join(parts)
+
+
+def _contact_sentence(settings):
+    email = (settings.get(SUPPORT_EMAIL) or "").strip()
+    url = (settings.get(MASTER_URL) or "").strip()
+    if email and url:
+        return f"Please contact {email} or settle your subscription at {url}."
+    if email:
+        return f"Please contact {email}."
+    if url:
+        return f"Please settle your subscription at {url}."
+    return "Please contact your service provider."
+
+
+def _safe_url(url):
+    # Only http(s) links: a value such as "javascript:..." must not become a
+    # clickable link even though the master is trusted.
+    return url if url.lower().startswith(("http://", "https://")) else ""
+
+
+def suspended_page(settings):
+    """Self-contained HTML page (no assets, no QWeb, no further query)."""
+    reason = (settings.get(SUSPENDED_REASON) or "").strip()
+    email = (settings.get(SUPPORT_EMAIL) or "").strip()
+    url = _safe_url((settings.get(MASTER_URL) or "").strip())
+    items = Markup("")
+    if reason:
+        items += Markup("<p>Reason: %s</p>") % reason
+    if email:
+        items += Markup('<p>Contact: <a href="mailto:%s">%s</a></p>') % (email, email)
+    if url:
+        items += Markup('<p><a class="btn" href="%s">Manage your subscription</a></p>') % url
+    if not (email or url):
+        items += Markup("<p>Please contact your service provider.</p>")
+    return str(
+        Markup(
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"/>"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>"
+            "<title>Instance suspended</title>"
+            "<style>body{font-family:sans-serif;background:#f5f5f5;color:#333}"
+            "main{max-width:32em;margin:10vh auto;background:#fff;padding:2em;"
+            "border-radius:8px;box-shadow:0 1px 4px rgba(0,0,0,.15)}"
+            ".btn{display:inline-block;background:#714b67;color:#fff;padding:.5em 1em;"
+            "border-radius:4px;text-decoration:none}</style></head>"
+            "<body><main><h1>This instance is suspended</h1>"
+            "<p>Your data is kept safe, but this instance cannot be used until it "
+            "is reactivated.</p>%s"
+            '<p><a href="/web/session/logout">Log out</a></p></main></body></html>'
+        )
+        % items
+    )
+

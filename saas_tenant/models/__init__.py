@@ -1,0 +1,2 @@
+from . import ir_http
+from . import res_users

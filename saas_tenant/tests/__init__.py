@@ -1,0 +1,4 @@
+from . import test_limits
+from . import test_max_users
+from . import test_suspension
+from . import test_tenant_admin

@@ -1,0 +1,563 @@
+"""Tests of saas_provisioning/adapters against the real PostgreSQL server.
+
+The adapters are plain Python: they are loaded from their folder on their own
+(saas_provisioning/__init__.py imports Odoo models and must not run here).
+Every database made here is named <prefix>t_<random> (prefix: $SAAS_TEST_PREFIX,
+default ``h3_``) and dropped at the end, except the Odoo 18 template
+<prefix>odoo_tpl (``-i base``, about 25 s to build), kept for the next runs.
+"""
+import importlib.util
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import psycopg2
+import pytest
+from passlib.context import CryptContext
+
+REPO = Path(__file__).resolve().parent.parent
+ADAPTERS_DIR = REPO / "saas_provisioning" / "adapters"
+PREFIX = os.environ.get("SAAS_TEST_PREFIX", "h3_")
+PG = {
+    "host": "127.0.0.1",
+    "port": int(os.environ.get("SAAS_PG_PORT", "5433")),
+    "user": "saas",
+    "password": "saas",
+}
+ODOO_TPL = f"{PREFIX}odoo_tpl"
+HOSTILE_NAMES = ['x"; DROP DATABASE y; --', "a b", "", "../etc", "a/b", "x" * 64,
+                 "é", "-dash", None, 42]
+TIMINGS = {}
+
+
+def _load_adapters():
+    """Import the adapters package from its folder under a private name,
+    without running saas_provisioning/__init__.py."""
+    name = "_saas_adapters_under_test"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(
+        name, ADAPTERS_DIR / "__init__.py", submodule_search_locations=[str(ADAPTERS_DIR)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+ad = _load_adapters()
+
+
+def _name(tag="t"):
+    return f"{PREFIX}{tag}_{uuid.uuid4().hex[:10]}"
+
+
+def _sql(dbname, query, args=None, fetch=True):
+    conn = psycopg2.connect(dbname=dbname, connect_timeout=5, **PG)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cr:
+            cr.execute(query, args)
+            return cr.fetchall() if fetch else None
+    finally:
+        conn.close()
+
+
+# pytest-odoo (in the venv) loads an Odoo registry for every test session
+# through autouse fixtures, and fails without --odoo-database. These tests need
+# no registry: same-named fixtures here replace the plugin's for this module.
+@pytest.fixture(scope="session", autouse=True)
+def load_registry():
+    yield
+
+
+@pytest.fixture(scope="module", autouse=True)
+def enable_odoo_test_flag():
+    yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _report_timings(request):
+    yield
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter and TIMINGS:
+        reporter.write_line("adapter timings: " + ", ".join(
+            f"{key} {value:.3f}s" for key, value in sorted(TIMINGS.items())))
+
+
+@pytest.fixture(scope="session")
+def pg():
+    return ad.PgAdmin(PG)
+
+
+@pytest.fixture(scope="session")
+def dbs(pg):
+    """Names to drop at the end of the session (whatever the tests did)."""
+    names = []
+    yield names
+    for name in names:
+        pg.drop(name)
+    leftovers = [n for n in pg.list_databases(f"{PREFIX}t_")]
+    assert not leftovers, f"databases left behind: {leftovers}"
+
+
+@pytest.fixture(scope="session")
+def small_tpl(pg, dbs):
+    """A small non-Odoo template: two tables with rows."""
+    name = _name()
+    dbs.append(name)
+    pg.create_from_template(name, "template0")
+    _sql(name, """CREATE TABLE item (id serial PRIMARY KEY, label varchar NOT NULL);
+                  CREATE TABLE note (id serial PRIMARY KEY, body text);
+                  INSERT INTO item (label) VALUES ('one'), ('two');
+                  INSERT INTO note (body) VALUES ('hello');""", fetch=False)
+    return name
+
+
+@pytest.fixture
+def clone(pg, dbs, small_tpl):
+    name = _name()
+    dbs.append(name)
+    pg.create_from_template(name, small_tpl)
+    return name
+
+
+def _odoo_template_ok(pg):
+    if not pg.exists(ODOO_TPL):
+        return False
+    try:
+        rows = _sql(ODOO_TPL, "SELECT state FROM ir_module_module WHERE name = 'base'")
+    except psycopg2.Error:
+        return False
+    return rows == [("installed",)]
+
+
+@pytest.fixture(scope="session")
+def odoo_tpl(pg, tmp_path_factory):
+    """An Odoo 18 database with `base`, built once (under a temporary name,
+    then renamed: a crash never leaves a half-built template) and reused."""
+    if _odoo_template_ok(pg):
+        return ODOO_TPL
+    pg.drop(ODOO_TPL)
+    building = _name("tpl_build")
+    work = tmp_path_factory.mktemp("odoo")
+    conf = work / "odoo.conf"
+    conf.write_text(textwrap.dedent(f"""\
+        [options]
+        data_dir = {work / 'data'}
+        db_host = {PG['host']}
+        db_port = {PG['port']}
+        db_user = {PG['user']}
+        db_password = {PG['password']}
+        list_db = False
+        log_level = warn
+        """))
+    python = os.environ.get("SAAS_PYTHON", sys.executable)
+    t0 = time.monotonic()
+    try:
+        res = subprocess.run(
+            [python, "-m", "odoo", "-c", str(conf), "-d", building, "-i", "base",
+             "--stop-after-init", "--no-http", "--without-demo=all"],
+            cwd=work, capture_output=True, text=True, timeout=600)
+        assert res.returncode == 0, res.stderr[-3000:]
+        pg.rename(building, ODOO_TPL)
+    finally:
+        pg.drop(building)
+    TIMINGS["odoo_template_build"] = time.monotonic() - t0
+    return ODOO_TPL
+
+
+# -- names ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("bad", HOSTILE_NAMES)
+def test_hostile_names_refused_and_nothing_changes(pg, small_tpl, bad, tmp_path):
+    before = pg.list_databases()
+    calls = [
+        lambda: pg.exists(bad),
+        lambda: pg.create_from_template(bad, small_tpl),
+        lambda: pg.create_from_template(_name(), bad),
+        lambda: pg.drop(bad),
+        lambda: pg.size_bytes(bad),
+        lambda: pg.terminate_connections(bad),
+        lambda: pg.allow_connections(bad, False),
+        lambda: pg.set_is_template(bad, True),
+        lambda: pg.rename(small_tpl, bad),
+        lambda: pg.rename(bad, _name()),
+        lambda: ad.TenantDatabase(PG, bad),
+        lambda: ad.Filestore(tmp_path).path(bad),
+        lambda: ad.Filestore(tmp_path).remove(bad),
+    ]
+    if bad:  # an empty prefix is legitimate: it lists everything
+        calls.append(lambda: pg.list_databases(bad))
+    for call in calls:
+        with pytest.raises(ValueError):
+            call()
+    assert pg.list_databases() == before
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_system_databases_protected(pg):
+    for name in ("postgres", "template0", "template1"):
+        with pytest.raises(ad.InvalidNameError):
+            pg.drop(name)
+        with pytest.raises(ad.InvalidNameError):
+            pg.allow_connections(name, False)
+    assert pg.exists("postgres")
+
+
+# -- PgAdmin ----------------------------------------------------------------------
+
+def test_clone_exists_size_drop_idempotent(pg, dbs, small_tpl):
+    name = _name()
+    dbs.append(name)
+    assert not pg.exists(name)
+    t0 = time.monotonic()
+    pg.create_from_template(name, small_tpl)
+    TIMINGS["clone_small_template"] = time.monotonic() - t0
+    assert pg.exists(name)
+    assert _sql(name, "SELECT label FROM item ORDER BY id") == [("one",), ("two",)]
+    assert pg.size_bytes(name) > 1_000_000
+    assert name in pg.list_databases(PREFIX)
+    assert pg.drop(name) is True
+    assert not pg.exists(name)
+    assert pg.drop(name) is False
+    with pytest.raises(ad.DatabaseNotFoundError):
+        pg.size_bytes(name)
+
+
+def test_clone_errors(pg, dbs, small_tpl, clone):
+    with pytest.raises(ad.DatabaseExistsError):
+        pg.create_from_template(clone, small_tpl)
+    missing = _name()
+    with pytest.raises(ad.DatabaseNotFoundError):
+        pg.create_from_template(_name(), missing)
+    assert not pg.exists(missing)
+
+
+def test_busy_template_then_terminate(pg, dbs, clone):
+    held = psycopg2.connect(dbname=clone, **PG)
+    try:
+        assert pg.connection_count(clone) == 1
+        target = _name()
+        dbs.append(target)
+        t0 = time.monotonic()
+        with pytest.raises(ad.TemplateBusyError) as info:
+            pg.create_from_template(target, clone)
+        # PostgreSQL waits 5 s for the other sessions before giving up
+        TIMINGS["busy_template_error"] = time.monotonic() - t0
+        assert isinstance(info.value, ad.DatabaseInUseError)
+        assert not pg.exists(target)
+        assert pg.terminate_connections(clone) == 1
+        assert pg.connection_count(clone) == 0
+        with pytest.raises(psycopg2.OperationalError):
+            with held.cursor() as cr:
+                cr.execute("SELECT 1")
+        pg.create_from_template(target, clone)
+        assert pg.exists(target)
+    finally:
+        held.close()
+
+
+def test_allow_connections(pg, dbs, clone):
+    pg.allow_connections(clone, False)
+    with pytest.raises(psycopg2.OperationalError):
+        psycopg2.connect(dbname=clone, **PG).close()
+    with pytest.raises(ad.ConnectionsNotAllowedError):
+        ad.TenantDatabase(PG, clone).read_settings()
+    # a template needs no connection to be copied
+    copy = _name()
+    dbs.append(copy)
+    pg.create_from_template(copy, clone)
+    assert _sql(copy, "SELECT count(*) FROM item") == [(2,)]
+    pg.allow_connections(clone, True)
+    assert _sql(clone, "SELECT count(*) FROM note") == [(1,)]
+    # a database without connections can still be dropped
+    pg.allow_connections(copy, False)
+    assert pg.drop(copy)
+
+
+def test_drop_with_open_connection_and_template_flag(pg, clone):
+    pg.set_is_template(clone, True)
+    assert pg.is_template(clone)
+    held = psycopg2.connect(dbname=clone, **PG)
+    try:
+        assert pg.drop(clone)
+    finally:
+        held.close()
+    assert not pg.exists(clone)
+
+
+def test_list_databases_escapes_like_wildcards(pg, dbs, small_tpl):
+    stem = f"{PREFIX}t_{uuid.uuid4().hex[:8]}"
+    wanted, lookalike, other = f"{stem}_x", f"{stem}ax", f"{stem}zz"
+    for name in (wanted, lookalike, other):
+        dbs.append(name)
+        pg.create_from_template(name, small_tpl)
+    assert pg.list_databases(f"{stem}_") == [wanted]  # '_' is not "any character"
+    assert pg.list_databases(stem) == sorted([wanted, lookalike, other])
+    assert pg.list_databases(f"{stem}_x") == [wanted]
+    assert pg.list_databases(f"{stem}-") == []
+
+
+def test_rename(pg, dbs, clone, small_tpl):
+    new = _name()
+    dbs.append(new)
+    held = psycopg2.connect(dbname=clone, **PG)  # terminated by rename
+    try:
+        pg.rename(clone, new)
+    finally:
+        held.close()
+    assert pg.exists(new) and not pg.exists(clone)
+    with pytest.raises(ad.DatabaseExistsError):
+        pg.rename(new, small_tpl)
+    with pytest.raises(ad.DatabaseNotFoundError):
+        pg.rename(clone, _name())
+
+
+def test_unreachable_server_fails_fast():
+    t0 = time.monotonic()
+    with pytest.raises(ad.ServerUnreachableError):
+        ad.PgAdmin(dict(PG, port=1)).exists("postgres")
+    with pytest.raises(ad.ServerUnreachableError):
+        ad.TenantDatabase(dict(PG, port=1), "whatever").read_settings()
+    assert time.monotonic() - t0 < 3
+    with pytest.raises(ad.ServerUnreachableError):
+        ad.PgAdmin(dict(PG, password="wrong")).ping()
+    assert ad.PgAdmin(PG).ping() >= 130000  # WITH (FORCE) needs 13+
+
+
+def test_missing_tenant_database():
+    with pytest.raises(ad.DatabaseNotFoundError):
+        ad.TenantDatabase(PG, _name()).read_settings()
+
+
+# -- TenantDatabase: settings -----------------------------------------------------
+
+def test_settings_round_trip(clone):
+    tenant = ad.TenantDatabase(PG, clone)
+    assert tenant.read_settings() == {}
+    tenant.write_settings({"suspended": True, "max_users": 3, "master_url": "http://m"})
+    assert tenant.read_settings() == {"suspended": "1", "max_users": "3",
+                                      "master_url": "http://m"}
+    tenant.write_settings({"suspended": False, "master_url": None, "suspended_reason": ""})
+    assert tenant.read_settings() == {"suspended": "0", "max_users": "3",
+                                      "suspended_reason": ""}
+    rows = _sql(clone, "SELECT count(*) FROM saas_tenant_setting WHERE write_date IS NULL")
+    assert rows == [(0,)]
+    with pytest.raises(ValueError):
+        tenant.write_settings({"": "x"})
+
+
+def test_settings_write_is_atomic(clone):
+    tenant = ad.TenantDatabase(PG, clone)
+    tenant.write_settings({"max_users": 1})
+    # a value that fails half-way (NUL is refused by PostgreSQL text)
+    with pytest.raises(psycopg2.Error):
+        tenant.write_settings({"max_users": 5, "bad": "a\x00b"})
+    assert tenant.read_settings() == {"max_users": "1"}
+
+
+# -- Filestore --------------------------------------------------------------------
+
+def _make_files(root, db):
+    base = root / db
+    (base / "ab").mkdir(parents=True)
+    (base / "cd").mkdir()
+    (base / "ab" / "ab12").write_bytes(b"x" * 1000)
+    (base / "cd" / "cd34").write_bytes(b"y" * 500)
+    (base / "checklist").mkdir()
+    return base
+
+
+def test_filestore_copy_size_remove(tmp_path):
+    fs = ad.Filestore(tmp_path)
+    _make_files(tmp_path, "src_db")
+    assert fs.exists("src_db") and not fs.exists("dst_db")
+    assert fs.size_bytes("src_db") == 1500
+    assert fs.size_bytes("dst_db") == 0
+    assert fs.copy("src_db", "dst_db") == 2
+    assert fs.size_bytes("dst_db") == 1500
+    assert (tmp_path / "dst_db" / "checklist").is_dir()
+    # hard links: same inode, and deleting one side leaves the other intact
+    a, b = tmp_path / "src_db" / "ab" / "ab12", tmp_path / "dst_db" / "ab" / "ab12"
+    assert a.stat().st_ino == b.stat().st_ino
+    a.unlink()
+    assert b.read_bytes() == b"x" * 1000
+    assert fs.remove("dst_db") is True
+    assert fs.remove("dst_db") is False
+    assert not fs.exists("dst_db")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["src_db"]
+    assert fs.path("src_db") == str(tmp_path / "src_db")
+
+
+def test_filestore_copy_replaces_crashed_attempt(tmp_path):
+    fs = ad.Filestore(tmp_path)
+    _make_files(tmp_path, "src_db")
+    stale = tmp_path / "dst_db" / "zz"
+    stale.mkdir(parents=True)
+    (stale / "zz99").write_bytes(b"stale")
+    leftover = tmp_path / f".saas-tmp-dst_db-{uuid.uuid4().hex}"
+    leftover.mkdir()
+    assert fs.copy("src_db", "dst_db") == 2
+    assert not (tmp_path / "dst_db" / "zz").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dst_db", "src_db"]
+    assert fs.copy("src_db", "dst_db") == 2  # again: same result
+    assert fs.size_bytes("dst_db") == 1500
+
+
+def test_filestore_missing_source_and_rename(tmp_path):
+    fs = ad.Filestore(tmp_path / "not-yet")
+    assert fs.copy("src_db", "dst_db") == 0
+    assert not fs.exists("dst_db")
+    fs = ad.Filestore(tmp_path)
+    (tmp_path / "dst_db").mkdir()
+    assert fs.copy("src_db", "dst_db") == 0  # source without files: no stale copy
+    assert not fs.exists("dst_db")
+    _make_files(tmp_path, "a_db")
+    fs.rename("a_db", "b_db")
+    assert fs.exists("b_db") and not fs.exists("a_db")
+    (tmp_path / "c_db").mkdir()
+    with pytest.raises(ad.AdapterError):
+        fs.rename("b_db", "c_db")
+    with pytest.raises(ValueError):
+        fs.copy("b_db", "b_db")
+    for bad in ("..", "a/../b", "../x", "/etc", ".hidden"):
+        with pytest.raises(ValueError):
+            fs.copy("b_db", bad)
+
+
+def test_filestore_copy_falls_back_when_links_fail(tmp_path, monkeypatch):
+    import errno
+
+    def no_link(src, dst):
+        raise OSError(errno.EXDEV, "cross-device link")
+
+    monkeypatch.setattr(os, "link", no_link)
+    fs = ad.Filestore(tmp_path)
+    _make_files(tmp_path, "src_db")
+    assert fs.copy("src_db", "dst_db") == 2
+    a, b = tmp_path / "src_db" / "cd" / "cd34", tmp_path / "dst_db" / "cd" / "cd34"
+    assert a.stat().st_ino != b.stat().st_ino
+    assert b.read_bytes() == a.read_bytes()
+
+
+# -- password hashing and Odoo 18 customisation ------------------------------------
+
+# Odoo 18's res.users._crypt_context(), rebuilt independently of the adapter
+ODOO_CONTEXT = CryptContext(["pbkdf2_sha512", "plaintext"], deprecated=["auto"],
+                            pbkdf2_sha512__rounds=600_000)
+
+
+def test_hash_password_matches_odoo():
+    t0 = time.monotonic()
+    hashed = ad.hash_password("s3cret-pass")
+    TIMINGS["hash_password"] = time.monotonic() - t0
+    assert hashed.startswith("$pbkdf2-sha512$600000$")
+    assert ad.hash_password("s3cret-pass") != hashed  # salted
+    valid, replacement = ODOO_CONTEXT.verify_and_update("s3cret-pass", hashed)
+    assert valid and replacement is None  # accepted, and no re-hash at login
+    assert not ODOO_CONTEXT.verify("wrong", hashed)
+    with pytest.raises(ValueError):
+        ad.hash_password("")
+
+
+def test_customise_odoo_clone(pg, dbs, odoo_tpl):
+    name = _name()
+    dbs.append(name)
+    t0 = time.monotonic()
+    pg.create_from_template(name, odoo_tpl)
+    TIMINGS["clone_odoo_base"] = time.monotonic() - t0
+    tenant = ad.TenantDatabase(PG, name)
+    tpl_params = dict(_sql(odoo_tpl, "SELECT key, value FROM ir_config_parameter"))
+    hashed = ad.hash_password("Tenant-Pa55")
+
+    # refuses a plain password, and changes nothing
+    with pytest.raises(ValueError):
+        tenant.customise("Acme", "boss@acme.test", "boss@acme.test", "Tenant-Pa55",
+                         "https://acme.example.com")
+    t0 = time.monotonic()
+    db_uuid = tenant.customise("Acme & Sons", "Info@Acme.test", "boss@acme.test", hashed,
+                               "https://acme.example.com/")
+    TIMINGS["customise"] = time.monotonic() - t0
+
+    params = dict(_sql(name, "SELECT key, value FROM ir_config_parameter"))
+    assert params["database.uuid"] == db_uuid != tpl_params["database.uuid"]
+    assert params["database.secret"] != tpl_params["database.secret"]
+    assert len(params["database.secret"]) >= 32
+    assert params["web.base.url"] == "https://acme.example.com"
+    assert params["web.base.url.freeze"] == "True"
+    assert tenant.config_parameter("web.base.url") == "https://acme.example.com"
+
+    [(cname, cemail, cpartner)] = _sql(
+        name, "SELECT name, email, partner_id FROM res_company WHERE id = 1")
+    assert (cname, cemail) == ("Acme & Sons", "Info@Acme.test")
+    [partner] = _sql(name, "SELECT name, email, complete_name, commercial_company_name "
+                           "FROM res_partner WHERE id = %s", [cpartner])
+    assert partner == ("Acme & Sons", "Info@Acme.test", "Acme & Sons", "Acme & Sons")
+    [(login, password, upartner)] = _sql(
+        name, "SELECT login, password, partner_id FROM res_users WHERE id = ("
+              "SELECT res_id FROM ir_model_data WHERE module = 'base' AND name = 'user_admin')")
+    assert login == "boss@acme.test"
+    assert password == hashed
+    assert ODOO_CONTEXT.verify("Tenant-Pa55", password)
+    assert _sql(name, "SELECT email FROM res_partner WHERE id = %s", [upartner]) == [
+        ("Info@Acme.test",)]
+    assert _sql(name, "SELECT count(*) FROM res_users WHERE login = 'admin'") == [(0,)]
+    # the template is untouched
+    assert _sql(odoo_tpl, "SELECT login FROM res_users WHERE id = 2") == [("admin",)]
+
+    assert tenant.count_internal_users() == 1
+    assert tenant.module_states(["base", "web", "no_such_module"])["base"] == "installed"
+    assert "no_such_module" not in tenant.module_states(["no_such_module"])
+    # the caller may impose the uuid (e.g. to keep a tenant's identity on restore)
+    fixed = str(uuid.uuid4())
+    assert tenant.customise("Acme", "", "boss@acme.test", hashed, "http://acme.localhost",
+                            uuid=fixed) == fixed
+    assert tenant.config_parameter("database.uuid") == fixed
+    assert _sql(name, "SELECT email FROM res_company WHERE id = 1") == [(None,)]
+    tenant.write_settings({"max_users": 2})
+    assert tenant.read_settings() == {"max_users": "2"}
+
+
+def test_customise_is_one_transaction(pg, dbs, odoo_tpl):
+    name = _name()
+    dbs.append(name)
+    pg.create_from_template(name, odoo_tpl)
+    tenant = ad.TenantDatabase(PG, name)
+    before = _sql(name, "SELECT key, value FROM ir_config_parameter ORDER BY key")
+    # 'public' is the login of another user: the unique login fails last
+    with pytest.raises(ad.AdapterError):
+        tenant.customise("Other Co", "a@b.test", "public", ad.hash_password("x"),
+                         "https://other.example.com")
+    assert _sql(name, "SELECT key, value FROM ir_config_parameter ORDER BY key") == before
+    assert _sql(name, "SELECT name FROM res_company WHERE id = 1") == [("My Company",)]
+
+
+def test_concurrent_clones_of_one_template(pg, dbs, small_tpl):
+    """Several clones of one template at once: PostgreSQL serialises them or
+    reports the template busy; either way each ends created or cleanly
+    refused, never half-made."""
+    names = [_name() for _ in range(4)]
+    dbs.extend(names)
+    results = {}
+
+    def work(n):
+        try:
+            pg.create_from_template(n, small_tpl)
+            results[n] = "ok"
+        except ad.TemplateBusyError:
+            results[n] = "busy"
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert set(results) == set(names)
+    for n, result in results.items():
+        assert pg.exists(n) == (result == "ok")
+    assert "ok" in results.values()

@@ -1,0 +1,319 @@
+"""Static checks of the deployment files: docker-compose.yml, deploy/ and
+odoo.conf.example.
+
+No Docker engine is needed (none runs on the CI machines): the compose file is
+checked as data, the Odoo configurations with configparser (what Odoo itself
+uses), and deploy/nginx.conf with ``nginx -t`` when nginx is installed.
+
+Run: ./dev python -m pytest tests/test_compose.py -q
+"""
+import configparser
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+COMPOSE = REPO / "docker-compose.yml"
+EXAMPLE_CONF = REPO / "odoo.conf.example"
+ODOO_CONF_TARGET = "/etc/odoo/odoo.conf"
+ADDONS_TARGET = "/mnt/extra-addons"
+NGINX_CONF_TARGET = "/etc/nginx/nginx.conf"
+
+# Options both configurations must agree on: they carry the architecture
+# (routing, job runner, security), not the machine.
+SHARED_OPTIONS = {
+    "options": ["db_name", "dbfilter", "list_db", "proxy_mode", "server_wide_modules",
+                "workers", "max_cron_threads", "gevent_port", "http_port"],
+    "queue_job": ["channels"],
+    "saas_router": ["tenant_db_prefix"],
+}
+
+
+# -- helpers ----------------------------------------------------------------------
+
+@pytest.fixture(scope="session", autouse=True)
+def load_registry():
+    """Shadow pytest-odoo's autouse fixture of the same name.
+
+    The plugin is installed in the project's virtualenv and, for every test
+    it collects, loads the registry of an Odoo database. These checks need no
+    database: defining the fixture here overrides the plugin's for this module.
+    """
+    yield
+
+
+@pytest.fixture(scope="module")
+def compose():
+    with COMPOSE.open() as f:
+        return yaml.safe_load(f)
+
+
+@pytest.fixture(scope="module")
+def services(compose):
+    return compose["services"]
+
+
+def read_conf(path):
+    # Odoo reads its file with RawConfigParser: no "%" interpolation.
+    parser = configparser.RawConfigParser()
+    with open(path) as f:
+        parser.read_file(f)
+    return parser
+
+
+def as_bool(value):
+    return configparser.RawConfigParser.BOOLEAN_STATES[value.strip().lower()]
+
+
+def mounts(service):
+    """(source, target, kind) of every volume entry, short or long syntax."""
+    result = []
+    for entry in service.get("volumes", []):
+        if isinstance(entry, dict):
+            source, target = entry.get("source"), entry["target"]
+            kind = entry.get("type") or ("bind" if source and source[0] in "./~" else "volume")
+        else:
+            parts = entry.split(":")
+            if len(parts) == 1:  # anonymous volume
+                source, target, kind = None, parts[0], "volume"
+            else:
+                source, target = parts[0], parts[1]
+                kind = "bind" if source[0] in "./~" else "volume"
+        result.append((source, target, kind))
+    return result
+
+
+def bind_source(source):
+    return (REPO / source).resolve()
+
+
+def mounted_file(services, target):
+    for service in services.values():
+        for source, tgt, kind in mounts(service):
+            if tgt == target and kind == "bind":
+                return bind_source(source)
+    pytest.fail(f"nothing is mounted at {target}")
+
+
+@pytest.fixture(scope="module")
+def docker_conf_path(services):
+    return mounted_file({"odoo": services["odoo"]}, ODOO_CONF_TARGET)
+
+
+@pytest.fixture(scope="module")
+def docker_conf(docker_conf_path):
+    return read_conf(docker_conf_path)
+
+
+@pytest.fixture(scope="module")
+def example_conf():
+    return read_conf(EXAMPLE_CONF)
+
+
+@pytest.fixture(scope="module")
+def nginx_conf_path(services):
+    return mounted_file({"nginx": services["nginx"]}, NGINX_CONF_TARGET)
+
+
+# -- docker-compose.yml -------------------------------------------------------------
+
+def test_services_present(services):
+    assert {"db", "odoo", "nginx"} <= set(services)
+
+
+def test_every_service_has_image_or_build(services):
+    for name, service in services.items():
+        assert service.get("image") or service.get("build"), name
+
+
+def test_images(services):
+    assert services["db"]["image"].startswith("postgres:15")
+    assert services["nginx"]["image"].startswith("nginx:1.27")
+    assert services["odoo"]["build"]["dockerfile"] == "deploy/Dockerfile"
+
+
+def test_named_volumes_declared(compose, services):
+    declared = set(compose.get("volumes") or {})
+    used = {source for service in services.values()
+            for source, _target, kind in mounts(service) if kind == "volume" and source}
+    assert used <= declared, f"undeclared volumes: {used - declared}"
+    assert declared <= used, f"declared but unused volumes: {declared - used}"
+
+
+def test_bind_mount_sources_exist(services):
+    for name, service in services.items():
+        for source, target, kind in mounts(service):
+            if kind == "bind":
+                assert bind_source(source).exists(), f"{name}: {source} -> {target}"
+
+
+def test_build_context_and_dockerfile_exist(services):
+    for name, service in services.items():
+        build = service.get("build")
+        if not build:
+            continue
+        if isinstance(build, str):
+            build = {"context": build}
+        context = (REPO / build.get("context", ".")).resolve()
+        assert context.is_dir(), name
+        dockerfile = context / build.get("dockerfile", "Dockerfile")
+        assert dockerfile.is_file(), f"{name}: {dockerfile}"
+        # Every COPY/ADD source must be inside the context.
+        for line in dockerfile.read_text().splitlines():
+            match = re.match(r"\s*(?:COPY|ADD)\s+(?!--from)(.+)", line)
+            if match:
+                for src in match.group(1).split()[:-1]:
+                    if not src.startswith("--"):
+                        assert (context / src).exists(), f"{name}: {src}"
+
+
+def test_depends_on_names_services(services):
+    for name, service in services.items():
+        deps = service.get("depends_on") or []
+        for dep in (deps if isinstance(deps, list) else deps.keys()):
+            assert dep in services and dep != name, f"{name} -> {dep}"
+
+
+def test_odoo_waits_for_healthy_db(services):
+    assert services["db"].get("healthcheck"), "db needs a healthcheck"
+    assert services["odoo"]["depends_on"]["db"]["condition"] == "service_healthy"
+
+
+def test_odoo_mounts(services):
+    targets = {target: (source, kind) for source, target, kind in mounts(services["odoo"])}
+    # Our addons, read-only, at the folder the configuration lists.
+    src, kind = targets[ADDONS_TARGET]
+    assert kind == "bind" and bind_source(src) == REPO
+    addons_entry = next(e for e in services["odoo"]["volumes"]
+                        if isinstance(e, str) and f":{ADDONS_TARGET}" in e)
+    assert addons_entry.endswith(":ro")
+    # The filestore (data_dir) survives container rebuilds.
+    assert targets["/var/lib/odoo"][1] == "volume"
+
+
+def test_dockerfile_installs_oca_requirements(services):
+    dockerfile = (REPO / services["odoo"]["build"]["dockerfile"]).read_text()
+    assert re.search(r"^ARG ODOO_IMAGE=odoo:18\b", dockerfile, re.M)
+    assert re.search(r"^FROM \$\{ODOO_IMAGE\}", dockerfile, re.M)
+    assert "requirements.txt" in dockerfile and "pip3 install" in dockerfile
+    requirements = (REPO / "requirements.txt").read_text()
+    assert re.search(r"^odoo-addon-queue_job==", requirements, re.M)
+
+
+def test_repository_addons(services):
+    # The folder mounted at /mnt/extra-addons holds our addons.
+    addons = {p.parent.name for p in REPO.glob("*/__manifest__.py")}
+    assert {"saas_base", "saas_router"} <= addons, f"found {sorted(addons)}"
+
+
+# -- Odoo configurations -----------------------------------------------------------
+
+@pytest.mark.parametrize("which", ["docker", "example"])
+def test_key_options(which, docker_conf, example_conf):
+    conf = docker_conf if which == "docker" else example_conf
+    options = conf["options"]
+    modules = [m.strip() for m in options["server_wide_modules"].split(",")]
+    assert {"base", "web", "queue_job", "saas_router"} <= set(modules)
+    assert as_bool(options["list_db"]) is False
+    assert as_bool(options["proxy_mode"]) is True
+    assert int(options["workers"]) > 0
+    assert options["db_name"] == "saas_master"
+    # Without a dbfilter Odoo lists only db_name and never sees a tenant
+    # database; the filter must admit the master and no tenant.
+    dbfilter = re.compile(options["dbfilter"])
+    assert dbfilter.match("saas_master")
+    assert not dbfilter.match("saas_t_acme") and not dbfilter.match("saas_master_x")
+    assert "queue_job" in conf and "root.saas_clone" in conf["queue_job"]["channels"]
+    # The job runner must reach Odoo with a host saas_router sends to the
+    # master: a name without a dot.
+    assert "." not in conf["queue_job"].get("host", "localhost")
+    assert conf["saas_router"]["tenant_db_prefix"] == "saas_t_"
+    for limit in ("limit_memory_soft", "limit_memory_hard", "limit_time_cpu", "limit_time_real"):
+        assert int(options[limit]) > 0, limit
+
+
+def test_configs_agree(docker_conf, example_conf):
+    for section, keys in SHARED_OPTIONS.items():
+        for key in keys:
+            assert docker_conf[section][key] == example_conf[section][key], f"[{section}] {key}"
+
+
+def test_prefix_matches_router_default(example_conf):
+    routing = (REPO / "saas_router" / "routing.py").read_text()
+    default = re.search(r'^DEFAULT_PREFIX = "([^"]+)"', routing, re.M).group(1)
+    assert example_conf["saas_router"]["tenant_db_prefix"] == default
+
+
+def test_docker_conf_fits_compose(docker_conf, services):
+    options = docker_conf["options"]
+    assert options["db_host"] == "db" and "db" in services
+    paths = [p.strip() for p in options["addons_path"].split(",")]
+    assert ADDONS_TARGET in paths
+    odoo_volumes = {target: source for source, target, _kind in mounts(services["odoo"])}
+    assert options["data_dir"] in odoo_volumes
+
+
+@pytest.mark.parametrize("path", [EXAMPLE_CONF, REPO / "deploy" / "odoo.conf"],
+                         ids=["example", "docker"])
+def test_every_option_is_commented(path):
+    previous = ""
+    for line in path.read_text().splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("#", ";", "[")):
+            assert previous.startswith("#"), f"no comment above: {stripped}"
+        if stripped:
+            previous = stripped
+
+
+# -- nginx ---------------------------------------------------------------------------
+
+def test_nginx_routes_and_headers(nginx_conf_path, docker_conf, services):
+    text = nginx_conf_path.read_text()
+    assert "proxy_set_header Host $http_host;" in text
+    for header in ("X-Forwarded-Host", "X-Forwarded-For", "X-Forwarded-Proto"):
+        assert f"proxy_set_header {header} " in text
+    assert "client_max_body_size" in text
+    websocket = re.search(r"location /websocket \{(.*?)\n        \}", text, re.S).group(1)
+    assert "proxy_http_version 1.1;" in websocket
+    assert "proxy_set_header Upgrade $http_upgrade;" in websocket
+    assert "proxy_set_header Host $http_host;" in websocket
+    # Upstreams point at the odoo service, on the ports Odoo listens to.
+    upstreams = dict(re.findall(r"upstream (\w+) \{\s*server ([\w.-]+:\d+);", text))
+    options = docker_conf["options"]
+    assert set(upstreams.values()) == {f"odoo:{options['http_port']}",
+                                       f"odoo:{options['gevent_port']}"}
+    assert f"server odoo:{options['gevent_port']};" in text
+    websocket_upstream = re.search(r"proxy_pass http://(\w+);", websocket).group(1)
+    assert upstreams[websocket_upstream].endswith(f":{options['gevent_port']}")
+
+
+def test_nginx_tenant_server_name(nginx_conf_path):
+    text = nginx_conf_path.read_text()
+    regex = re.search(r"server_name [^;]*~(\^\(\?<sub>[^;\s]+)", text).group(1)
+    pattern = re.compile(regex.replace("(?<sub>", "(?P<sub>"))
+    assert pattern.match("acme-2.localhost").group("sub") == "acme-2"
+    assert not pattern.match("localhost")
+    assert not pattern.match("a.b.localhost")
+    assert not pattern.match("acme.localhost.evil.com")
+
+
+def test_nginx_config_is_valid(nginx_conf_path, tmp_path):
+    nginx = shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None)
+    if not nginx:
+        pytest.skip("nginx is not installed (apt-get install -y nginx)")
+    # "odoo" resolves only on the compose network, and nginx resolves
+    # upstream names at load time: point them at loopback in a copy.
+    text = re.sub(r"(\bserver\s+)odoo(:\d+)", r"\g<1>127.0.0.1\2", nginx_conf_path.read_text())
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(text)
+    (tmp_path / "logs").mkdir()
+    result = subprocess.run(
+        [nginx, "-t", "-q", "-c", str(conf), "-p", f"{tmp_path}/",
+         "-g", f"pid {tmp_path}/nginx.pid;"],
+        capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
