@@ -186,8 +186,11 @@ db_host = 127.0.0.1
 db_port = {PG_PORT}
 db_user = {PG_USER}
 db_password = {PG_PASSWORD}
-# the master database; saas_router routes tenant hosts to their databases
+# the master database.  dbfilter must be set too: with db_name alone Odoo
+# never lists the other databases, and saas_router could not route tenant
+# hosts to theirs; hosts that are not tenants fall back to this filter.
 db_name = {db_name}
+dbfilter = ^{db_name}$
 list_db = False
 http_interface = 127.0.0.1
 http_port = {http_port}
@@ -236,6 +239,9 @@ def cmd_run(args):
 
 
 def cmd_odoo(args):
+    # `-d DB` alone would leave the config's dbfilter on the master database
+    if "-d" in args and not any(a.startswith("--db-filter") for a in args):
+        args = args + ["--db-filter", "^%s$" % args[args.index("-d") + 1]]
     os.execv(python(), odoo_cmd() + args)
 
 

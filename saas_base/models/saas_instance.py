@@ -108,7 +108,9 @@ class SaasInstance(models.Model):
         help="Login of the tenant's administrator (the customer's email by default).",
     )
     user_count = fields.Integer(string="Users", readonly=True, copy=False)
-    db_size_mb = fields.Float(string="Database Size (MB)", readonly=True, copy=False, digits=(16, 1))
+    db_size_mb = fields.Float(
+        string="Database Size (MB)", readonly=True, copy=False, digits=(16, 1)
+    )
     filestore_size_mb = fields.Float(
         string="Filestore Size (MB)", readonly=True, copy=False, digits=(16, 1)
     )
@@ -204,38 +206,56 @@ class SaasInstance(models.Model):
         for instance in self:
             self._check_subdomain_value(instance.subdomain)
 
+    @api.model
+    def _check_subdomain_available(self, subdomain, exclude_ids=()):
+        """Raise a ValidationError if a live instance already uses it."""
+        other = self.sudo().with_context(active_test=False).search_count(
+            [
+                ("id", "not in", list(exclude_ids)),
+                ("state", "!=", "terminated"),
+                "|",
+                ("subdomain", "=", subdomain),
+                ("database_name", "=", tenant_db_name(subdomain)),
+            ],
+            limit=1,
+        )
+        if other:
+            raise ValidationError(
+                _("The subdomain %(sub)r is already taken by another instance.", sub=subdomain)
+            )
+
     @api.constrains("subdomain", "database_name", "state")
     def _check_unique_live(self):
-        # The unique indexes are the real guarantee; this check only gives
-        # a readable message in the common, non-concurrent case.
-        Instance = self.sudo().with_context(active_test=False)
-        for instance in self.filtered(lambda i: i.state != "terminated"):
-            other = Instance.search(
-                [
-                    ("id", "!=", instance.id),
-                    ("state", "!=", "terminated"),
-                    "|",
-                    ("subdomain", "=", instance.subdomain),
-                    ("database_name", "=", instance.database_name),
-                ],
-                limit=1,
-            )
-            if other:
-                raise ValidationError(
-                    _(
-                        "The subdomain %(sub)r is already taken by another instance.",
-                        sub=instance.subdomain,
-                    )
-                )
+        # The unique indexes are the real guarantee (they also stop two
+        # transactions racing); this gives a readable message in the common
+        # case.  create() and write() run it before touching the table, as
+        # the index would otherwise answer first, with a raw SQL error.
+        for instance in self.filtered(lambda i: i.state != "terminated" and i.subdomain):
+            self._check_subdomain_available(instance.subdomain, exclude_ids=instance.ids)
+
+    def _precheck_subdomain(self, subdomain, exclude_ids=()):
+        if subdomain:
+            self._check_subdomain_value(subdomain)
+            self._check_subdomain_available(subdomain, exclude_ids)
 
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        seen = set()
         for vals in vals_list:
             # The database name is derived, never typed.
             vals.pop("database_name", None)
+            subdomain = vals.get("subdomain")
+            if subdomain and vals.get("state", "draft") != "terminated":
+                self._precheck_subdomain(subdomain)
+                if subdomain in seen:
+                    raise ValidationError(
+                        _("The subdomain %(sub)r is already taken by another instance.",
+                          sub=subdomain)
+                    )
+                seen.add(subdomain)
             if not vals.get("name"):
                 partner = self.env["res.partner"].browse(vals.get("partner_id"))
                 vals["name"] = (
@@ -257,11 +277,19 @@ class SaasInstance(models.Model):
                         name=locked[0].display_name,
                     )
                 )
+            changed = self.filtered(lambda i: i.subdomain != vals["subdomain"])
+            if changed:
+                if len(changed) > 1:
+                    raise ValidationError(
+                        _("Several instances cannot share the subdomain %(sub)r.",
+                          sub=vals["subdomain"])
+                    )
+                self._precheck_subdomain(vals["subdomain"], exclude_ids=changed.ids)
         return super().write(vals)
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
-        for instance, vals in zip(self, vals_list):
+        for instance, vals in zip(self, vals_list, strict=True):
             if "subdomain" not in (default or {}):
                 vals["subdomain"] = f"{instance.subdomain}-copy"
         return vals_list

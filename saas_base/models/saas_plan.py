@@ -42,7 +42,11 @@ class SaasPlan(models.Model):
 
     _sql_constraints = [
         ("max_users_positive", "CHECK(max_users >= 0)", "The user limit cannot be negative."),
-        ("max_storage_positive", "CHECK(max_storage_mb >= 0)", "The storage limit cannot be negative."),
+        (
+            "max_storage_positive",
+            "CHECK(max_storage_mb >= 0)",
+            "The storage limit cannot be negative.",
+        ),
         ("trial_days_positive", "CHECK(trial_days >= 0)", "Trial days cannot be negative."),
         ("price_positive", "CHECK(price >= 0)", "The price cannot be negative."),
     ]

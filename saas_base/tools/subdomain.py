@@ -78,7 +78,9 @@ def check_subdomain(value, reserved=None, max_length=MAX_LENGTH):
         if char.isspace():
             raise InvalidSubdomain("It contains a space or other blank character.")
         if char == ".":
-            raise InvalidSubdomain("It contains a dot: a subdomain is a single label, without dots.")
+            raise InvalidSubdomain(
+                "It contains a dot: a subdomain is a single label, without dots."
+            )
         if char == "_":
             raise InvalidSubdomain("It contains an underscore: use a hyphen instead.")
         if "A" <= char <= "Z":

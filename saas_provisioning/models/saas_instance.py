@@ -61,14 +61,21 @@ class SaasInstance(models.Model):
         return f"{self.subdomain}.{self._url_settings()[1]}"
 
     def _log(self, operation, step, result, started, message=None):
-        self.env["saas.instance.log"].sudo().create({
+        vals = {
             "instance_id": self.id,
             "operation": operation,
             "step": step,
             "result": result,
             "duration_ms": int((time.monotonic() - started) * 1000),
             "message": message,
-        })
+        }
+        if result == "retry":
+            # queue_job rolls the job's transaction back before retrying it:
+            # record the attempt in a transaction of its own so it stays visible.
+            with self.env.registry.cursor() as cr:
+                self.env(cr=cr)["saas.instance.log"].sudo().create(vals)
+            return
+        self.env["saas.instance.log"].sudo().create(vals)
 
     def _tenant_db(self):
         return self.server_id._tenant_db(self.database_name)
@@ -87,7 +94,7 @@ class SaasInstance(models.Model):
     # ------------------------------------------------------------------
     # provisioning
     # ------------------------------------------------------------------
-    def _request_provisioning(self, admin_password=None):
+    def request_provisioning(self, admin_password=None):
         """Public entry point (backend, portal, API): seal the admin password
         and start provisioning.  Returns nothing slow: the work is queued."""
         self.ensure_one()

@@ -99,7 +99,7 @@ class TestPipeline(HttpCase):
         instance = self._instance("e2e-shop")
         self.assertEqual(instance.database_name, tenant_db_name("e2e-shop"))
         with trap_jobs() as trap:
-            instance._request_provisioning(PASSWORD)
+            instance.request_provisioning(PASSWORD)
             # reserved: committed state before any DDL, the clone is queued
             self.assertEqual(instance.state, "provisioning")
             self.assertEqual(instance.provision_step, "reserved")
@@ -157,7 +157,7 @@ class TestPipeline(HttpCase):
     def test_crash_between_clone_and_customise_is_recovered(self):
         instance = self._instance("crashy")
         with trap_jobs() as trap:
-            instance._request_provisioning(PASSWORD)
+            instance.request_provisioning(PASSWORD)
             trap.perform_enqueued_jobs()  # the clone only
             self.assertEqual(instance.provision_step, "clone")
             # the worker dies here: the filestore job it enqueued is lost
@@ -187,13 +187,16 @@ class TestPipeline(HttpCase):
         blocker = psycopg2.connect(**self.server._connection_params(template_db))
         try:
             with trap_jobs() as trap:
-                instance._request_provisioning(PASSWORD)
+                instance.request_provisioning(PASSWORD)
                 job = trap.enqueued_jobs[0]
                 with self.assertRaises(RetryableJobError):
                     job.perform()
             self.assertEqual(instance.state, "provisioning")
             self.assertEqual(instance.provision_step, "reserved")
-            self.assertEqual(instance.log_ids[:1].result, "retry")
+            retries = self.env["saas.instance.log"].search(
+                [("instance_id", "=", instance.id), ("result", "=", "retry")])
+            self.assertEqual(retries.step, "clone")
+            self.assertIn("accessed by other users", retries.message)
             self.assertFalse(self.pg.exists(instance.database_name))
         finally:
             blocker.close()
@@ -212,7 +215,7 @@ class TestPipeline(HttpCase):
         instance.plan_id = plan
         instance.template_id = draft_template
         with trap_jobs() as trap, self.assertRaisesRegex(UserError, "not been built"):
-            instance._request_provisioning(PASSWORD)
+            instance.request_provisioning(PASSWORD)
         trap.assert_jobs_count(0)
         self.assertEqual(instance.state, "draft")
         self.assertFalse(self.pg.exists(instance.database_name))
@@ -220,7 +223,7 @@ class TestPipeline(HttpCase):
     def test_orphans_usage_and_bulk_update(self):
         instance = self._instance("usage-co")
         with trap_jobs() as trap:
-            instance._request_provisioning(PASSWORD)
+            instance.request_provisioning(PASSWORD)
             self._run_all(trap)
         self.assertEqual(instance.state, "active")
         self.env["saas.instance"]._cron_usage_sweep()

@@ -31,11 +31,15 @@ class IrHttp(models.AbstractModel):
     @classmethod
     def _authenticate(cls, endpoint):
         super()._authenticate(endpoint)
-        cls._saas_tenant_check_suspended()
+        cls._saas_tenant_check_suspended(endpoint)
 
     @classmethod
-    def _saas_tenant_check_suspended(cls):
-        if request.httprequest.path.startswith(ALLOWED_PREFIXES):
+    def _saas_tenant_check_suspended(cls, endpoint):
+        # The declared routes too: website serves /fr/web/login for /web/login.
+        routes = endpoint.routing.get("routes") or ()
+        if request.httprequest.path.startswith(ALLOWED_PREFIXES) or any(
+            route.startswith(ALLOWED_PREFIXES) for route in routes
+        ):
             return
         settings = limits.read_settings(request.env.cr)
         if not limits.is_suspended(settings):

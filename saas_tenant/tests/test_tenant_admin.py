@@ -1,6 +1,6 @@
 import xmlrpc.client
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import HttpCase, get_db_name, new_test_user, tagged
 
 from odoo.addons.saas_tenant import limits
@@ -64,3 +64,12 @@ class TestTenantAdmin(HttpCase):
             call("ir.config_parameter", "set_param", "saas_tenant.suspended", "0")
         self.assertFalse(self.xmlrpc_common.authenticate(self.db, "admin", "tenant_admin_pw1", {}))
         self.assertTrue(limits.is_suspended(limits.read_settings(self.env.cr)))
+
+    def test_cannot_uninstall(self):
+        Module = self.env["ir.module.module"].with_user(self.admin)
+        module = Module.search([("name", "=", "saas_tenant")])
+        with self.assertRaisesRegex(UserError, "managed by your service provider"):
+            module.button_uninstall()
+        with self.assertRaises(UserError):
+            module.write({"state": "to remove"})
+        self.assertEqual(module.state, "installed")

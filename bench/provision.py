@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Benchmark: request -> tenant login page 200, through the real server.
+
+Run with Odoo's venv:  ./dev python bench/provision.py [-n 10] [--burst 20] [--account]
+
+Starts an Odoo server (threaded, with the queue_job runner) on a master
+database of its own, builds the templates, then:
+  * sequential: N tenants, one after the other; for each, the time from the
+    provisioning request (XML-RPC) to the tenant's /web/login answering 200,
+    and each pipeline step's share (from the instance's operation log);
+  * the same N on a template with account (--account);
+  * a fresh `odoo -i` of the same modules + its first login page, for the ratio;
+  * a burst: B requests at once, clone channel capacity 2; all ready? wall time.
+Prints the figures; asserts nothing.  Everything it creates is dropped.
+"""
+import argparse
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from odoo_server import OdooServer, devtool, setup_control_plane  # noqa: E402
+
+PREFIX = "saas_bench_"
+STEPS = ["clone", "filestore", "customise", "verify"]
+
+
+def pct(values, p):
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def provision_one(srv, rpc, plan_id, partner_id, sub):
+    t0 = time.perf_counter()
+    instance_id = rpc("saas.instance", "create", {
+        "name": f"Bench {sub}", "subdomain": sub, "partner_id": partner_id, "plan_id": plan_id})
+    rpc("saas.instance", "request_provisioning", [instance_id], "bench-pass")
+    state = rpc.wait("saas.instance", instance_id, "state", ("active", "failed"), timeout=300,
+                     interval=0.01)
+    host = rpc("saas.instance", "read", [instance_id], ["url"])[0]["url"].split("://")[1]
+    ok = state == "active" and requests.get(
+        srv.url + "/web/login", headers={"Host": host}, timeout=60).status_code == 200
+    elapsed = time.perf_counter() - t0
+    logs = rpc("saas.instance.log", "search_read",
+               [("instance_id", "=", instance_id), ("operation", "=", "provision")],
+               ["step", "duration_ms", "result"])
+    steps = {}
+    for log in logs:
+        steps[log["step"]] = steps.get(log["step"], 0) + log["duration_ms"] / 1000
+    return instance_id, ok, elapsed, steps
+
+
+def sequential(srv, rpc, plan_id, partner_id, n, tag):
+    results = [provision_one(srv, rpc, plan_id, partner_id, f"{tag}-{i}") for i in range(n)]
+    times = [r[2] for r in results]
+    print(f"\n== {tag}: {n} tenants one after the other ==")
+    print(f"ready (request -> login page 200): p50 {statistics.median(times):.2f}s  "
+          f"p95 {pct(times, 95):.2f}s  min {min(times):.2f}s  max {max(times):.2f}s  "
+          f"failures {sum(1 for r in results if not r[1])}")
+    mean_total = statistics.mean(times)
+    for step in STEPS:
+        mean = statistics.mean(r[3].get(step, 0) for r in results)
+        print(f"  {step:<10} {mean:6.3f}s  {100 * mean / mean_total:5.1f}%")
+    in_steps = statistics.mean(sum(r[3].values()) for r in results)
+    print(f"  {'queue/rpc':<10} {mean_total - in_steps:6.3f}s  "
+          f"{100 * (mean_total - in_steps) / mean_total:5.1f}%  (job pickup, commits, polling)")
+    return results
+
+
+def fresh_install(srv, modules):
+    """`odoo -i` of the same modules into a new database + its first login page."""
+    name = f"{PREFIX}t_fresh"
+    t0 = time.perf_counter()
+    subprocess.run([devtool.python(), "-m", "odoo", "-c", str(srv.conf), "-d", name,
+                    "-i", modules, "--stop-after-init", "--without-demo=all",
+                    "--log-level=warn", "--no-http"], check=True)
+    status = requests.get(srv.url + "/web/login", headers={"Host": "fresh.localhost"},
+                          timeout=120).status_code
+    elapsed = time.perf_counter() - t0
+    drop(name)
+    return elapsed, status
+
+
+def burst(srv, rpc, plan_id, partner_id, count):
+    results = [None] * count
+
+    def run(i):
+        local = srv.rpc()
+        results[i] = provision_one(srv, local, plan_id, partner_id, f"burst-{i}")
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    ready = sum(1 for r in results if r and r[1])
+    times = [r[2] for r in results if r]
+    print(f"\n== burst: {count} requests at once (clone channel capacity 2) ==")
+    print(f"ready {ready}/{count}, failures {count - ready}, wall {wall:.2f}s, "
+          f"throughput {ready / wall:.2f} tenants/s, per-tenant p50 "
+          f"{statistics.median(times):.2f}s max {max(times):.2f}s")
+    return results
+
+
+def drop(name):
+    subprocess.run(["psql", "-d", "postgres", "-q", "-c",
+                    f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
+                   env=devtool.pg_env(), check=False)
+
+
+def cleanup():
+    out = subprocess.run(["psql", "-d", "postgres", "-tA", "-c",
+                          f"SELECT datname FROM pg_database WHERE datname LIKE '{PREFIX}%'"],
+                         env=devtool.pg_env(), capture_output=True, text=True).stdout.split()
+    for name in out:
+        subprocess.run(["psql", "-d", "postgres", "-q", "-c",
+                        f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'],
+                       env=devtool.pg_env(), check=False)
+        drop(name)
+
+
+def bench_config():
+    conf = devtool.write_config(db_name=f"{PREFIX}master", path=devtool.RUN_DIR / "bench.conf")
+    text = conf.read_text().split("[saas_router]")[0]
+    conf.write_text(text + f"[saas_router]\ntenant_db_prefix = {PREFIX}t_\n"
+                    f"template_db_prefix = {PREFIX}tpl_\nbase_domain = localhost\n")
+    return conf
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-n", type=int, default=10)
+    parser.add_argument("--burst", type=int, default=20)
+    parser.add_argument("--account", action="store_true", help="also a template with account")
+    parser.add_argument("--keep", action="store_true", help="keep the databases")
+    args = parser.parse_args()
+    cleanup()
+    srv = OdooServer(f"{PREFIX}master", conf=bench_config())
+    print(f"master database installed in {srv.install():.1f}s")
+    srv.start()
+    try:
+        rpc = srv.rpc()
+        partner_id = rpc("res.partner", "create", {"name": "Bench", "email": "bench@x.test"})
+        _s, _t, plan_id = setup_control_plane(rpc, srv.url, "base,web,portal", "Small")
+        # one warm-up tenant: the first registry of a process costs more
+        provision_one(srv, rpc, plan_id, partner_id, "warmup")
+        small = sequential(srv, rpc, plan_id, partner_id, args.n, "small")
+        fresh, status = fresh_install(srv, "base,web,portal")
+        p50 = statistics.median(r[2] for r in small)
+        print(f"\nfresh `odoo -i base,web,portal` + first login page: {fresh:.1f}s "
+              f"(status {status}); ratio to provisioning p50: {fresh / p50:.0f}x")
+        if args.account:
+            _s, _t, acc_plan = setup_control_plane(rpc, srv.url, "base,web,portal,account",
+                                                   "WithAccount")
+            provision_one(srv, rpc, acc_plan, partner_id, "warmup-acc")
+            sequential(srv, rpc, acc_plan, partner_id, args.n, "account")
+        if args.burst:
+            burst(srv, rpc, plan_id, partner_id, args.burst)
+    finally:
+        srv.stop()
+        if not args.keep:
+            cleanup()
+
+
+if __name__ == "__main__":
+    main()

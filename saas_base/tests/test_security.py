@@ -1,0 +1,101 @@
+"""Who may see what: groups, ACLs, record rules and the server password."""
+
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import SaasCase
+
+
+@tagged("post_install", "-at_install")
+class TestSecurity(SaasCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._users()
+        cls.instance_a = cls._create_instance("sec-a", state="active", server_id=cls.server.id)
+        cls.instance_b = cls._create_instance(
+            "sec-b", state="active", server_id=cls.server.id, partner_id=cls.customer_b.id
+        )
+
+    def test_groups(self):
+        manager = self.env.ref("saas_base.group_saas_manager")
+        self.assertIn(self.env.ref("saas_base.group_saas_user"), manager.implied_ids)
+        admin = self.env.ref("base.user_admin")
+        self.assertTrue(admin.has_group("saas_base.group_saas_manager"))
+        self.assertTrue(self.saas_manager.has_group("saas_base.group_saas_user"))
+
+    def test_password_system_only(self):
+        for user in (self.saas_user, self.saas_manager, self.internal_user, self.portal_user):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.server.with_user(user).read(["db_password"])
+        self.assertNotIn(
+            "db_password", self.env["saas.server"].with_user(self.saas_manager).fields_get()
+        )
+        admin = self.env.ref("base.user_admin")
+        values = self.server.with_user(admin).read(["db_password"])
+        self.assertEqual(values[0]["db_password"], "saas")
+        # code running for a manager still gets what it needs to connect
+        self.assertEqual(
+            self.server.with_user(self.saas_manager)._connection_params()["password"], "saas"
+        )
+
+    def test_saas_user(self):
+        server = self.server.with_user(self.saas_user)
+        self.assertEqual(server.read(["name"])[0]["name"], "Test PostgreSQL")
+        self.assertTrue(self.plan.with_user(self.saas_user).read(["name"]))
+        self.assertTrue(self.template.with_user(self.saas_user).read(["name"]))
+        # reads and writes instances of every customer
+        instance = self.instance_b.with_user(self.saas_user)
+        instance.write({"expiry_date": "2030-01-01"})
+        new = self.env["saas.instance"].with_user(self.saas_user).create(
+            {"subdomain": "by-user", "partner_id": self.customer_b.id, "plan_id": self.plan.id}
+        )
+        self.assertEqual(new.state, "draft")
+        with self.assertRaises(AccessError):
+            server.write({"name": "Renamed"})
+        with self.assertRaises(AccessError):
+            self.env["saas.server"].with_user(self.saas_user).create(
+                {"name": "x", "host": "h", "db_user": "u"}
+            )
+        with self.assertRaises(AccessError):
+            self.plan.with_user(self.saas_user).write({"price": 1})
+        with self.assertRaises(AccessError):
+            self.instance_b.with_user(self.saas_user).unlink()
+
+    def test_internal_user_without_saas_group(self):
+        user = self.internal_user
+        for record in (self.server, self.template, self.plan, self.instance_a, self.instance_b):
+            with self.subTest(model=record._name), self.assertRaises(AccessError):
+                record.with_user(user).read(["name"])
+        with self.assertRaises(AccessError):
+            self.env["saas.instance"].with_user(user).search([])
+
+    def test_portal_user(self):
+        Instance = self.env["saas.instance"].with_user(self.portal_user)
+        own = self._create_instance(
+            "sec-a-contact", partner_id=self.customer_a_contact.id
+        )
+        # sees the instances of their commercial partner, and only those
+        self.assertEqual(Instance.search([]), self.instance_a | own)
+        values = self.instance_a.with_user(self.portal_user).read(["subdomain"])
+        self.assertEqual(values[0]["subdomain"], "sec-a")
+        with self.assertRaises(AccessError):
+            self.instance_b.with_user(self.portal_user).read(["subdomain"])
+        with self.assertRaises(AccessError):
+            self.instance_a.with_user(self.portal_user).write({"name": "Mine now"})
+        with self.assertRaises(AccessError):
+            Instance.create({"subdomain": "portal-made", "partner_id": self.customer_a.id})
+        with self.assertRaises(AccessError):
+            self.server.with_user(self.portal_user).read(["name"])
+        with self.assertRaises(AccessError):
+            self.template.with_user(self.portal_user).read(["name"])
+        # published plans only
+        plans = self.env["saas.plan"].with_user(self.portal_user).search([])
+        self.assertIn(self.plan, plans)
+        self.assertNotIn(self.plan_hidden, plans)
+        with self.assertRaises(AccessError):
+            self.plan_hidden.with_user(self.portal_user).read(["name"])
+
+    def test_settings_access(self):
+        with self.assertRaises(AccessError):
+            self.env["res.config.settings"].with_user(self.saas_manager).create({})

@@ -1,0 +1,112 @@
+"""saas.server: a real connection check and the placement helper."""
+
+import socket
+
+from psycopg2.errors import CheckViolation
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import PG_HOST, PG_PORT, SaasCase
+
+
+def _closed_port():
+    """A local TCP port nothing listens on (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@tagged("post_install", "-at_install")
+class TestServer(SaasCase):
+    def test_connection_params(self):
+        params = self.server._connection_params()
+        self.assertEqual(
+            params,
+            {
+                "host": PG_HOST,
+                "port": PG_PORT,
+                "user": "saas",
+                "password": "saas",
+                "dbname": "postgres",
+                "connect_timeout": 3,
+            },
+        )
+        self.assertEqual(self.server._connection_params("other")["dbname"], "other")
+
+    def test_check_connection_up(self):
+        action = self.server.action_check_connection()
+        self.assertEqual(self.server.state, "up", self.server.last_error)
+        self.assertTrue(self.server.last_check)
+        self.assertFalse(self.server.last_error)
+        self.assertEqual(action["params"]["type"], "success")
+
+    def test_check_connection_closed_port(self):
+        server = self.server.copy({"name": "Closed", "port": _closed_port(), "db_password": "saas"})
+        action = server.action_check_connection()
+        self.assertEqual(server.state, "down")
+        self.assertTrue(server.last_check)
+        self.assertTrue(server.last_error)
+        self.assertEqual(action["params"]["type"], "danger")
+        # and back up once the port is right
+        server.port = PG_PORT
+        server.action_check_connection()
+        self.assertEqual(server.state, "up")
+        self.assertFalse(server.last_error)
+
+    def test_check_connection_bad_password(self):
+        server = self.server.copy({"name": "Wrong password", "db_password": "not-the-password"})
+        server.action_check_connection()
+        self.assertEqual(server.state, "down")
+        self.assertIn("password", server.last_error.lower())
+
+    def test_capacity(self):
+        self.server.max_instances = 3
+        self._create_instance("cap-one", state="active", server_id=self.server.id)
+        self._create_instance("cap-two", state="suspended", server_id=self.server.id)
+        self._create_instance("cap-gone", state="terminated", server_id=self.server.id)
+        self.assertEqual(self.server.instance_count, 2)
+        self.assertEqual(self.server.capacity_free, 1)
+
+    def test_pick_default_first(self):
+        other = self.env["saas.server"].create(
+            {
+                "name": "Bigger",
+                "host": PG_HOST,
+                "port": PG_PORT,
+                "db_user": "saas",
+                "max_instances": 1000,
+            }
+        )
+        Server = self.env["saas.server"]
+        # the default server wins even with less free capacity
+        self.assertEqual(Server._pick_for_new_instance(), self.server)
+        # a full default server is skipped
+        self.server.max_instances = 1
+        self._create_instance("pick-full", state="active", server_id=self.server.id)
+        self.assertEqual(Server._pick_for_new_instance(), other)
+        # a server known to be down is skipped; unknown is acceptable
+        self.server.max_instances = 50
+        self.server.state = "down"
+        self.assertEqual(Server._pick_for_new_instance(), other)
+        self.assertEqual(other.state, "unknown")
+        # archived servers are never picked
+        other.active = False
+        self.assertFalse(Server._pick_for_new_instance())
+
+    def test_unlink_with_instances(self):
+        self._create_instance("on-server", server_id=self.server.id)
+        with self.assertRaisesRegex(UserError, "archive"):
+            self.server.unlink()
+        empty = self.server.copy({"name": "Empty"})
+        empty.unlink()
+        self.assertFalse(empty.exists())
+
+    def test_bad_port_refused(self):
+        before = self.env["saas.server"].search_count([])
+        with self.assertRaises(CheckViolation), self.cr.savepoint(), mute_logger("odoo.sql_db"):
+            self.env["saas.server"].create(
+                {"name": "Bad", "host": PG_HOST, "port": 70000, "db_user": "saas"}
+            )
+        self.assertEqual(self.env["saas.server"].search_count([]), before)

@@ -1,0 +1,172 @@
+"""Every allowed and every refused instance state transition, and the actions."""
+
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from ..models.saas_instance import ALLOWED_TRANSITIONS, STATES
+from .common import SaasCase
+
+STATE_NAMES = [state for state, _label in STATES]
+LABELS = dict(STATES)
+
+
+@tagged("post_install", "-at_install")
+class TestStateMachine(SaasCase):
+    def test_transition_table(self):
+        self.assertEqual(
+            ALLOWED_TRANSITIONS,
+            {
+                "draft": {"provisioning", "terminated"},
+                "provisioning": {"active", "failed"},
+                "active": {"suspended", "terminated"},
+                "suspended": {"active", "terminated"},
+                "failed": {"provisioning", "terminated"},
+                "terminated": set(),
+            },
+        )
+        self.assertEqual(set(ALLOWED_TRANSITIONS), set(STATE_NAMES))
+        self.assertIs(self.Instance.ALLOWED_TRANSITIONS, ALLOWED_TRANSITIONS)
+
+    def test_every_transition(self):
+        allowed = refused = 0
+        for old in STATE_NAMES:
+            for new in STATE_NAMES:
+                with self.subTest(old=old, new=new):
+                    instance = self._create_instance(f"sm-{old}-{new}", state=old)
+                    messages = len(instance.message_ids)
+                    if new in ALLOWED_TRANSITIONS[old]:
+                        allowed += 1
+                        instance._set_state(new, message="because of a test")
+                        self.assertEqual(instance.state, new)
+                        self.assertEqual(len(instance.message_ids), messages + 1)
+                        body = instance.message_ids[0].body
+                        self.assertIn(LABELS[old], body)
+                        self.assertIn(LABELS[new], body)
+                        self.assertIn("because of a test", body)
+                    else:
+                        refused += 1
+                        with self.assertRaises(UserError) as ctx:
+                            instance._set_state(new)
+                        # the message names both states
+                        self.assertIn(LABELS[old], str(ctx.exception))
+                        self.assertIn(LABELS[new], str(ctx.exception))
+                        self.assertEqual(instance.state, old)
+                        self.assertEqual(len(instance.message_ids), messages)
+        self.assertEqual(allowed, 10)
+        self.assertEqual(refused, 26)
+
+    def test_refused_on_recordset_changes_nothing(self):
+        ok = self._create_instance("batch-ok", state="active")
+        bad = self._create_instance("batch-bad", state="terminated")
+        with self.assertRaises(UserError):
+            (ok | bad)._set_state("suspended")
+        self.assertEqual(ok.state, "active")
+        self.assertEqual(bad.state, "terminated")
+
+    def test_provision_lifecycle(self):
+        instance = self._create_instance("life-shop")
+        self.assertFalse(instance.server_id)
+        instance.action_provision()
+        self.assertEqual(instance.state, "active")
+        self.assertEqual(instance.server_id, self.server)  # default server setting
+        self.assertEqual(
+            instance.trial_end_date,
+            fields.Date.context_today(instance) + timedelta(days=14),
+        )
+        instance.action_suspend()
+        self.assertEqual(instance.state, "suspended")
+        instance.action_reactivate()
+        self.assertEqual(instance.state, "active")
+        instance.action_terminate()
+        self.assertEqual(instance.state, "terminated")
+        actions = ("action_provision", "action_suspend", "action_reactivate", "action_terminate")
+        for action in actions:
+            with self.subTest(action=action), self.assertRaises(UserError):
+                getattr(instance, action)()
+        self.assertEqual(instance.state, "terminated")
+
+    def test_no_trial_plan(self):
+        plan = self.plan.copy({"trial_days": 0})
+        instance = self._create_instance("no-trial", plan_id=plan.id)
+        instance.action_provision()
+        self.assertFalse(instance.trial_end_date)
+
+    def test_fail_and_retry(self):
+        instance = self._create_instance(
+            "fail-shop", state="provisioning", server_id=self.server.id
+        )
+        instance.action_mark_failed()
+        self.assertEqual(instance.state, "failed")
+        instance.action_provision()
+        self.assertEqual(instance.state, "active")
+        with self.assertRaises(UserError):
+            instance.action_fail("boom")
+
+    def test_refused_actions(self):
+        cases = {
+            "draft": ["action_suspend", "action_reactivate", "action_mark_failed"],
+            "provisioning": [
+                "action_provision",
+                "action_suspend",
+                "action_reactivate",
+                "action_terminate",
+            ],
+            "active": ["action_provision", "action_reactivate", "action_mark_failed"],
+            "suspended": ["action_provision", "action_suspend", "action_mark_failed"],
+            "failed": ["action_suspend", "action_reactivate", "action_mark_failed"],
+        }
+        for state, actions in cases.items():
+            for action in actions:
+                with self.subTest(state=state, action=action):
+                    subdomain = f"ra-{state}-{action[7:].replace('_', '-')}"
+                    instance = self._create_instance(subdomain, state=state)
+                    with self.assertRaises(UserError):
+                        getattr(instance, action)()
+                    self.assertEqual(instance.state, state)
+
+    def test_actions_call_hooks(self):
+        """saas_provisioning overrides the hooks: the actions must go through them."""
+        Model = type(self.Instance)
+        for state, action, hook in (
+            ("draft", "action_provision", "_hook_provision"),
+            ("active", "action_suspend", "_hook_suspend"),
+            ("suspended", "action_reactivate", "_hook_reactivate"),
+            ("active", "action_terminate", "_hook_terminate"),
+        ):
+            with self.subTest(action=action):
+                instance = self._create_instance(f"hook-{action[7:]}", state=state)
+                with patch.object(Model, hook, autospec=True, return_value=True) as mocked:
+                    getattr(instance, action)()
+                mocked.assert_called_once()
+                # the (mocked) hook did nothing, so neither did the action
+                self.assertEqual(instance.state, state)
+
+    def test_provision_without_server(self):
+        self.server.max_instances = 1
+        self._create_instance("fills-server", state="active", server_id=self.server.id)
+        instance = self._create_instance("nowhere")
+        with self.assertRaisesRegex(UserError, "No server"):
+            instance.action_provision()
+        self.assertEqual(instance.state, "draft")
+        self.assertFalse(instance.server_id)
+
+    def test_unlink(self):
+        live = self._create_instance("live-del", state="active")
+        with self.assertRaisesRegex(UserError, "terminate it"):
+            live.unlink()
+        draft = self._create_instance("draft-del")
+        draft.unlink()
+        self.assertFalse(draft.exists())
+
+    def test_color(self):
+        colors = {
+            state: self._create_instance(f"color-{state}", state=state).color
+            for state in STATE_NAMES
+        }
+        self.assertEqual(colors["active"], 10)
+        self.assertEqual(colors["failed"], 1)
+        self.assertEqual(len(set(colors.values())), len(STATE_NAMES))

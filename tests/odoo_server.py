@@ -1,0 +1,135 @@
+"""A real Odoo server with the queue_job runner, for end-to-end tests and benchmarks.
+
+Creates (once) a master database with saas_provisioning, starts
+``python -m odoo`` on it in threaded mode (the job runner runs in-process),
+and talks to it over XML-RPC as an administrator would.
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+import xmlrpc.client
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts"))
+import devtool  # noqa: E402
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class OdooServer:
+    def __init__(self, db, conf=None, port=None, channels="root:4,root.saas_clone:2",
+                 log_path=None):
+        self.db = db
+        self.conf = Path(conf or os.environ.get("SAAS_ODOO_CONF") or devtool.CONF)
+        self.port = port or free_port()
+        self.channels = channels
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = Path(log_path or devtool.RUN_DIR / f"{db}-server.log")
+        self.proc = None
+
+    # -- lifecycle ---------------------------------------------------------
+    def _cmd(self, *extra):
+        return [devtool.python(), "-m", "odoo", "-c", str(self.conf), "-d", self.db,
+                f"--db-filter=^{self.db}$", *extra]
+
+    def install(self, modules="saas_provisioning"):
+        """Create the master database with our addons unless it exists."""
+        if devtool.db_exists(self.db):
+            return 0.0
+        t0 = time.time()
+        subprocess.run(self._cmd("-i", modules, "--stop-after-init", "--without-demo=all",
+                                 "--log-level=warn", "--no-http"), check=True)
+        return time.time() - t0
+
+    def start(self, timeout=60):
+        env = dict(os.environ, ODOO_QUEUE_JOB_CHANNELS=self.channels)
+        self.log_file = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            self._cmd("--http-port", str(self.port), "--workers=0", "--max-cron-threads=0",
+                      "--log-level=info"),
+            stdout=self.log_file, stderr=subprocess.STDOUT, env=env)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"odoo exited, see {self.log_path}")
+            try:
+                if requests.get(self.url + "/web/login", timeout=5).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"odoo did not answer in {timeout}s, see {self.log_path}")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.log_file.close()
+
+    # -- RPC -----------------------------------------------------------------
+    def rpc(self, login="admin", password="admin"):
+        return Rpc(self.url, self.db, login, password)
+
+
+class Rpc:
+    def __init__(self, url, db, login, password):
+        common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common")
+        self.uid = common.authenticate(db, login, password, {})
+        if not self.uid:
+            raise RuntimeError(f"cannot log in {login} on {db}")
+        self.models = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object", allow_none=True)
+        self.db, self.password = db, password
+
+    def __call__(self, model, method, *args, **kw):
+        return self.models.execute_kw(self.db, self.uid, self.password, model, method,
+                                      list(args), kw)
+
+    def wait(self, model, rec_id, field, values, timeout=120, interval=0.02):
+        """Poll until ``field`` of the record is in ``values``; return it."""
+        deadline = time.time() + timeout
+        while True:
+            value = self(model, "read", [rec_id], [field])[0][field]
+            if value in values or time.time() > deadline:
+                return value
+            time.sleep(interval)
+
+
+def setup_control_plane(rpc, server_url, modules="base,web,portal", name="Small"):
+    """A server record pointing at our PostgreSQL and a built template."""
+    params = dict(host="127.0.0.1", port=devtool.PG_PORT, db_user=devtool.PG_USER,
+                  db_password=devtool.PG_PASSWORD)
+    host_port = server_url.rsplit(":", 1)[1]
+    rpc("ir.config_parameter", "set_param", "saas_base.base_domain", f"localhost:{host_port}")
+    servers = rpc("saas.server", "search", [("odoo_url", "=", server_url)])
+    server_id = servers[0] if servers else rpc("saas.server", "create", dict(
+        params, name="Local PostgreSQL", odoo_url=server_url, max_instances=1000))
+    templates = rpc("saas.template", "search", [("name", "=", name), ("state", "=", "ready")])
+    if templates:
+        template_id = templates[0]
+    else:
+        template_id = rpc("saas.template", "create", dict(
+            name=name, module_list=modules, server_id=server_id))
+        t0 = time.time()
+        rpc("saas.template", "action_build", [template_id])
+        state = rpc.wait("saas.template", template_id, "state", ("ready", "failed"),
+                         timeout=900, interval=1)
+        if state != "ready":
+            raise RuntimeError(f"template build {state}")
+        print(f"template {name} ({modules}) built in {time.time() - t0:.1f}s", flush=True)
+    plan_id = rpc("saas.plan", "create", dict(name=f"Plan {name}", template_id=template_id,
+                                               max_users=5, max_storage_mb=1024))
+    return server_id, template_id, plan_id
