@@ -96,7 +96,9 @@ def run_pytest(conf, log_dir, args):
     junit = log_dir / "pytest.xml"
     env = dict(os.environ, SAAS_ODOO_CONF=str(conf), SAAS_TEST_PREFIX=TEST_PREFIX,
                SAAS_PYTHON=devtool.python(), PYTHONPATH=str(devtool.REPO))
-    cmd = [devtool.python(), "-m", "pytest", str(devtool.REPO / "tests"), "-q", "-rs",
+    # pytest-odoo (installed for those who run Odoo tests under pytest) would
+    # load an Odoo registry for every test: these tests start their own servers
+    cmd = [devtool.python(), "-m", "pytest", "-p", "no:odoo", str(devtool.REPO / "tests"), "-q", "-rs",
            f"--junitxml={junit}", *args]
     t0 = time.time()
     rc = subprocess.run(cmd, env=env, cwd=devtool.REPO).returncode

@@ -3,6 +3,8 @@ import re
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.saas_router.routing import template_db_prefix
+
 _MODULE_NAME = re.compile(r"^[a-z0-9_]+$")
 
 
@@ -82,7 +84,7 @@ class SaasTemplate(models.Model):
 
     def _next_database_name(self):
         self.ensure_one()
-        return f"saas_tpl_{self.id}_{self.build_count + 1}"
+        return f"{template_db_prefix()}{self.id}_{self.build_count + 1}"
 
     def action_build(self):
         building = self.filtered(lambda t: t.state == "building")

@@ -3,7 +3,7 @@
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
-from odoo.addons.saas_router.routing import tenant_db_name
+from odoo.addons.saas_router.routing import tenant_db_name, tenant_db_prefix
 
 from .common import SaasCase
 from .test_subdomain import HOSTILE
@@ -41,16 +41,16 @@ class TestInstanceSubdomain(SaasCase):
     def test_generated_fields(self):
         instance = self._create_instance("my-shop")
         self.assertEqual(instance.database_name, tenant_db_name("my-shop"))
-        self.assertEqual(instance.database_name, "saas_t_my_shop")
+        self.assertEqual(instance.database_name, tenant_db_prefix() + "my_shop")
         self.assertEqual(instance.url, "https://my-shop.saas.example.com")
         self.assertEqual(instance.state, "draft")
         self.assertEqual(instance.template_id, self.template)
 
     def test_database_name_never_typed(self):
         instance = self._create_instance("typed-db", database_name="postgres")
-        self.assertEqual(instance.database_name, "saas_t_typed_db")
+        self.assertEqual(instance.database_name, tenant_db_prefix() + "typed_db")
         instance.write({"database_name": "template1"})
-        self.assertEqual(instance.database_name, "saas_t_typed_db")
+        self.assertEqual(instance.database_name, tenant_db_prefix() + "typed_db")
 
     def test_name_defaults_to_customer(self):
         instance = self.Instance.create(
@@ -84,7 +84,7 @@ class TestInstanceSubdomain(SaasCase):
     def test_subdomain_locked_after_draft(self):
         instance = self._create_instance("locked-shop")
         instance.write({"subdomain": "renamed-shop"})
-        self.assertEqual(instance.database_name, "saas_t_renamed_shop")
+        self.assertEqual(instance.database_name, tenant_db_prefix() + "renamed_shop")
         instance.action_provision()
         with self.assertRaisesRegex(UserError, "cannot be changed"):
             instance.write({"subdomain": "other-shop"})
@@ -97,7 +97,7 @@ class TestInstanceSubdomain(SaasCase):
         with self.assertRaisesRegex(ValidationError, "lowercase"):
             instance.write({"subdomain": "Good-Shop"})
         self.assertEqual(instance.subdomain, "good-shop")
-        self.assertEqual(instance.database_name, "saas_t_good_shop")
+        self.assertEqual(instance.database_name, tenant_db_prefix() + "good_shop")
 
     def test_copy(self):
         instance = self._create_instance("orig-shop")

@@ -80,7 +80,7 @@ class SaasInstance(models.Model):
     def _tenant_db(self):
         return self.server_id._tenant_db(self.database_name)
 
-    def _tenant_limits(self):
+    def _tenant_settings(self):
         """What the master decides for the tenant; saas_tenant enforces it."""
         self.ensure_one()
         plan = self.plan_id
@@ -116,6 +116,11 @@ class SaasInstance(models.Model):
             }
             if instance.state == "draft":
                 vals["provision_step"] = "reserved"
+            if not instance.sudo().admin_password_sealed:
+                # none chosen: a random one (the customer gets in by SSO or
+                # "reset password"), hashed beside the clone like a chosen one
+                instance.sudo().admin_password_sealed = secret_box.seal(
+                    instance._master_secret(), secrets.token_urlsafe(24))
             # Reserve: the state and the generated name are committed with
             # this transaction, before the first job (and any DDL) runs.
             instance.write(vals)
@@ -172,34 +177,23 @@ class SaasInstance(models.Model):
     def _provision_clone(self):
         pg = self.server_id._pg_admin()
         template_db = self.template_id.database_name
-        # Hash the admin password (600k PBKDF2 rounds, ~0.3 s) while
-        # PostgreSQL copies the template: both release the GIL.
-        hasher = _PasswordHasher(self)
-        hasher.start()
+        # Hashing the admin password (600k PBKDF2 rounds, ~0.4 s) starts now
+        # and runs beside the clone and the filestore copy (both release the
+        # GIL); the customise step joins it.
+        _PasswordHasher.start_for(self)
         try:
             pg.create_from_template(self.database_name, template_db)
-            message = _("Cloned from %s") % template_db
+            return _("Cloned from %s") % template_db
         except DatabaseExistsError:
             # Our name, reserved in a committed transaction before any DDL:
             # only an earlier try of this very step can have created it.
-            message = _("Already cloned by an earlier try")
-        hasher.join()
-        self._cache_password_hash(hasher.result)
-        return message
+            return _("Already cloned by an earlier try")
 
-    def _cache_password_hash(self, password_hash):
-        # kept sealed for the customise step (another job, maybe another process)
-        if password_hash:
-            self.sudo().admin_password_sealed = "hash:" + secret_box.seal(
-                self._master_secret(), password_hash)
-
-    def _sealed_password_hash(self):
-        sealed = self.sudo().admin_password_sealed or ""
-        if sealed.startswith("hash:"):
-            return secret_box.open_sealed(self._master_secret(), sealed[5:])
-        if sealed:
-            return hash_password(secret_box.open_sealed(self._master_secret(), sealed))
-        return hash_password(secrets.token_urlsafe(24))
+    def _admin_password_hash(self):
+        sealed = self.sudo().admin_password_sealed
+        if not sealed:  # sealed at reservation; gone only if customised before
+            return hash_password(secrets.token_urlsafe(24))
+        return _PasswordHasher.result_for(self, sealed)
 
     def _provision_filestore(self):
         self.server_id._filestore().copy(self.template_id.database_name, self.database_name)
@@ -211,10 +205,10 @@ class SaasInstance(models.Model):
             company_name=self.name,
             company_email=self.partner_id.email or "",
             admin_login=self.admin_login or self.partner_id.email or "admin",
-            admin_password_hash=self._sealed_password_hash(),
+            admin_password_hash=self._admin_password_hash(),
             base_url=self.url,
         )
-        tenant.write_settings(dict(self._tenant_limits(), suspended="0"))
+        tenant.write_settings(dict(self._tenant_settings(), suspended="0"))
         self.sudo().admin_password_sealed = False
         return None
 
@@ -256,7 +250,7 @@ class SaasInstance(models.Model):
         for instance in self:
             started = time.monotonic()
             instance._tenant_db().write_settings(
-                dict(instance._tenant_limits(), suspended="0", suspended_reason=""))
+                dict(instance._tenant_settings(), suspended="0", suspended_reason=""))
             instance._set_state("active")
             instance._log("reactivate", "write limits", "done", started)
         return True
@@ -400,14 +394,39 @@ class SaasInstance(models.Model):
 
 
 class _PasswordHasher(threading.Thread):
-    """Hash the admin password in a thread, beside the clone."""
+    """Hash a sealed admin password in a thread of this process.
 
-    def __init__(self, instance):
-        super().__init__(daemon=True)
-        self.sealed = instance.sudo().admin_password_sealed or ""
-        self.secret = instance._master_secret()
-        self.result = None
+    The clone step starts it; the customise step, a later job that usually
+    runs in the same process, takes the result.  When it runs elsewhere (a
+    restart, another worker), the hash is simply computed there.
+    """
+
+    _pending = {}  # instance id -> hasher
+    _lock = threading.Lock()
+
+    def __init__(self, secret, sealed):
+        super().__init__(daemon=True, name="saas-password-hash")
+        self.secret, self.sealed, self.result = secret, sealed, None
 
     def run(self):
-        if self.sealed and not self.sealed.startswith("hash:"):
-            self.result = hash_password(secret_box.open_sealed(self.secret, self.sealed))
+        self.result = hash_password(secret_box.open_sealed(self.secret, self.sealed))
+
+    @classmethod
+    def start_for(cls, instance):
+        sealed = instance.sudo().admin_password_sealed
+        if not sealed:
+            return
+        hasher = cls(instance._master_secret(), sealed)
+        with cls._lock:
+            cls._pending[instance.id] = hasher
+        hasher.start()
+
+    @classmethod
+    def result_for(cls, instance, sealed):
+        with cls._lock:
+            hasher = cls._pending.pop(instance.id, None)
+        if hasher and hasher.sealed == sealed:
+            hasher.join()
+            if hasher.result:
+                return hasher.result
+        return hash_password(secret_box.open_sealed(instance._master_secret(), sealed))

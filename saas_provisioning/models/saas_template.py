@@ -4,8 +4,6 @@ import time
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.saas_router.routing import template_db_prefix
-
 from ..tools import odoo_cli
 
 _logger = logging.getLogger(__name__)
@@ -22,10 +20,6 @@ class SaasTemplate(models.Model):
         help="Database being built. It replaces the current one only once ready, "
         "so instances keep being cloned from the current one meanwhile.")
     build_job_uuid = fields.Char(readonly=True, copy=False)
-
-    def _next_database_name(self):
-        self.ensure_one()
-        return f"{template_db_prefix()}{self.id}_{self.build_count + 1}"
 
     def _hook_build(self):
         for template in self:

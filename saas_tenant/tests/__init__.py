@@ -2,3 +2,4 @@ from . import test_limits
 from . import test_max_users
 from . import test_suspension
 from . import test_tenant_admin
+from . import test_sso

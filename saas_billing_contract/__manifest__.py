@@ -1,0 +1,24 @@
+{
+    "name": "SaaS Billing (OCA contracts)",
+    "summary": "Tenants billed by OCA contracts: posted invoices, dunning suspends, "
+    "payment reactivates, trials, prorated plan changes",
+    "version": "18.0.1.0.0",
+    "category": "SaaS",
+    "license": "LGPL-3",
+    "author": "SaaS Control Plane contributors",
+    "website": "https://github.com/saas-control-plane/saas",
+    "depends": ["saas_provisioning", "contract", "contract_line_successor", "account"],
+    "data": [
+        "security/ir.model.access.csv",
+        "data/ir_config_parameter.xml",
+        "data/mail_template_data.xml",
+        "data/ir_cron_data.xml",
+        "views/saas_plan_views.xml",
+        "views/saas_instance_views.xml",
+        "views/contract_contract_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/menus.xml",
+    ],
+    "demo": ["demo/saas_billing_demo.xml"],
+    "installable": True,
+}

@@ -1,0 +1,62 @@
+from odoo import Command, api, fields, models
+
+
+class ContractContract(models.Model):
+    _inherit = "contract.contract"
+
+    saas_subscription = fields.Boolean(
+        string="SaaS Subscription", index=True, copy=False,
+        help="Contract created by the SaaS control plane: one line per instance.")
+    saas_instance_ids = fields.One2many("saas.instance", "contract_id", string="Instances")
+
+    def _prepare_recurring_invoices_values(self, date_ref=False):
+        # The period of every line being invoiced is read before super()
+        # moves last_date_invoiced forward.
+        periods = {}
+        for contract in self.filtered("saas_subscription"):
+            ref = date_ref or contract.recurring_next_date
+            if not ref:
+                continue
+            for line in contract._get_lines_to_invoice(ref).filtered("saas_instance_id"):
+                periods[line.id] = (line.next_period_date_start, line.next_period_date_end)
+        values = super()._prepare_recurring_invoices_values(date_ref=date_ref)
+        if periods:
+            self._saas_add_one_off_lines(values, periods)
+        return values
+
+    @api.model
+    def _saas_add_one_off_lines(self, invoices_values, periods):
+        """Per instance line invoiced: users above the plan and pending
+        plan-change adjustments, on the same invoice."""
+        Line = self.env["contract.line"]
+        Adjustment = self.env["saas.billing.adjustment"]
+        line_ids = list(periods)
+        pending = Adjustment.search([
+            ("contract_line_id.saas_instance_id", "!=", False),
+            ("invoiced", "=", False),
+            ("instance_id.contract_line_ids", "in", line_ids),
+        ])
+        by_instance = {}
+        for adjustment in pending:
+            by_instance.setdefault(adjustment.instance_id.id, Adjustment)
+            by_instance[adjustment.instance_id.id] |= adjustment
+        for vals in invoices_values:
+            extra = []
+            for command in vals["invoice_line_ids"]:
+                line_id = command[2].get("contract_line_id")
+                if line_id not in periods:
+                    continue
+                line = Line.browse(line_id)
+                user_vals = line._saas_extra_user_vals(*periods[line_id])
+                if user_vals:
+                    extra.append(Command.create(user_vals))
+                for adjustment in by_instance.pop(line.saas_instance_id.id, []):
+                    extra.append(Command.create(adjustment._invoice_line_vals()))
+            vals["invoice_line_ids"].extend(extra)
+
+    def _recurring_create_invoice(self, date_ref=False):
+        moves = super()._recurring_create_invoice(date_ref=date_ref)
+        saas_moves = moves.filtered(lambda move: move.line_ids.saas_instance_id)
+        if saas_moves:
+            saas_moves._saas_post_and_send()
+        return moves
