@@ -77,7 +77,7 @@ def fresh_install(srv, modules):
     """`odoo -i` of the same modules into a new database + its first login page."""
     name = f"{PREFIX}t_fresh"
     t0 = time.perf_counter()
-    subprocess.run([devtool.python(), "-m", "odoo", "-c", str(srv.conf), "-d", name,
+    subprocess.run([devtool.python(), devtool.odoo_launcher(), "-c", str(srv.conf), "-d", name,
                     "-i", modules, "--stop-after-init", "--without-demo=all",
                     "--log-level=warn", "--no-http"], check=True)
     status = requests.get(srv.url + "/web/login", headers={"Host": "fresh.localhost"},

@@ -196,6 +196,10 @@ http_interface = 127.0.0.1
 http_port = {http_port}
 workers = 0
 max_cron_threads = 1
+# a template build runs `odoo -i` inside a job (an HTTP request of the job
+# runner): Odoo's default 120 s real-time limit would reload the server
+limit_time_real = 1800
+limit_time_cpu = 1200
 server_wide_modules = base,web,queue_job,saas_router
 without_demo = False
 log_level = info
@@ -221,8 +225,18 @@ def setup():
     log(f"setup done in {time.time() - t0:.1f}s")
 
 
+def odoo_launcher():
+    """Odoo's own launcher script.  Not `python -m odoo`: a server that
+    reloads itself (memory or time limit reached) re-executes sys.argv, which
+    `-m` turns into a path that cannot run."""
+    for name in ("odoo-bin", "setup/odoo"):
+        if (ODOO_SRC / name).exists():
+            return str(ODOO_SRC / name)
+    sys.exit(f"no odoo-bin or setup/odoo in {ODOO_SRC}")
+
+
 def odoo_cmd(conf=CONF):
-    return [python(), "-m", "odoo", "-c", str(conf)]
+    return [python(), odoo_launcher(), "-c", str(conf)]
 
 
 def cmd_run(args):

@@ -61,7 +61,8 @@ def test_config():
 
 def run_odoo_tests(conf, db, addons, tags, log_dir):
     log_file = log_dir / f"{db}.log"
-    cmd = [devtool.python(), "-m", "odoo", "-c", str(conf), "-d", db, f"--db-filter=^{db}$",
+    log_file.unlink(missing_ok=True)  # Odoo appends to its log file
+    cmd = [devtool.python(), devtool.odoo_launcher(), "-c", str(conf), "-d", db, f"--db-filter=^{db}$",
            "-i", ",".join(addons), "--test-enable", "--test-tags", ",".join(tags),
            "--stop-after-init", "--log-level=test", "--logfile", str(log_file),
            "--without-demo="]

@@ -38,7 +38,7 @@ class OdooServer:
 
     # -- lifecycle ---------------------------------------------------------
     def _cmd(self, *extra):
-        return [devtool.python(), "-m", "odoo", "-c", str(self.conf), "-d", self.db,
+        return [devtool.python(), devtool.odoo_launcher(), "-c", str(self.conf), "-d", self.db,
                 f"--db-filter=^{self.db}$", *extra]
 
     def install(self, modules="saas_provisioning"):

@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""Benchmark: a customer's sign-up, in chromium, to their tenant's backend
+shown logged in.
+
+Run with Odoo's venv:  ./dev python bench/signup_browser.py [-n 5] [--port 8277]
+
+Starts an Odoo server (threaded, with the queue_job runner) on a master
+database of its own with saas_portal, builds a small template, publishes a
+plan, then N times, in headless chromium driven over the DevTools protocol
+(websocket-client), exactly as a visitor would:
+  open /saas/signup, type subdomain (live check), company, email, password,
+  click "Create my Odoo"  -> t0
+  the progress page ticks its steps                 -> "progress page" time
+  the instance is ready (all steps ticked)           -> "ready" time
+  redirect through /my/saas/<id>/open (SSO) to the tenant's backend, whose
+  session says: this tenant's database, this customer  -> t1
+Prints p50/max of t1 - t0 and of each part.  Everything it creates is
+dropped (unless --keep).  Cookies are cleared between runs.
+"""
+import argparse
+import json
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import websocket
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from odoo_server import OdooServer, devtool, setup_control_plane  # noqa: E402
+
+PREFIX = "h7_bench_"
+PASSWORD = "Bench-pass-2026"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Chromium:
+    """Headless chromium and one page, driven over the DevTools protocol."""
+
+    def __init__(self):
+        binary = shutil.which("chromium") or shutil.which("chromium-browser")
+        if not binary:
+            raise SystemExit("chromium not found (apt-get install chromium)")
+        self.profile = tempfile.mkdtemp(prefix="h7_bench_chromium_")
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [binary, "--headless=new", "--no-sandbox", "--disable-gpu",
+             "--no-first-run", "--disable-extensions", "--remote-allow-origins=*",
+             f"--remote-debugging-port={self.port}", f"--user-data-dir={self.profile}",
+             "--window-size=1366,900", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/json/list",
+                                            timeout=2) as resp:
+                    targets = json.load(resp)
+                page = next(t for t in targets if t["type"] == "page")
+                break
+            except (OSError, StopIteration):
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.1)
+        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=120,
+                                              suppress_origin=True)
+        self.msg_id = 0
+        self.call("Page.enable")
+        self.call("Runtime.enable")
+
+    def call(self, method, **params):
+        self.msg_id += 1
+        mid = self.msg_id
+        self.ws.send(json.dumps({"id": mid, "method": method, "params": params}))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == mid:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg.get("result", {})
+
+    def eval(self, expression):
+        """Value of ``expression`` in the page; None while it navigates."""
+        try:
+            result = self.call("Runtime.evaluate", expression=expression, awaitPromise=True,
+                               returnByValue=True)
+        except RuntimeError:
+            return None
+        if result.get("exceptionDetails"):
+            return None
+        return result.get("result", {}).get("value")
+
+    def wait(self, expression, timeout=120, interval=0.02):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            value = self.eval(expression)
+            if value:
+                return value
+            time.sleep(interval)
+        raise TimeoutError(f"timed out waiting for {expression!r} on {self.eval('location.href')}")
+
+    def navigate(self, url):
+        self.call("Page.navigate", url=url)
+
+    def close(self):
+        try:
+            self.ws.close()
+        finally:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+
+FILL = """
+(() => {
+  const set = (name, value) => {
+    const input = document.querySelector(`input[name=${name}]`);
+    input.value = value;
+    input.dispatchEvent(new Event('input', {bubbles: true}));
+  };
+  document.querySelector(`input[name=plan_id][value="%(plan)s"]`).click();
+  set('subdomain', %(sub)s); set('company_name', %(company)s);
+  set('email', %(email)s); set('password', %(password)s);
+  return true;
+})()
+"""
+
+LOGGED_IN = """
+(async () => {
+  if (!location.host.startsWith(%(host)s) || !document.querySelector('.o_main_navbar')) return false;
+  const r = await fetch('/web/session/get_session_info', {method: 'POST',
+      headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify({jsonrpc: '2.0', method: 'call', params: {}})});
+  const info = (await r.json()).result || {};
+  return info.uid && info.username === %(login)s ? info.db : false;
+})()
+"""
+
+TENANT_LOGIN_FORM = """
+(() => {
+  if (!location.host.startsWith(%(host)s) || !location.pathname.startsWith('/web/login')) return false;
+  const form = document.querySelector('form.oe_login_form');
+  if (!form) return false;
+  form.querySelector('input[name=login]').value = %(login)s;
+  form.querySelector('input[name=password]').value = %(password)s;
+  form.submit();
+  return true;
+})()
+"""
+
+
+def signup_once(browser, srv, plan_id, sub):
+    email = f"{sub}@bench.test"
+    host = f"{sub}.localhost:{srv.port}"
+    browser.call("Network.clearBrowserCookies")
+    browser.navigate(srv.url + "/saas/signup")
+    browser.wait("!!document.querySelector('#saas_signup_form input[name=subdomain]') && "
+                 "document.readyState === 'complete'")
+    browser.eval(FILL % {"plan": plan_id, "sub": json.dumps(sub),
+                         "company": json.dumps(f"Bench {sub}"), "email": json.dumps(email),
+                         "password": json.dumps(PASSWORD)})
+    # the live availability check answers while the visitor types
+    browser.wait("(document.querySelector('#saas_subdomain_feedback') || {}).dataset?.checked "
+                 f"=== {json.dumps(sub)}", timeout=30)
+    t0 = time.perf_counter()
+    browser.eval("document.querySelector('button.o_saas_signup_submit').click(), true")
+    browser.wait("!!document.querySelector('.o_saas_progress_page')")
+    t_progress = time.perf_counter()
+    try:
+        browser.wait("!document.querySelector('.o_saas_progress_ready') || "
+                     "!document.querySelector('.o_saas_progress_ready').classList.contains('d-none')"
+                     , timeout=300)
+    except TimeoutError:
+        pass
+    t_ready = time.perf_counter()
+    params = {"host": json.dumps(host), "login": json.dumps(email),
+              "password": json.dumps(PASSWORD)}
+    deadline = time.time() + 300
+    via_form = False
+    while time.time() < deadline:
+        db = browser.eval(LOGGED_IN % params)
+        if db:
+            break
+        if not via_form and browser.eval(TENANT_LOGIN_FORM % params):
+            via_form = True  # no saas_sso: the customer types the password
+        failed = browser.eval("!!document.querySelector('.o_saas_progress_failed:not(.d-none)')")
+        if failed:
+            raise RuntimeError(f"{sub}: the progress page reports a failure")
+        time.sleep(0.02)
+    else:
+        raise TimeoutError(f"{sub}: never reached the tenant's backend logged in "
+                           f"({browser.eval('location.href')})")
+    t1 = time.perf_counter()
+    return {"sub": sub, "db": db, "total": t1 - t0, "progress_page": t_progress - t0,
+            "ready": t_ready - t0, "open": t1 - t_ready, "sso": not via_form}
+
+
+def drop(name):
+    subprocess.run(["psql", "-d", "postgres", "-q", "-c",
+                    f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
+                   env=devtool.pg_env(), check=False)
+
+
+def cleanup():
+    names = subprocess.run(["psql", "-d", "postgres", "-tA", "-c",
+                            f"SELECT datname FROM pg_database WHERE datname LIKE '{PREFIX}%'"],
+                           env=devtool.pg_env(), capture_output=True, text=True).stdout.split()
+    for name in names:
+        subprocess.run(["psql", "-d", "postgres", "-q", "-c",
+                        f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'],
+                       env=devtool.pg_env(), check=False)
+        drop(name)
+    filestores = devtool.RUN_DIR / "filestore-root" / "filestore"
+    for path in filestores.glob(f"{PREFIX}*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def bench_config(port):
+    conf = devtool.write_config(db_name=f"{PREFIX}master", http_port=port,
+                                path=devtool.RUN_DIR / "h7_bench.conf")
+    text = conf.read_text().split("[saas_router]")[0]
+    conf.write_text(text + f"[saas_router]\ntenant_db_prefix = {PREFIX}t_\n"
+                    f"template_db_prefix = {PREFIX}tpl_\nbase_domain = localhost\n")
+    return conf
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-n", type=int, default=5)
+    parser.add_argument("--port", type=int, default=8277)
+    parser.add_argument("--modules", default="saas_portal",
+                        help="addons of the master (add saas_sso,saas_billing_contract)")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    if args.n < 1:
+        parser.error("-n must be at least 1")
+    cleanup()
+    srv = OdooServer(f"{PREFIX}master", conf=bench_config(args.port), port=args.port)
+    print(f"master database installed in {srv.install(args.modules):.1f}s", flush=True)
+    srv.start()
+    browser = None
+    try:
+        rpc = srv.rpc()
+        for key in ("saas_portal.signup_rate_limit", "saas_portal.check_rate_limit"):
+            rpc("ir.config_parameter", "set_param", key, "0")
+        _server, _template, plan_id = setup_control_plane(rpc, srv.url, "base,web", "Small")
+        rpc("saas.plan", "write", [plan_id], {"published": True, "price": 10.0})
+        browser = Chromium()
+        signup_once(browser, srv, plan_id, "h7b-warmup")  # first registry of the process
+        results = []
+        for i in range(args.n):
+            result = signup_once(browser, srv, plan_id, f"h7b-{i}")
+            results.append(result)
+            print(f"  {result['sub']}: {result['total']:.2f}s (progress page "
+                  f"{result['progress_page']:.2f}s, ready {result['ready']:.2f}s, open "
+                  f"{result['open']:.2f}s, {'SSO' if result['sso'] else 'login form'}) "
+                  f"-> {result['db']}", flush=True)
+        print(f"\n== sign-up -> tenant backend logged in, chromium, {args.n} runs ==")
+        for key, label in (("total", "submit -> backend logged in"),
+                           ("progress_page", "submit -> progress page"),
+                           ("ready", "submit -> all steps ticked"),
+                           ("open", "ready -> backend logged in")):
+            values = [r[key] for r in results]
+            print(f"{label:<30} p50 {statistics.median(values):6.2f}s  "
+                  f"p95 {pct(values, 95):6.2f}s  max {max(values):6.2f}s")
+    finally:
+        if browser:
+            browser.close()
+        srv.stop()
+        if not args.keep:
+            cleanup()
+
+
+if __name__ == "__main__":
+    main()

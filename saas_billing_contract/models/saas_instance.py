@@ -1,0 +1,494 @@
+import logging
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
+
+PARAM = "saas_billing_contract."
+DEFAULTS = {
+    "grace_days": "14",
+    "reminder_days": "1,7",
+    "trial_reminder_days": "7,3,1",
+    "trial_retention_days": "30",
+    "immediate_invoice": "",
+}
+UNPAID = ("not_paid", "partial")
+
+
+class SaasInstance(models.Model):
+    _inherit = "saas.instance"
+
+    contract_id = fields.Many2one("contract.contract", string="Subscription", readonly=True,
+                                  copy=False, index="btree_not_null", tracking=True)
+    contract_line_id = fields.Many2one("contract.line", string="Current Contract Line",
+                                       readonly=True, copy=False, tracking=True)
+    contract_line_ids = fields.One2many("contract.line", "saas_instance_id",
+                                        string="Contract Lines", readonly=True)
+    next_invoice_date = fields.Date(related="contract_line_id.recurring_next_date")
+    invoice_count = fields.Integer(compute="_compute_invoice_count")
+    billing_suspended = fields.Selection(
+        [("dunning", "Unpaid invoices"), ("trial", "Trial ended")],
+        string="Suspended For", readonly=True, copy=False, tracking=True,
+        help="Set when billing suspended the instance; payment (or a subscription "
+        "for an ended trial) lifts it.")
+    billing_suspend_date = fields.Date(readonly=True, copy=False)
+    dunning_invoice_ids = fields.Many2many(
+        "account.move", "saas_instance_dunning_move_rel", "instance_id", "move_id",
+        string="Invoices That Suspended It", readonly=True, copy=False)
+    trial_reminder_sent = fields.Integer(
+        readonly=True, copy=False,
+        help="Days-before-trial-end of the last trial reminder sent (0: none).")
+    billing_adjustment_ids = fields.One2many("saas.billing.adjustment", "instance_id",
+                                             string="Pending Adjustments")
+
+    # ------------------------------------------------------------------
+    # settings
+    # ------------------------------------------------------------------
+    @api.model
+    def _billing_param(self, key):
+        value = self.env["ir.config_parameter"].sudo().get_param(PARAM + key)
+        return DEFAULTS[key] if value in (None, False) else value
+
+    @api.model
+    def _billing_int(self, key):
+        try:
+            return max(0, int(self._billing_param(key) or 0))
+        except ValueError:
+            return int(DEFAULTS[key])
+
+    @api.model
+    def _billing_steps(self, key):
+        steps = set()
+        for part in (self._billing_param(key) or "").split(","):
+            if part.strip().isdigit():
+                steps.add(int(part.strip()))
+        return sorted(steps)
+
+    # ------------------------------------------------------------------
+    # invoices
+    # ------------------------------------------------------------------
+    def _compute_invoice_count(self):
+        groups = self.env["account.move.line"].sudo()._read_group(
+            [("saas_instance_id", "in", self.ids),
+             ("move_id.move_type", "in", ("out_invoice", "out_refund"))],
+            ["saas_instance_id"], ["move_id:count_distinct"])
+        counts = {instance.id: count for instance, count in groups}
+        for instance in self:
+            instance.invoice_count = counts.get(instance.id, 0)
+
+    def _billing_invoice_domain(self):
+        return [("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+                ("line_ids.saas_instance_id", "in", self.ids)]
+
+    def _open_invoices(self):
+        """Posted customer invoices of these instances not paid yet."""
+        return self.env["account.move"].sudo().search(
+            self._billing_invoice_domain() + [("payment_state", "in", UNPAID)])
+
+    def _overdue_invoices(self, grace_days=0, date=None):
+        """Open invoices whose due date is more than ``grace_days`` before
+        ``date`` (today by default)."""
+        date = date or fields.Date.context_today(self)
+        return self.env["account.move"].sudo().search(
+            self._billing_invoice_domain() + [
+                ("payment_state", "in", UNPAID),
+                ("invoice_date_due", "<", date - timedelta(days=grace_days)),
+            ])
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type")
+        action["domain"] = [("line_ids.saas_instance_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_view_contract(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window", "res_model": "contract.contract",
+            "res_id": self.contract_id.id, "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------------
+    # subscription
+    # ------------------------------------------------------------------
+    def _billing_start_date(self):
+        """The contract line starts the day after the trial, or today."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        if self.trial_end_date and self.trial_end_date >= today:
+            return self.trial_end_date + timedelta(days=1)
+        return today
+
+    def _contract_line_name(self, plan):
+        # #START# / #END# are OCA contract markers: each invoice line says
+        # which instance and which period it bills.
+        return _("%(plan)s - %(sub)s (#START# - #END#)", plan=plan.name, sub=self.subdomain)
+
+    def _contract_line_plan_vals(self, plan):
+        product = plan._billing_product()
+        return {
+            "product_id": product.id,
+            "name": self._contract_line_name(plan),
+            "uom_id": product.uom_id.id,
+            "automatic_price": False,
+            "price_unit": plan.price,
+            "specific_price": plan.price,
+            "recurring_rule_type": plan._recurring_rule_type(),
+            "recurring_interval": 1,
+            "recurring_invoicing_type": "pre-paid",
+            "saas_plan_id": plan.id,
+        }
+
+    def _subscription_contract(self):
+        """The customer's SaaS contract (one per commercial partner and company)."""
+        self.ensure_one()
+        Contract = self.env["contract.contract"].sudo()
+        partner = self.partner_id.commercial_partner_id
+        contract = Contract.search([
+            ("saas_subscription", "=", True), ("partner_id", "=", partner.id),
+            ("company_id", "=", self.env.company.id), ("contract_type", "=", "sale"),
+        ], limit=1)
+        if not contract:
+            contract = Contract.create({
+                "name": _("SaaS subscription of %s", partner.name),
+                "partner_id": partner.id,
+                "contract_type": "sale",
+                "line_recurrence": True,
+                "saas_subscription": True,
+                "company_id": self.env.company.id,
+            })
+        return contract
+
+    def _subscribe(self, date_start=None):
+        """Create or extend the customer's contract with one line per instance.
+
+        Idempotent: an instance with a running line is left alone.  An
+        instance suspended because its trial ended is reactivated."""
+        for instance in self:
+            line = instance.contract_line_id
+            if line and not line.is_canceled and (
+                    not line.date_end or line.date_end >= fields.Date.context_today(instance)):
+                continue
+            if not instance.plan_id:
+                raise UserError(_("Instance %(name)s has no plan to subscribe to.",
+                                  name=instance.display_name))
+            contract = instance._subscription_contract()
+            start = date_start or instance._billing_start_date()
+            vals = dict(instance._contract_line_plan_vals(instance.plan_id),
+                        contract_id=contract.id, saas_instance_id=instance.id,
+                        date_start=start, recurring_next_date=start)
+            line = self.env["contract.line"].sudo().create(vals)
+            instance.write({"contract_id": contract.id, "contract_line_id": line.id})
+            instance.message_post(body=_(
+                "Subscribed: %(plan)s, billed from %(start)s on contract %(contract)s.",
+                plan=instance.plan_id.name, start=start, contract=contract.display_name))
+            if instance.state == "suspended" and instance.billing_suspended == "trial":
+                instance._billing_lift_suspension()
+        return True
+
+    def _billing_lift_suspension(self):
+        for instance in self:
+            instance.action_reactivate()
+            instance.write({"billing_suspended": False, "billing_suspend_date": False,
+                            "dunning_invoice_ids": [(5, 0, 0)]})
+
+    # ------------------------------------------------------------------
+    # plan change with proration
+    # ------------------------------------------------------------------
+    def _plan_change_refusal(self, new_plan):
+        """Why the tenant's usage does not fit ``new_plan`` (empty: it fits)."""
+        self.ensure_one()
+        reasons = []
+        if new_plan.max_users and self.user_count > new_plan.max_users:
+            reasons.append(_(
+                "remove %(n)s user(s): the instance has %(have)s active users, "
+                "plan %(plan)s allows %(max)s",
+                n=self.user_count - new_plan.max_users, have=self.user_count,
+                plan=new_plan.name, max=new_plan.max_users))
+        used = (self.db_size_mb or 0.0) + (self.filestore_size_mb or 0.0)
+        if new_plan.max_storage_mb and used > new_plan.max_storage_mb:
+            reasons.append(_(
+                "free %(n).0f MB of storage: the instance uses %(used).0f MB, "
+                "plan %(plan)s allows %(max)s MB",
+                n=used - new_plan.max_storage_mb, used=used, plan=new_plan.name,
+                max=new_plan.max_storage_mb))
+        if not reasons:
+            return ""
+        return _("%(name)s does not fit plan %(plan)s; please %(what)s.",
+                 name=self.display_name, plan=new_plan.name, what="; ".join(reasons))
+
+    def _current_period(self, line, date):
+        """(start, end) of the invoiced period of ``line`` containing ``date``,
+        or None when ``date`` is not inside an invoiced period."""
+        if not line or not line.last_date_invoiced or line.last_date_invoiced < date:
+            return None
+        end = line.last_date_invoiced
+        start = end + timedelta(days=1) - line.get_relative_delta(
+            line.recurring_rule_type, line.recurring_interval)
+        start = max(start, line.date_start)
+        if date < start:
+            return None
+        return start, end
+
+    def _preview_plan_change(self, new_plan, date=None):
+        """Amounts of a change to ``new_plan`` on ``date``; writes nothing.
+
+        Rule (readme/CONFIGURE.md): daily proration over the actual days of
+        the current invoiced period.  credit = old price x remaining days /
+        period days; if the new plan has the same period, charge = new price
+        x remaining days / period days and the new line continues on the
+        same period boundaries; otherwise the new line starts a full period
+        of its own on ``date`` and charge = its full price.  Each amount is
+        rounded to the currency."""
+        self.ensure_one()
+        date = date or fields.Date.context_today(self)
+        line = self.contract_line_id
+        currency = line.currency_id or new_plan.currency_id or self.env.company.currency_id
+        result = {"credit": 0.0, "charge": 0.0, "net": 0.0, "currency_id": currency.id,
+                  "date": date, "allowed": True, "reason": ""}
+        if new_plan == self.plan_id:
+            result.update(allowed=False, reason=_("The instance is already on plan %s.",
+                                                    new_plan.name))
+            return result
+        reason = self._plan_change_refusal(new_plan)
+        if reason:
+            result.update(allowed=False, reason=reason)
+            return result
+        period = self._current_period(line, date)
+        if period:
+            start, end = period
+            total_days = (end - start).days + 1
+            left_days = (end - date).days + 1
+            credit = currency.round(line.price_unit * left_days / total_days)
+            if new_plan._recurring_rule_type() == line.recurring_rule_type:
+                charge = currency.round(new_plan.price * left_days / total_days)
+            else:
+                charge = currency.round(new_plan.price)
+            result.update(credit=credit, charge=charge, net=currency.round(charge - credit),
+                          period_start=start, period_end=end, days=left_days,
+                          period_days=total_days)
+        return result
+
+    def change_plan(self, new_plan, date=None):
+        """Move the instance to ``new_plan`` on ``date`` (today by default):
+        stop the contract line, start a successor, credit/charge pro rata,
+        write the new limits into the tenant at once.  UserError (nothing
+        changed) when the tenant's usage does not fit the new plan."""
+        self.ensure_one()
+        date = date or fields.Date.context_today(self)
+        preview = self._preview_plan_change(new_plan, date)
+        if not preview["allowed"]:
+            raise UserError(preview["reason"])
+        old_plan = self.plan_id
+        line = self.contract_line_id.sudo()
+        if line and not line.last_date_invoiced and line.date_start >= date:
+            # nothing invoiced yet (trial, future start): the line just changes
+            line.write(self._contract_line_plan_vals(new_plan))
+        elif line:
+            self._replace_contract_line(line, new_plan, date, preview)
+        self.plan_id = new_plan
+        self.message_post(body=_(
+            "Plan changed from %(old)s to %(new)s on %(date)s: credit %(credit)s, "
+            "charge %(charge)s.", old=old_plan.name, new=new_plan.name, date=date,
+            credit=preview["credit"], charge=preview["charge"]))
+        self._billing_push_limits()
+        if self.billing_adjustment_ids.filtered(lambda a: not a.invoiced) and \
+                self._billing_param("immediate_invoice"):
+            self._invoice_adjustments_now(date)
+        return preview
+
+    def _replace_contract_line(self, line, new_plan, date, preview):
+        period = preview.get("period_start") and (preview["period_start"],
+                                                  preview["period_end"])
+        same_period = new_plan._recurring_rule_type() == line.recurring_rule_type
+        stop_date = date - timedelta(days=1)
+        if period:
+            # After the credit, the old line counts as invoiced up to the
+            # day before the change (a line cannot end before its last
+            # invoiced day).
+            line.last_date_invoiced = stop_date if stop_date >= line.date_start else False
+        line.stop(stop_date)
+        next_date = period[1] + timedelta(days=1) if period and same_period else date
+        new_line = line.plan_successor(date, False, False, recurring_next_date=next_date)
+        vals = self._contract_line_plan_vals(new_plan)
+        if period and same_period:
+            # the pro rata charge covers the rest of this period
+            vals["last_date_invoiced"] = period[1]
+        new_line.write(vals)
+        new_line.recurring_next_date = next_date
+        self.contract_line_id = new_line
+        Adjustment = self.env["saas.billing.adjustment"].sudo()
+        if period:
+            start, end = date, period[1]
+            days = _("%(d)s/%(n)s days", d=preview["days"], n=preview["period_days"])
+            Adjustment.create({
+                "instance_id": self.id, "contract_line_id": new_line.id, "date": date,
+                "amount": -preview["credit"],
+                "name": _("%(sub)s: credit for unused %(plan)s (%(start)s - %(end)s, %(days)s)",
+                          sub=self.subdomain, plan=line.saas_plan_id.name or line.name,
+                          start=start, end=end, days=days),
+            })
+            if same_period:
+                Adjustment.create({
+                    "instance_id": self.id, "contract_line_id": new_line.id, "date": date,
+                    "amount": preview["charge"],
+                    "name": _("%(sub)s: %(plan)s pro rata (%(start)s - %(end)s, %(days)s)",
+                              sub=self.subdomain, plan=new_plan.name, start=start, end=end,
+                              days=days),
+                })
+
+    def _billing_push_limits(self):
+        """Write the plan's limits into the tenant now (not at next reactivation)."""
+        for instance in self.filtered(lambda i: i.state in ("active", "suspended")
+                                      and i.server_id and i.database_name):
+            settings = instance._tenant_settings()
+            instance._tenant_db().write_settings(
+                {key: settings[key] for key in ("max_users", "max_storage_mb")})
+
+    def _invoice_adjustments_now(self, date):
+        """One invoice (or credit note) for the pending adjustments."""
+        self.ensure_one()
+        pending = self.billing_adjustment_ids.filtered(lambda a: not a.invoiced)
+        contract = self.contract_id.sudo()
+        vals = contract._prepare_invoice(date)
+        vals["invoice_line_ids"] = [(0, 0, adj._invoice_line_vals()) for adj in pending]
+        move = self.env["account.move"].sudo().create(vals)
+        move._saas_post_and_send()
+        return move
+
+    # ------------------------------------------------------------------
+    # dunning
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_billing_dunning(self, date=None):
+        """Daily: reminders at the configured steps, suspension past grace.
+
+        One query finds every overdue invoice of every instance; only the
+        instances that change are then touched."""
+        date = date or fields.Date.context_today(self)
+        grace = self._billing_int("grace_days")
+        steps = [s for s in self._billing_steps("reminder_days") if s <= grace]
+        self.env.flush_all()
+        self.env.cr.execute("""
+            SELECT DISTINCT aml.saas_instance_id, am.id, am.invoice_date_due
+              FROM account_move_line aml
+              JOIN account_move am ON am.id = aml.move_id
+             WHERE am.move_type = 'out_invoice' AND am.state = 'posted'
+               AND am.payment_state IN %s AND am.invoice_date_due < %s
+               AND aml.saas_instance_id IS NOT NULL
+        """, (UNPAID, date))
+        rows = self.env.cr.fetchall()
+        past_grace = {}
+        remind = {}
+        for instance_id, move_id, due in rows:
+            late = (date - due).days
+            if late > grace:
+                past_grace.setdefault(instance_id, set()).add(move_id)
+            else:
+                step = max((s for s in steps if s <= late), default=0)
+                if step:
+                    remind[move_id] = step
+        self._billing_send_reminders(remind)
+        instances = self.browse(list(past_grace)).sudo()
+        instances.fetch(["state", "billing_suspended", "dunning_invoice_ids"])
+        Move = self.env["account.move"]
+        suspended = self.browse()
+        for instance in instances:
+            moves = Move.browse(sorted(past_grace[instance.id]))
+            if instance.state == "active":
+                instance.with_context(saas_suspend_reason=_(
+                    "Unpaid invoice(s) %s past the grace period.",
+                    ", ".join(moves.mapped("name")))).action_suspend()
+                instance.write({"billing_suspended": "dunning", "billing_suspend_date": date,
+                                "dunning_invoice_ids": [(6, 0, moves.ids)]})
+                suspended |= instance
+            elif instance.state == "suspended" and instance.billing_suspended == "dunning":
+                new = moves - instance.dunning_invoice_ids
+                if new:
+                    instance.dunning_invoice_ids = [(4, move.id) for move in new]
+        return suspended
+
+    @api.model
+    def _billing_send_reminders(self, step_by_move):
+        if not step_by_move:
+            return
+        Move = self.env["account.move"].sudo()
+        moves = Move.browse(list(step_by_move))
+        moves.fetch(["saas_dunning_level", "partner_id"])
+        template = self.env.ref("saas_billing_contract.mail_template_saas_payment_reminder")
+        for move in moves:
+            step = step_by_move[move.id]
+            if move.saas_dunning_level >= step:
+                continue
+            if move.partner_id.email:
+                template.send_mail(move.id, email_layout_xmlid="mail.mail_notification_light")
+            move.saas_dunning_level = step
+
+    @api.model
+    def _billing_reactivate_paid(self, moves):
+        """Invoices just paid: reactivate the instances they suspended that
+        have nothing else past grace."""
+        instances = self.search([("dunning_invoice_ids", "in", moves.ids),
+                                 ("state", "=", "suspended"),
+                                 ("billing_suspended", "=", "dunning")])
+        grace = self._billing_int("grace_days")
+        for instance in instances:
+            if instance._overdue_invoices(grace_days=grace):
+                continue
+            instance._billing_lift_suspension()
+            instance.message_post(body=_(
+                "Reactivated: invoice(s) %s paid.",
+                ", ".join(moves.filtered(lambda m, i=instance: m in i.dunning_invoice_ids)
+                          .mapped("name")) or ", ".join(moves.mapped("name"))))
+        return instances
+
+    # ------------------------------------------------------------------
+    # trials
+    # ------------------------------------------------------------------
+    def _billing_has_subscription(self):
+        self.ensure_one()
+        return bool(self.contract_line_id and not self.contract_line_id.is_canceled)
+
+    @api.model
+    def _cron_billing_trial(self, date=None):
+        """Daily: trial reminders, suspension at trial end without a
+        subscription, termination after the retention days."""
+        date = date or fields.Date.context_today(self)
+        steps = self._billing_steps("trial_reminder_days")
+        running = self.search([("state", "=", "active"), ("trial_end_date", "!=", False),
+                               ("contract_line_id", "=", False)])
+        template = self.env.ref("saas_billing_contract.mail_template_saas_trial_reminder")
+        for instance in running.filtered(lambda i: i.trial_end_date >= date):
+            left = (instance.trial_end_date - date).days
+            step = min((s for s in steps if s >= left), default=0)
+            if step and (not instance.trial_reminder_sent or step < instance.trial_reminder_sent):
+                if instance.partner_id.email:
+                    template.send_mail(instance.id,
+                                       email_layout_xmlid="mail.mail_notification_light")
+                instance.trial_reminder_sent = step
+        expired = running.filtered(lambda i: i.trial_end_date < date)
+        for instance in expired:
+            instance.with_context(saas_suspend_reason=_(
+                "Trial ended on %s without a subscription.", instance.trial_end_date)
+            ).action_suspend()
+            instance.write({"billing_suspended": "trial", "billing_suspend_date": date})
+        retention = self._billing_int("trial_retention_days")
+        to_end = self.search([
+            ("state", "=", "suspended"), ("billing_suspended", "=", "trial"),
+            ("billing_suspend_date", "<=", date - relativedelta(days=retention)),
+        ])
+        for instance in to_end:
+            if instance.current_job_uuid and self.env["queue.job"].sudo().search_count(
+                    [("uuid", "=", instance.current_job_uuid),
+                     ("state", "not in", ("done", "failed", "cancelled"))]):
+                continue
+            instance.message_post(body=_("Trial ended %(days)s days ago: terminating.",
+                                         days=retention))
+            instance.action_terminate()
+        return expired | to_end

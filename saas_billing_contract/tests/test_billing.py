@@ -1,0 +1,397 @@
+import socket
+from datetime import date
+from unittest.mock import patch
+
+import psycopg2
+import requests
+from aiosmtpd.controller import Controller
+from freezegun import freeze_time
+
+import odoo.modules.module
+from odoo.exceptions import UserError
+from odoo.tests import HttpCase, tagged
+from odoo.tools import config
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+PASSWORD = "S3cret-tenant-pass"
+LOGIN = "owner@h5-customer.test"
+
+
+class _Sink:
+    """aiosmtpd handler keeping what reaches the SMTP server."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope.content.decode("utf8", errors="replace"))
+        return "250 OK"
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@tagged("post_install", "-at_install")
+class TestBilling(HttpCase):
+    """Billing against real parts: OCA contracts make the invoices, they are
+    posted, mailed through a real SMTP server and paid through the payment
+    wizard; suspension and reactivation reach real tenant databases cloned
+    from a template built by a real `odoo -i`."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.company.email = "billing@h5-host.test"
+        cls.server = cls.env["saas.server"].create({
+            "name": "Billing test PostgreSQL",
+            "host": config["db_host"] or "127.0.0.1",
+            "port": int(config["db_port"] or 5432),
+            "db_user": config["db_user"],
+            "db_password": config["db_password"],
+            "odoo_url": f"http://127.0.0.1:{config['http_port']}",
+            "max_instances": 50,
+        })
+        # template names are saas_tpl_<id>_<build>: start the build count
+        # high so that test databases of other masters on the same cluster
+        # never pick the same name
+        cls.template = cls.env["saas.template"].create({
+            "name": "Billing tiny", "module_list": "base,web", "server_id": cls.server.id,
+            "build_count": 8275,
+        })
+        with trap_jobs() as trap:
+            cls.template.action_build()
+            trap.perform_enqueued_jobs()
+        assert cls.template.state == "ready", cls.template.message_ids[:1].body
+        cls.pg = cls.server._pg_admin()
+        Plan = cls.env["saas.plan"]
+        common = {"template_id": cls.template.id, "max_storage_mb": 0}
+        cls.monthly = Plan.create(dict(common, name="H5 Monthly", price=30.0, period="monthly",
+                                       max_users=5, included_users=2, extra_user_price=5.0))
+        cls.yearly = Plan.create(dict(common, name="H5 Yearly", price=300.0, period="yearly",
+                                      max_users=5))
+        cls.big = Plan.create(dict(common, name="H5 Big", price=60.0, period="monthly",
+                                   max_users=10))
+        cls.small = Plan.create(dict(common, name="H5 Small", price=10.0, period="monthly",
+                                     max_users=2))
+        cls.trial_plan = Plan.create(dict(common, name="H5 Trial", price=30.0,
+                                          period="monthly", trial_days=14, max_users=5))
+        cls.customer = cls.env["res.partner"].create({
+            "name": "H5 Customer", "email": LOGIN})
+        cls.Instance = cls.env["saas.instance"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.pg.drop(cls.template.database_name)
+        cls.server._filestore().remove(cls.template.database_name)
+        super().tearDownClass()
+
+    # ------------------------------------------------------------------
+    # helpers
+    # ------------------------------------------------------------------
+    def _instance(self, subdomain, plan, **vals):
+        return self.Instance.create(dict({
+            "name": f"Company {subdomain}", "subdomain": subdomain,
+            "partner_id": self.customer.id, "plan_id": plan.id,
+            "server_id": self.server.id}, **vals))
+
+    def _tenant(self, subdomain, plan):
+        """A real tenant database, provisioned through the pipeline."""
+        instance = self._instance(subdomain, plan)
+        self.addCleanup(self._drop, instance.database_name)
+        with trap_jobs() as trap:
+            instance.request_provisioning(PASSWORD)
+            for _round in range(10):
+                if not trap.enqueued_jobs:
+                    break
+                trap.perform_enqueued_jobs()
+        self.assertEqual(instance.state, "active", instance.log_ids.mapped("message"))
+        return instance
+
+    def _drop(self, dbname):
+        self.pg.drop(dbname)
+        self.server._filestore().remove(dbname)
+
+    def _suspended_in_tenant(self, instance):
+        conn = psycopg2.connect(**self.server._connection_params(instance.database_name))
+        try:
+            with conn.cursor() as cr:
+                cr.execute("SELECT value FROM saas_tenant_setting WHERE key = 'suspended'")
+                return cr.fetchone()[0] == "1"
+        finally:
+            conn.close()
+
+    def _login(self, instance):
+        response = requests.post(
+            self.base_url() + "/web/session/authenticate", timeout=30,
+            json={"jsonrpc": "2.0", "method": "call", "params": {
+                "db": instance.database_name, "login": LOGIN, "password": PASSWORD}},
+            headers={"Host": instance._host()})
+        return (response.json().get("result") or {}).get("uid")
+
+    def _invoice(self, when):
+        with freeze_time(when):
+            self.env["contract.contract"].cron_recurring_create_invoice(date_ref=when)
+
+    def _invoices(self, instance):
+        return self.env["account.move"].search(
+            [("line_ids.saas_instance_id", "=", instance.id)], order="invoice_date, id")
+
+    def _pay(self, invoice, when, amount=None):
+        vals = {"payment_date": when}
+        if amount is not None:
+            vals.update(amount=amount, payment_difference_handling="open")
+        with freeze_time(when):
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids,
+            ).create(vals)._create_payments()
+
+    def _dunning(self, when):
+        with freeze_time(when):
+            return self.Instance._cron_billing_dunning(date=when)
+
+    def _mails(self, subject_part):
+        return self.env["mail.mail"].search([("subject", "ilike", subject_part)])
+
+    # ------------------------------------------------------------------
+    # tests
+    # ------------------------------------------------------------------
+    def test_monthly_and_yearly_invoice_on_their_dates(self):
+        monthly = self._instance("h5-monthly", self.monthly, user_count=4)
+        yearly = self._instance("h5-yearly", self.yearly)
+        start = date(2025, 1, 15)
+        (monthly | yearly)._subscribe(date_start=start)
+        self.assertEqual(monthly.contract_id, yearly.contract_id, "one contract per customer")
+        contract = monthly.contract_id
+        self.assertEqual(contract.contract_line_ids, monthly.contract_line_id | yearly.contract_line_id)
+        self.assertEqual(monthly.contract_line_id.saas_instance_id, monthly)
+        self.assertEqual(contract.saas_instance_ids, monthly | yearly)
+        (monthly | yearly)._subscribe()  # idempotent
+        self.assertEqual(len(contract.contract_line_ids), 2)
+
+        self._invoice(date(2025, 1, 14))
+        self.assertFalse(self._invoices(monthly), "nothing before the start date")
+        self._invoice(start)
+        invoice = self._invoices(monthly)
+        self.assertEqual(invoice, self._invoices(yearly))
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.invoice_date, start)
+        names = invoice.invoice_line_ids.mapped("name")
+        self.assertIn("H5 Monthly - h5-monthly (01/15/2025 - 02/14/2025)", names)
+        self.assertIn("H5 Yearly - h5-yearly (01/15/2025 - 01/14/2026)", names)
+        extra = invoice.invoice_line_ids.filtered(lambda l: "users above" in l.name)
+        self.assertEqual((extra.quantity, extra.price_unit, extra.saas_instance_id),
+                         (2.0, 5.0, monthly), "4 users, 2 included")
+        self.assertEqual(invoice.amount_untaxed, 30.0 + 300.0 + 10.0)
+
+        self._invoice(start)  # the cron again on the same day: nothing more
+        self.assertEqual(len(self._invoices(monthly)), 1)
+
+        self._invoice(date(2025, 2, 15))
+        february = self._invoices(monthly)[1:]
+        self.assertEqual(february.invoice_date, date(2025, 2, 15))
+        self.assertEqual(february.invoice_line_ids.saas_instance_id, monthly,
+                         "the yearly plan is not invoiced again in February")
+        self.assertIn("H5 Monthly - h5-monthly (02/15/2025 - 03/14/2025)",
+                      february.invoice_line_ids.mapped("name"))
+        self.assertEqual(yearly.next_invoice_date, date(2026, 1, 15))
+        self._invoice(date(2026, 1, 15))
+        self.assertEqual(len(self._invoices(yearly)), 2)
+        self.assertEqual(self._invoices(yearly)[-1].invoice_line_ids.filtered(
+            lambda l: l.saas_instance_id == yearly).price_subtotal, 300.0)
+
+        # the invoice mail is queued, then really leaves through SMTP
+        mail = self._mails(invoice.name)
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.state, "outgoing")
+        sink = _Sink()
+        port = _free_port()
+        controller = Controller(sink, hostname="127.0.0.1", port=port)
+        controller.start()
+        try:
+            self.env["ir.mail_server"].create({
+                "name": "h5 sink", "smtp_host": "127.0.0.1", "smtp_port": port,
+                "smtp_encryption": "none", "sequence": 1})
+            with patch.object(odoo.modules.module, "current_test", False):
+                self.env["mail.mail"].process_email_queue(ids=mail.ids)
+        finally:
+            controller.stop()
+        self.assertEqual(mail.state, "sent", mail.failure_reason)
+        self.assertEqual(len(sink.messages), 1)
+        self.assertIn(invoice.name, sink.messages[0])
+        self.assertIn(LOGIN, sink.messages[0])
+
+    def test_overdue_suspends_payment_reactivates(self):
+        instance = self._tenant("h5-dunning", self.monthly)
+        instance._subscribe(date_start=date(2025, 3, 1))
+        self._invoice(date(2025, 3, 1))
+        invoice = self._invoices(instance)
+        self.assertEqual((invoice.state, invoice.invoice_date_due, invoice.amount_untaxed),
+                         ("posted", date(2025, 3, 1), 30.0))
+        self.assertEqual(instance._open_invoices(), invoice)
+
+        # reminders at 1 and 7 days, once each
+        self._dunning(date(2025, 3, 2))
+        self.assertEqual(invoice.saas_dunning_level, 1)
+        self._dunning(date(2025, 3, 3))
+        self.assertEqual(len(self._mails("Payment reminder")), 1)
+        self._dunning(date(2025, 3, 8))
+        self.assertEqual(len(self._mails("Payment reminder")), 2)
+        # day 14: still inside the grace period
+        self._dunning(date(2025, 3, 15))
+        self.assertEqual(instance.state, "active")
+        self.assertTrue(self._login(instance))
+
+        suspended = self._dunning(date(2025, 3, 16))
+        self.assertEqual(suspended, instance)
+        self.assertEqual((instance.state, instance.billing_suspended), ("suspended", "dunning"))
+        self.assertEqual(instance._overdue_invoices(14, date(2025, 3, 16)), invoice)
+        self.assertEqual(instance.dunning_invoice_ids, invoice)
+        self.assertFalse(self._login(instance), "the tenant refuses logins")
+        messages = len(instance.message_ids)
+        self.assertFalse(self._dunning(date(2025, 3, 16)), "idempotent")
+        self.assertEqual(len(instance.message_ids), messages)
+        self.assertEqual(len(self._mails("Payment reminder")), 2)
+
+        self._pay(invoice, date(2025, 3, 17), amount=10.0)
+        self.assertEqual(invoice.payment_state, "partial")
+        self.assertEqual(instance.state, "suspended", "a partial payment does not reactivate")
+        self.assertTrue(self._suspended_in_tenant(instance))
+
+        self._pay(invoice, date(2025, 3, 18))
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        self.assertEqual(instance.state, "active")
+        self.assertFalse(instance.billing_suspended)
+        self.assertIn("Reactivated", instance.message_ids[0].body)
+        self.assertTrue(self._login(instance), "login works again")
+        self.assertFalse(self._dunning(date(2025, 3, 20)))
+        self.assertEqual(instance.state, "active")
+
+    def test_two_overdue_invoices_need_both_paid(self):
+        instance = self._tenant("h5-twice", self.monthly)
+        instance._subscribe(date_start=date(2025, 3, 1))
+        self._invoice(date(2025, 3, 1))
+        self._invoice(date(2025, 4, 1))
+        march, april = self._invoices(instance)
+        self._dunning(date(2025, 4, 20))
+        self.assertEqual(instance.state, "suspended")
+        self.assertEqual(instance.dunning_invoice_ids, march | april)
+        self.assertTrue(self._suspended_in_tenant(instance))
+        self._pay(march, date(2025, 4, 21))
+        self.assertEqual(instance.state, "suspended", "April is still overdue")
+        self.assertTrue(self._suspended_in_tenant(instance))
+        self._pay(april, date(2025, 4, 22))
+        self.assertEqual(instance.state, "active")
+        self.assertFalse(self._suspended_in_tenant(instance))
+
+    def test_upgrade_mid_period_is_prorated(self):
+        instance = self._tenant("h5-upgrade", self.monthly)
+        instance._subscribe(date_start=date(2025, 1, 1))
+        self._invoice(date(2025, 1, 1))
+        old_line = instance.contract_line_id
+        change = date(2025, 1, 11)
+        with freeze_time(change):
+            preview = instance._preview_plan_change(self.big, change)
+            # January: 31 days, 21 left from the 11th (inclusive)
+            self.assertEqual((preview["credit"], preview["charge"], preview["net"]),
+                             (20.32, 40.65, 20.33))  # 30*21/31, 60*21/31
+            self.assertTrue(preview["allowed"])
+            instance.change_plan(self.big, change)
+        self.assertEqual(instance.plan_id, self.big)
+        new_line = instance.contract_line_id
+        self.assertNotEqual(new_line, old_line)
+        self.assertEqual(old_line.date_end, date(2025, 1, 10))
+        self.assertEqual(old_line.successor_contract_line_id, new_line)
+        self.assertEqual(new_line.predecessor_contract_line_id, old_line)
+        self.assertEqual((new_line.date_start, new_line.price_unit, new_line.saas_instance_id),
+                         (change, 60.0, instance))
+        self.assertEqual(new_line.recurring_next_date, date(2025, 2, 1))
+        self.assertEqual(instance._tenant_db().read_settings()["max_users"], "10",
+                         "limits written to the tenant at once")
+
+        self._invoice(date(2025, 2, 1))
+        february = self._invoices(instance)[-1]
+        amounts = sorted(february.invoice_line_ids.mapped("price_subtotal"))
+        self.assertEqual(amounts, [-20.32, 40.65, 60.0])
+        self.assertEqual(february.amount_untaxed, 80.33)
+        self.assertTrue(all(instance.billing_adjustment_ids.mapped("invoiced")))
+        self._invoice(date(2025, 2, 1))
+        self.assertEqual(len(self._invoices(instance)), 2, "adjustments invoiced once")
+
+    def test_downgrade_immediate_invoice(self):
+        self.env["ir.config_parameter"].set_param(
+            "saas_billing_contract.immediate_invoice", "True")
+        instance = self._instance("h5-down", self.big)
+        instance._subscribe(date_start=date(2025, 4, 1))
+        self._invoice(date(2025, 4, 1))
+        with freeze_time("2025-04-16"):
+            preview = instance.change_plan(self.monthly, date(2025, 4, 16))
+        # April: 30 days, 15 left: credit 60*15/30 = 30, charge 30*15/30 = 15
+        self.assertEqual((preview["credit"], preview["charge"], preview["net"]),
+                         (30.0, 15.0, -15.0))
+        refund = self._invoices(instance).filtered(lambda m: m.move_type == "out_refund")
+        self.assertEqual((refund.state, refund.amount_untaxed), ("posted", 15.0))
+
+    def test_downgrade_below_usage_is_refused(self):
+        instance = self._instance("h5-refuse", self.monthly, user_count=5)
+        instance._subscribe(date_start=date(2025, 1, 1))
+        self._invoice(date(2025, 1, 1))
+        line = instance.contract_line_id
+        preview = instance._preview_plan_change(self.small, date(2025, 1, 11))
+        self.assertFalse(preview["allowed"])
+        self.assertIn("remove 3 user(s)", preview["reason"])
+        with freeze_time("2025-01-11"), self.assertRaisesRegex(UserError, "remove 3 user"):
+            instance.change_plan(self.small, date(2025, 1, 11))
+        self.assertEqual(instance.plan_id, self.monthly)
+        self.assertEqual(instance.contract_line_id, line)
+        self.assertFalse(line.date_end)
+        self.assertFalse(line.successor_contract_line_id)
+        self.assertFalse(instance.billing_adjustment_ids)
+
+    def test_trial_expiry_suspends_then_terminates(self):
+        instance = self._tenant("h5-trial", self.trial_plan)
+        instance.trial_end_date = date(2025, 5, 20)
+        cron = self.Instance._cron_billing_trial
+        with freeze_time("2025-05-13"):
+            cron(date(2025, 5, 13))
+            cron(date(2025, 5, 13))
+        self.assertEqual(instance.trial_reminder_sent, 7)
+        self.assertEqual(len(self._mails("Your trial of h5-trial")), 1)
+        with freeze_time("2025-05-19"):
+            cron(date(2025, 5, 19))
+        self.assertEqual(len(self._mails("Your trial of h5-trial")), 2)
+        with freeze_time("2025-05-20"):
+            cron(date(2025, 5, 20))
+        self.assertEqual(instance.state, "active", "the last trial day is still free")
+        with freeze_time("2025-05-21"):
+            cron(date(2025, 5, 21))
+            cron(date(2025, 5, 21))
+        self.assertEqual((instance.state, instance.billing_suspended), ("suspended", "trial"))
+        self.assertTrue(self._suspended_in_tenant(instance))
+        self.assertTrue(self.pg.exists(instance.database_name), "data kept")
+        with trap_jobs() as trap, freeze_time("2025-06-19"):
+            cron(date(2025, 6, 19))
+            trap.assert_jobs_count(0)
+        with trap_jobs() as trap, freeze_time("2025-06-20"):
+            cron(date(2025, 6, 20))
+            trap.assert_jobs_count(1, only=instance._job_terminate)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(instance.state, "terminated")
+        self.assertFalse(self.pg.exists(instance.database_name))
+        with trap_jobs() as trap:
+            cron(date(2025, 6, 21))
+            trap.assert_jobs_count(0)
+
+    def test_subscribing_during_trial_starts_after_it(self):
+        instance = self._instance("h5-subtrial", self.trial_plan,
+                                  trial_end_date=date(2025, 5, 20))
+        with freeze_time("2025-05-10"):
+            instance._subscribe()
+        self.assertEqual(instance.contract_line_id.date_start, date(2025, 5, 21))
+        self._invoice(date(2025, 5, 20))
+        self.assertFalse(self._invoices(instance))
+        self._invoice(date(2025, 5, 21))
+        self.assertEqual(self._invoices(instance).amount_untaxed, 30.0)

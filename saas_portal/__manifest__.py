@@ -1,0 +1,37 @@
+{
+    "name": "SaaS Customer Portal",
+    "summary": "Public signup with live subdomain check, provisioning progress page and "
+    "/my/saas: instances, usage against limits, invoices, plan change, open logged in",
+    "version": "18.0.1.0.0",
+    "category": "SaaS",
+    "license": "LGPL-3",
+    "author": "SaaS Control Plane contributors",
+    "website": "https://github.com/saas-control-plane/saas",
+    "depends": [
+        "saas_provisioning",
+        "portal",
+        "auth_signup",
+        "saas_billing_contract",
+        "saas_sso",
+    ],
+    "data": [
+        "security/ir.model.access.csv",
+        "data/ir_config_parameter.xml",
+        "data/ir_cron.xml",
+        "data/mail_template.xml",
+        "views/signup_templates.xml",
+        "views/portal_templates.xml",
+        "views/saas_instance_views.xml",
+        "views/res_config_settings_views.xml",
+    ],
+    "assets": {
+        "web.assets_frontend": [
+            "saas_portal/static/src/js/saas_portal.js",
+            "saas_portal/static/src/scss/saas_portal.scss",
+        ],
+        "web.assets_tests": [
+            "saas_portal/static/tests/tours/*.js",
+        ],
+    },
+    "installable": True,
+}

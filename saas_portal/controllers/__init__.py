@@ -1,0 +1,2 @@
+from . import signup
+from . import portal

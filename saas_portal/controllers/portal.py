@@ -1,0 +1,170 @@
+import logging
+
+from odoo import _, http
+from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.http import request
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+
+_logger = logging.getLogger(__name__)
+
+
+def _percent(used, limit):
+    if not limit:
+        return 0
+    return min(100, int(round(100.0 * (used or 0) / limit)))
+
+
+class SaasCustomerPortal(CustomerPortal):
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "saas_instance_count" in counters:
+            Instance = request.env["saas.instance"]
+            values["saas_instance_count"] = (
+                Instance.search_count([("state", "!=", "terminated")])
+                if Instance.has_access("read") else 0)
+        return values
+
+    # ------------------------------------------------------------------
+    # helpers
+    # ------------------------------------------------------------------
+    def _saas_instance(self, instance_id):
+        """The instance, sudoed, if the logged-in customer may see it; else None.
+
+        The portal way: a read check as the user (saas_base's record rule:
+        instances of the user's commercial partner only), then sudo."""
+        try:
+            return self._document_check_access("saas.instance", instance_id)
+        except (AccessError, MissingError):
+            return None
+
+    def _saas_invoices(self, instance):
+        """Posted customer invoices of the instance (saas_billing_contract)."""
+        if hasattr(instance, "_billing_invoice_domain"):
+            return request.env["account.move"].sudo().search(
+                instance._billing_invoice_domain(), order="invoice_date desc, id desc")
+        if hasattr(instance, "_open_invoices"):
+            return instance._open_invoices()
+        return []
+
+    def _saas_next_invoice_date(self, instance):
+        if "next_invoice_date" in instance._fields:
+            return instance.next_invoice_date
+        return False
+
+    def _saas_usage(self, instance):
+        plan = instance.plan_id
+        storage = (instance.db_size_mb or 0.0) + (instance.filestore_size_mb or 0.0)
+        return [
+            {"key": "users", "label": _("Users"), "used": instance.user_count,
+             "limit": plan.max_users, "unit": "",
+             "percent": _percent(instance.user_count, plan.max_users)},
+            {"key": "storage", "label": _("Storage"), "used": round(storage, 1),
+             "limit": plan.max_storage_mb, "unit": _("MB"),
+             "percent": _percent(storage, plan.max_storage_mb)},
+        ]
+
+    def _saas_detail_values(self, instance, **extra):
+        overdue = instance._overdue_invoices() if hasattr(instance, "_overdue_invoices") else []
+        values = self._prepare_portal_layout_values()
+        values.update({
+            "page_name": "saas_instance",
+            "instance": instance,
+            "usage": self._saas_usage(instance),
+            "invoices": self._saas_invoices(instance),
+            "next_invoice_date": self._saas_next_invoice_date(instance),
+            "pay_url": overdue[:1].get_portal_url() if overdue else False,
+            "sso_available": instance._portal_sso_available(),
+            "billing_available": instance._portal_billing_available(),
+        })
+        values.update(extra)
+        return values
+
+    # ------------------------------------------------------------------
+    # routes
+    # ------------------------------------------------------------------
+    @http.route(["/my/saas", "/my/saas/page/<int:page>"], type="http", auth="user",
+                methods=["GET"], website=True)
+    def portal_my_saas(self, page=1, **kw):
+        Instance = request.env["saas.instance"]
+        domain = [("state", "!=", "terminated")]
+        count = Instance.search_count(domain)
+        pager = self._pager_for("/my/saas", count, page)
+        instances = Instance.search(domain, limit=self._items_per_page,
+                                    offset=pager["offset"], order="id desc")
+        values = self._prepare_portal_layout_values()
+        values.update({
+            "page_name": "saas_instances",
+            "instances": instances.sudo(),
+            "pager": pager,
+            "default_url": "/my/saas",
+        })
+        return request.render("saas_portal.portal_my_saas", values)
+
+    def _pager_for(self, url, total, page):
+        from odoo.addons.portal.controllers.portal import pager as portal_pager
+        return portal_pager(url=url, total=total, page=page, step=self._items_per_page)
+
+    @http.route("/my/saas/<int:instance_id>", type="http", auth="user", methods=["GET"],
+                website=True)
+    def portal_my_saas_instance(self, instance_id, **kw):
+        instance = self._saas_instance(instance_id)
+        if not instance:
+            return request.not_found()
+        return request.render("saas_portal.portal_saas_instance",
+                              self._saas_detail_values(instance,
+                                                       plan_changed=kw.get("plan_changed")))
+
+    @http.route("/my/saas/<int:instance_id>/open", type="http", auth="user", methods=["GET"])
+    def portal_my_saas_open(self, instance_id, **kw):
+        instance = self._saas_instance(instance_id)
+        if not instance or instance.state != "active":
+            return request.not_found()
+        if not instance._portal_sso_available():
+            # Without saas_sso the customer logs in on the tenant's own page.
+            return request.redirect(f"{instance.url}/web/login", local=False)
+        try:
+            # As the customer, not sudo: saas_sso decides who gets a token.
+            url = request.env["saas.instance"].browse(instance.id)._sso_login_url()
+        except AccessError:
+            return request.not_found()
+        return request.redirect(url, local=False)
+
+    @http.route("/my/saas/<int:instance_id>/plan", type="http", auth="user",
+                methods=["GET", "POST"], website=True)
+    def portal_my_saas_plan(self, instance_id, plan_id=None, confirm=None, **kw):
+        instance = self._saas_instance(instance_id)
+        if not instance or not instance._portal_billing_available():
+            return request.not_found()
+        plans = request.env["saas.plan"].sudo().search(
+            [("published", "=", True), ("id", "!=", instance.plan_id.id)],
+            order="sequence, price, id")
+        new_plan = plans.filtered(lambda p: str(p.id) == str(plan_id)) if plan_id else plans[:0]
+        preview, error = None, None
+        if new_plan:
+            preview = instance._preview_plan_change(new_plan)
+            currency = request.env["res.currency"].sudo().browse(preview.get("currency_id"))
+            preview = dict(preview, currency=currency)
+        if request.httprequest.method == "POST":
+            if not new_plan or instance.state not in ("active", "suspended"):
+                return request.not_found()
+            if not preview.get("allowed", True):
+                error = preview.get("reason")
+            else:
+                try:
+                    with request.env.cr.savepoint():
+                        instance.change_plan(new_plan)
+                except UserError as exc:
+                    error = exc.args[0]
+                else:
+                    return request.redirect(f"/my/saas/{instance.id}?plan_changed=1")
+        values = self._saas_detail_values(instance)
+        values.update({
+            "page_name": "saas_plan",
+            "plans": plans,
+            "new_plan": new_plan,
+            "preview": preview,
+            "error": error,
+        })
+        return request.render("saas_portal.portal_saas_plan", values)

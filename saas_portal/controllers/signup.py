@@ -1,0 +1,313 @@
+import logging
+import re
+import secrets
+import unicodedata
+
+import psycopg2
+
+from odoo import _, http
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.http import request
+from odoo.tools import str2bool
+
+from odoo.addons.auth_signup.models.res_partner import SignupError
+from odoo.addons.saas_provisioning.tools import secret_box
+
+_logger = logging.getLogger(__name__)
+
+TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
+# Deliberately narrower than RFC 5322: this address becomes a login and the
+# tenant administrator's login; quoted local parts, comments and IP literals
+# have no business there.
+EMAIL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}"
+                      r"[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$")
+# Characters a company name never needs and markup/SQL payloads always do.
+COMPANY_FORBIDDEN = set('<>"`;=\\{}[]|$')
+# SQL comment markers: no company needs them.
+COMPANY_FORBIDDEN_SEQUENCES = ("--", "/*", "*/")
+COMPANY_MAX = 80
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+HONEYPOT_FIELD = "website"
+FIELDS = ("plan_id", "subdomain", "company_name", "email", "password", "signup_token")
+
+
+def client_address():
+    # With proxy_mode on, Odoo's werkzeug ProxyFix has already put the
+    # client's address (X-Forwarded-For) in remote_addr.
+    return request.httprequest.remote_addr or "unknown"
+
+
+def _has_control(value):
+    return any(unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn") for char in value)
+
+
+def subdomain_reason(env, subdomain):
+    """Why ``subdomain`` cannot be had, or None: saas_base's rules (same
+    reserved list and maximum length as instances), then availability."""
+    Instance = env["saas.instance"].sudo()
+    try:
+        Instance._check_subdomain_value(subdomain)
+        Instance._check_subdomain_available(subdomain)
+    except ValidationError as exc:
+        return exc.args[0]
+    return None
+
+
+def published_plans(env):
+    return env["saas.plan"].sudo().search([("published", "=", True)], order="sequence, price, id")
+
+
+def validate_signup(env, form):
+    """Return (clean values, {field: reason}); nothing is written."""
+    errors, clean = {}, {}
+    plan_id = form.get("plan_id") or ""
+    plan = env["saas.plan"]
+    if plan_id.isascii() and plan_id.isdigit() and len(plan_id) < 10:
+        plan = published_plans(env).filtered(lambda p: p.id == int(plan_id))
+    if not plan:
+        errors["plan_id"] = _("Choose one of the plans shown.")
+    elif not (plan.template_id and plan.template_id.database_name):
+        errors["plan_id"] = _("This plan cannot be ordered right now; please choose another.")
+    clean["plan"] = plan
+
+    subdomain = form.get("subdomain") or ""
+    if len(subdomain) > 200:
+        errors["subdomain"] = _("The subdomain is far too long.")
+    else:
+        reason = subdomain_reason(env, subdomain)
+        if reason:
+            errors["subdomain"] = reason
+    clean["subdomain"] = subdomain
+
+    company = (form.get("company_name") or "").strip()
+    if not company:
+        errors["company_name"] = _("Your company name is required.")
+    elif len(company) > COMPANY_MAX:
+        errors["company_name"] = _("The company name is too long (at most %s characters).",
+                                   COMPANY_MAX)
+    elif (_has_control(company) or COMPANY_FORBIDDEN & set(company)
+          or any(seq in company for seq in COMPANY_FORBIDDEN_SEQUENCES)):
+        errors["company_name"] = _(
+            "The company name may not contain control characters, -- nor any of %s",
+            " ".join(sorted(COMPANY_FORBIDDEN)))
+    clean["company_name"] = company
+
+    email = (form.get("email") or "").strip()
+    if not EMAIL_RE.fullmatch(email) or len(email) > 254 or ".." in email:
+        errors["email"] = _("Enter a valid email address, e.g. name@company.com.")
+    elif env["res.users"].sudo().with_context(active_test=False).search_count(
+            [("login", "=ilike", email)], limit=1):
+        errors["email"] = _("An account already uses this email address: log in "
+                            "to your portal to order another instance.")
+    clean["email"] = email.lower()
+
+    password = form.get("password") or ""
+    if len(password) < PASSWORD_MIN:
+        errors["password"] = _("The password needs at least %s characters.", PASSWORD_MIN)
+    elif len(password) > PASSWORD_MAX:
+        errors["password"] = _("The password may have at most %s characters.", PASSWORD_MAX)
+    elif _has_control(password):
+        errors["password"] = _("The password may not contain control characters.")
+    clean["password"] = password
+
+    token = form.get("signup_token") or ""
+    if not TOKEN_RE.fullmatch(token):
+        errors["signup_token"] = _("This form has expired: reload the page and try again.")
+    clean["signup_token"] = token
+    return clean, errors
+
+
+class SaasSignup(http.Controller):
+
+    def _signup_values(self, form=None, errors=None, error=None):
+        form = dict(form or {})
+        form.pop("password", None)  # never sent back
+        if not TOKEN_RE.fullmatch(form.get("signup_token") or ""):
+            form["signup_token"] = secrets.token_hex(16)
+        Instance = request.env["saas.instance"].sudo()
+        scheme, domain = Instance._url_settings()
+        return {
+            "plans": published_plans(request.env),
+            "form": form,
+            "errors": errors or {},
+            "error": error,
+            "honeypot_field": HONEYPOT_FIELD,
+            "base_domain": domain,
+            "url_scheme": scheme,
+            "max_length": Instance._subdomain_max_length(),
+            "page_name": "saas_signup",
+        }
+
+    def _render_form(self, form=None, errors=None, error=None, status=200):
+        response = request.render("saas_portal.signup_page",
+                                  self._signup_values(form, errors, error))
+        response.status_code = status
+        return response
+
+    # website=True: the route is a frontend page (languages, layout values);
+    # it needs no "website" addon.
+    @http.route("/saas/signup", type="http", auth="public", methods=["GET"], website=True,
+                sitemap=True)
+    def signup_form(self, plan_id=None, **kw):
+        form = {"plan_id": plan_id} if plan_id else {}
+        return self._render_form(form)
+
+    @http.route("/saas/signup/check", type="http", auth="public", methods=["GET"],
+                readonly=False, sitemap=False)
+    def signup_check(self, subdomain="", **kw):
+        Attempt = request.env["saas.signup.attempt"]
+        _attempt, over = Attempt._record_attempt(client_address(), "check")
+        if over:
+            return request.make_json_response(
+                {"available": False, "throttled": True,
+                 "reason": _("Too many checks from your address; wait a minute.")}, status=429)
+        subdomain = subdomain[:200]
+        reason = subdomain_reason(request.env, subdomain)
+        scheme, domain = request.env["saas.instance"].sudo()._url_settings()
+        return request.make_json_response({
+            "subdomain": subdomain,
+            "available": not reason,
+            "reason": reason or _("Available: your Odoo will be at %(url)s",
+                                  url=f"{scheme}://{subdomain}.{domain}"),
+        })
+
+    @http.route("/saas/signup", type="http", auth="public", methods=["POST"], website=True,
+                sitemap=False)
+    def signup_submit(self, **form):
+        env = request.env
+        form = {key: value for key, value in form.items() if isinstance(value, str)}
+        attempt, over = env["saas.signup.attempt"]._record_attempt(client_address(), "signup")
+        if over:
+            return self._render_form(form, error=_(
+                "Too many sign-ups from your address; please try again in an hour."), status=429)
+        if form.get(HONEYPOT_FIELD):
+            # Only robots fill a field that people cannot see; say little.
+            attempt.result = "honeypot"
+            return self._render_form(form, error=_("Your request could not be processed."),
+                                     status=400)
+        # A second submission of the same form (double click, back + resend):
+        # lead to the instance that the first one created.
+        token = form.get("signup_token") or ""
+        if TOKEN_RE.fullmatch(token):
+            existing = env["saas.instance"].sudo().search([("signup_token", "=", token)], limit=1)
+            if existing:
+                attempt.write({"result": "duplicate", "instance_id": existing.id})
+                if request.session.uid and existing.partner_id.commercial_partner_id == \
+                        env.user.commercial_partner_id:
+                    return request.redirect(f"/saas/progress/{existing.id}")
+                return self._render_form(form, error=_(
+                    "This form was already submitted; log in to follow your instance."),
+                    status=409)
+        clean, errors = validate_signup(env, form)
+        if errors:
+            attempt.result = "invalid: " + ", ".join(sorted(errors))
+            return self._render_form(form, errors=errors, status=400)
+        try:
+            with env.cr.savepoint():
+                instance, user = self._create_signup(clean)
+        except psycopg2.IntegrityError:
+            # the unique indexes answered: a parallel submission won the race
+            attempt.result = "race"
+            return self._render_form(form, errors={"subdomain": _(
+                "The subdomain %(sub)r is already taken by another instance.",
+                sub=clean["subdomain"])}, status=409)
+        except (ValidationError, SignupError) as exc:
+            attempt.result = "refused"
+            return self._render_form(form, error=str(exc.args[0] if exc.args else exc),
+                                     status=400)
+        except UserError as exc:
+            _logger.warning("sign-up of %s refused by provisioning: %s", clean["subdomain"], exc)
+            attempt.result = "unavailable"
+            return self._render_form(form, error=_(
+                "We cannot create new instances right now (%s). Please try again later.",
+                exc.args[0]), status=503)
+        attempt.write({"result": "accepted", "instance_id": instance.id})
+        # res.users.authenticate reads with a cursor of its own
+        env.cr.commit()
+        request.session.authenticate(request.db, {
+            "login": user.login, "password": clean["password"], "type": "password"})
+        return request.redirect(f"/saas/progress/{instance.id}")
+
+    def _create_signup(self, clean):
+        """Partner, portal user, instance and the provisioning request, in
+        the caller's transaction (one savepoint: all or nothing)."""
+        env = request.env
+        partner = env["res.partner"].sudo().create({
+            "name": clean["company_name"],
+            "email": clean["email"],
+            "is_company": True,
+        })
+        # auth_signup's path: a copy of the portal template user, so the new
+        # account gets exactly the portal groups configured for sign-ups.
+        user = env["res.users"].sudo().with_context(no_reset_password=True)._signup_create_user({
+            "login": clean["email"],
+            "email": clean["email"],
+            "name": clean["company_name"],
+            "password": clean["password"],
+            "partner_id": partner.id,
+        })
+        instance = env["saas.instance"].sudo().create({
+            "name": clean["company_name"],
+            "subdomain": clean["subdomain"],
+            "partner_id": partner.id,
+            "plan_id": clean["plan"].id,
+            "admin_login": clean["email"],
+            "user_id": False,
+            "portal_signup": True,
+            "signup_token": clean["signup_token"],
+        })
+        verify = str2bool(env["ir.config_parameter"].sudo().get_param(
+            "saas_portal.signup_verify_email") or "False", False)
+        if verify:
+            instance.admin_password_sealed = secret_box.seal(
+                instance._master_secret(), clean["password"])
+            instance._signup_prepare_verification()
+        else:
+            instance.request_provisioning(clean["password"])
+        return instance, user
+
+    @http.route("/saas/signup/verify/<int:instance_id>", type="http", auth="public",
+                methods=["GET"], website=True, sitemap=False)
+    def signup_verify(self, instance_id, token="", **kw):
+        instance = request.env["saas.instance"].sudo().browse(instance_id).exists()
+        try:
+            ok = instance and instance._signup_verify(token)
+        except UserError as exc:
+            _logger.warning("verified sign-up %s cannot be provisioned: %s", instance_id, exc)
+            ok = False
+        if not ok:
+            return request.not_found()
+        return request.redirect(f"/web/login?redirect=/saas/progress/{instance_id}")
+
+    # ------------------------------------------------------------------
+    # progress page
+    # ------------------------------------------------------------------
+    def _progress_instance(self, instance_id):
+        # Import here: portal.py imports this module.
+        from .portal import SaasCustomerPortal
+        try:
+            return SaasCustomerPortal()._document_check_access("saas.instance", instance_id)
+        except (AccessError, MissingError):
+            return None
+
+    @http.route("/saas/progress/<int:instance_id>", type="http", auth="user",
+                methods=["GET"], website=True, sitemap=False)
+    def progress_page(self, instance_id, **kw):
+        instance = self._progress_instance(instance_id)
+        if not instance:
+            return request.not_found()
+        return request.render("saas_portal.progress_page", {
+            "instance": instance,
+            "progress": instance._portal_progress(),
+            "open_url": f"/my/saas/{instance.id}/open",
+            "detail_url": f"/my/saas/{instance.id}",
+            "page_name": "saas_progress",
+        })
+
+    @http.route("/saas/progress/<int:instance_id>/status", type="http", auth="user",
+                methods=["GET"], readonly=True, sitemap=False)
+    def progress_status(self, instance_id, **kw):
+        instance = self._progress_instance(instance_id)
+        if not instance:
+            return request.make_json_response({"error": "not found"}, status=404)
+        return request.make_json_response(instance._portal_progress())

@@ -1,0 +1,3 @@
+from . import saas_signup_attempt
+from . import saas_instance
+from . import res_config_settings

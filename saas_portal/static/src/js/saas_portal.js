@@ -1,0 +1,131 @@
+/** @odoo-module **/
+// Sign-up form (live subdomain check) and progress page (polling), in plain
+// JS: both pages are public-facing and need no widget framework.  Every text
+// shown comes from the server (translated there) or from data attributes.
+
+function debounce(fn, delay) {
+    let timer;
+    return (...args) => {
+        clearTimeout(timer);
+        timer = setTimeout(() => fn(...args), delay);
+    };
+}
+
+function startSignup(form) {
+    const input = form.querySelector("input[name=subdomain]");
+    const feedback = form.querySelector("#saas_subdomain_feedback");
+    if (!input || !feedback) {
+        return;
+    }
+    let last = null;
+    const check = debounce(async () => {
+        const value = input.value;
+        if (value === last) {
+            return;
+        }
+        last = value;
+        if (!value) {
+            feedback.textContent = "";
+            input.classList.remove("is-valid", "is-invalid");
+            return;
+        }
+        feedback.textContent = form.dataset.checkingLabel || "";
+        let data;
+        try {
+            const url = `${form.dataset.checkUrl}?subdomain=${encodeURIComponent(value)}`;
+            const response = await fetch(url, { headers: { Accept: "application/json" } });
+            data = await response.json();
+        } catch {
+            return;
+        }
+        if (input.value !== value) {
+            return; // a newer check is on its way
+        }
+        feedback.textContent = data.reason || "";
+        feedback.classList.toggle("text-danger", !data.available);
+        feedback.classList.toggle("text-success", Boolean(data.available));
+        input.classList.toggle("is-invalid", !data.available);
+        input.classList.toggle("is-valid", Boolean(data.available));
+        feedback.dataset.checked = value;
+    }, 250);
+    input.addEventListener("input", check);
+    input.addEventListener("change", check);
+    // Plans are cards: a click anywhere on the card selects it.
+    for (const card of form.querySelectorAll(".o_saas_plan")) {
+        card.addEventListener("click", () => {
+            for (const other of form.querySelectorAll(".o_saas_plan")) {
+                other.classList.toggle("border-primary", other === card);
+            }
+        });
+    }
+    // A double click must not send two requests (the server copes anyway,
+    // with the form's idempotency token).
+    form.addEventListener("submit", () => {
+        const button = form.querySelector("button[type=submit]");
+        if (button) {
+            setTimeout(() => (button.disabled = true), 0);
+        }
+    });
+}
+
+function startProgress(box) {
+    const render = (data) => {
+        for (const step of data.steps || []) {
+            const item = box.querySelector(`.o_saas_step[data-step="${step.key}"]`);
+            if (item) {
+                item.classList.toggle("o_saas_step_done", step.done);
+                item.classList.toggle("list-group-item-success", step.done);
+                item.querySelector(".o_saas_step_mark").textContent = step.done ? "✓" : "…";
+            }
+        }
+        box.dataset.state = data.state;
+        const failed = box.querySelector(".o_saas_progress_failed");
+        failed.classList.toggle("d-none", !data.failed);
+        if (data.failed) {
+            failed.querySelector(".o_saas_progress_message").textContent = data.message || "";
+        }
+        const info = box.querySelector(".o_saas_progress_info");
+        info.classList.toggle("d-none", !(data.message && !data.failed));
+        info.textContent = data.failed ? "" : data.message || "";
+        box.querySelector(".o_saas_progress_ready").classList.toggle("d-none", !data.done);
+    };
+    const poll = async () => {
+        let data;
+        try {
+            const response = await fetch(box.dataset.statusUrl, {
+                headers: { Accept: "application/json" },
+                credentials: "same-origin",
+            });
+            data = await response.json();
+        } catch {
+            setTimeout(poll, 2000);
+            return;
+        }
+        render(data);
+        if (data.done) {
+            // Leave the finished list on screen a moment, then open the
+            // instance (logged in through SSO when available).
+            setTimeout(() => window.location.assign(box.dataset.openUrl), 500);
+        } else if (!data.failed && data.state !== "terminated") {
+            setTimeout(poll, 400);
+        }
+    };
+    poll();
+}
+
+function start() {
+    const form = document.getElementById("saas_signup_form");
+    if (form) {
+        startSignup(form);
+    }
+    const box = document.getElementById("saas_progress");
+    if (box) {
+        startProgress(box);
+    }
+}
+
+if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+} else {
+    start();
+}

@@ -1,0 +1,182 @@
+/** @odoo-module **/
+// Browser tours of the customer's path.  Each step asserts on page content;
+// "saas_screenshot:<name>" asks the test (Python side) for a screenshot.
+
+import { registry } from "@web/core/registry";
+
+function screenshot(name) {
+    return {
+        content: `screenshot ${name}`,
+        trigger: "body",
+        async run() {
+            console.log(`saas_screenshot:${name}`);
+            await new Promise((resolve) => setTimeout(resolve, 700));
+        },
+    };
+}
+
+registry.category("web_tour.tours").add("saas_portal_signup", {
+    url: "/saas/signup",
+    steps: () => [
+        {
+            content: "The published plans are side by side, with price and limits",
+            trigger: ".o_saas_plan[data-plan-name='H7 Starter']:contains('3 users'):contains('14 days free trial')",
+        },
+        {
+            content: "The second plan too",
+            trigger: ".o_saas_plan[data-plan-name='H7 Business']:contains('20 users')",
+        },
+        {
+            content: "Type a reserved name",
+            trigger: "input[name=subdomain]",
+            run: "edit www",
+        },
+        {
+            content: "The reason appears next to the field, without reloading",
+            trigger: "#saas_subdomain_feedback.text-danger:contains('reserved name')",
+        },
+        {
+            content: "Type a look-alike",
+            trigger: "input[name=subdomain]",
+            run: "edit h7-Tour",
+        },
+        {
+            content: "Uppercase is refused with its reason",
+            trigger: "#saas_subdomain_feedback.text-danger:contains('uppercase')",
+        },
+        {
+            content: "Type a free subdomain",
+            trigger: "input[name=subdomain]",
+            run: "edit h7-tour",
+        },
+        {
+            content: "It is available",
+            trigger: "#saas_subdomain_feedback.text-success:contains('Available'):contains('h7-tour.localhost')",
+        },
+        {
+            content: "Choose the Starter plan",
+            trigger: ".o_saas_plan[data-plan-name='H7 Starter'] input[name=plan_id]",
+            run: "click",
+        },
+        {
+            content: "Company name",
+            trigger: "input[name=company_name]",
+            run: "edit Tour Company",
+        },
+        {
+            content: "Email",
+            trigger: "input[name=email]",
+            run: "edit tour@h7.test",
+        },
+        {
+            content: "Password",
+            trigger: "input[name=password]",
+            run: "edit Tour-pass-2026",
+        },
+        screenshot("01_signup_form"),
+        {
+            content: "Create my Odoo",
+            trigger: "button.o_saas_signup_submit",
+            run: "click",
+        },
+        {
+            content: "The progress page lists the pipeline's steps",
+            trigger: ".o_saas_progress_page .o_saas_step[data-step='reserved'].o_saas_step_done",
+            timeout: 30000,
+        },
+        screenshot("02_progress_started"),
+        {
+            content: "The database is cloned (seen without reloading the page)",
+            trigger: ".o_saas_step[data-step='clone'].o_saas_step_done",
+            timeout: 60000,
+        },
+        {
+            content: "All steps done: the instance is ready",
+            trigger: ".o_saas_progress_ready:not(.d-none):contains('ready')",
+            timeout: 90000,
+        },
+        {
+            content: "Every step is ticked",
+            trigger: ".o_saas_step[data-step='verify'].o_saas_step_done:contains('✓')",
+        },
+        {
+            content: "No failure is shown",
+            trigger: ".o_saas_progress_failed.d-none:not(:visible)",
+        },
+        screenshot("03_progress_ready"),
+    ],
+});
+
+registry.category("web_tour.tours").add("saas_portal_my", {
+    url: "/my/home",
+    steps: () => [
+        {
+            content: "The portal home has an entry for the instances, with its counter",
+            trigger: "a[href='/my/saas']:contains('Your Odoo instances')",
+            run: "click",
+        },
+        {
+            content: "The list shows the instance",
+            trigger: ".o_saas_instance_row:contains('Tour Company'):contains('h7-tour.localhost')",
+        },
+        {
+            content: "Open its page",
+            trigger: ".o_saas_instance_row a:contains('Tour Company')",
+            run: "click",
+        },
+        {
+            content: "Usage against the plan's limits: users",
+            trigger: ".o_saas_usage [data-usage='users']:contains('/ 3') .progress-bar",
+        },
+        {
+            content: "Usage against the plan's limits: storage",
+            trigger: ".o_saas_usage [data-usage='storage']:contains('/ 500') .progress-bar",
+        },
+        {
+            content: "Trial end date",
+            trigger: ".o_saas_trial_end:contains('Trial ends on')",
+        },
+        {
+            content: "The invoice of the instance is listed, linking to Odoo's invoice page",
+            trigger: ".o_saas_invoices .o_saas_invoice_row a[href^='/my/invoices/']",
+        },
+        {
+            content: "The Open button leads through the portal's SSO route",
+            trigger: "a.o_saas_open[href$='/open']",
+        },
+        screenshot("04_my_saas_instance"),
+        {
+            content: "Change plan",
+            trigger: "a.o_saas_change_plan",
+            run: "click",
+        },
+        {
+            content: "See the price of the Business plan",
+            trigger: ".o_saas_plan_choice[data-plan-name='H7 Business'] a.o_saas_plan_preview",
+            run: "click",
+        },
+        {
+            content: "The prorated amount is shown before confirming",
+            trigger: ".o_saas_plan_preview_box:contains('Switch to H7 Business') .o_saas_preview_net:contains('0')",
+        },
+        screenshot("05_plan_change_preview"),
+        {
+            content: "Confirm",
+            trigger: "button.o_saas_plan_confirm",
+            run: "click",
+        },
+        {
+            content: "Back on the instance, on the new plan",
+            trigger: ".o_saas_plan_changed:contains('Your plan has been changed')",
+        },
+        {
+            content: "The new plan and its limits",
+            trigger: ".o_saas_plan_name:contains('H7 Business')",
+        },
+        {
+            content: "The users bar now counts against 20",
+            trigger: ".o_saas_usage [data-usage='users']:contains('/ 20')",
+        },
+        screenshot("06_plan_changed"),
+    ],
+});

@@ -1,0 +1,127 @@
+import random
+import re
+
+from odoo.tests import HttpCase, new_test_user
+from odoo.tools import config
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+TOKEN_RE = re.compile(r'name="signup_token" value="([0-9a-f]{32})"')
+PASSWORD = "H7-signup-pass"
+
+
+class SaasPortalCase(HttpCase):
+    """Master set up for the portal: a server record on the test PostgreSQL,
+    a template (really built when ``real_template``; otherwise a ready
+    record whose database is never cloned because jobs are not run) and two
+    published plans.  Demo plans are unpublished so pages show ours only."""
+
+    real_template = False
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        params = cls.env["ir.config_parameter"].sudo()
+        params.set_param("saas_base.base_domain", f"localhost:{config['http_port']}")
+        params.set_param("saas_base.url_scheme", "http")
+        # Rate limits off unless a test sets them: all requests come from 127.0.0.1.
+        params.set_param("saas_portal.signup_rate_limit", "0")
+        params.set_param("saas_portal.check_rate_limit", "0")
+        params.set_param("saas_portal.signup_verify_email", "False")
+        cls.env["saas.plan"].search([]).write({"published": False})
+        cls.server = cls.env["saas.server"].create({
+            "name": "H7 PostgreSQL",
+            "host": config["db_host"] or "127.0.0.1",
+            "port": int(config["db_port"] or 5432),
+            "db_user": config["db_user"],
+            "db_password": config["db_password"],
+            "odoo_url": f"http://127.0.0.1:{config['http_port']}",
+            "max_instances": 500,
+        })
+        params.set_param("saas_base.default_server_id", str(cls.server.id))
+        # Template databases are named saas_tpl_<id>_<build_count + 1>: a
+        # build count of our own keeps them apart from those of other test
+        # databases on the same cluster.
+        cls.template = cls.env["saas.template"].create({
+            "name": "H7 Tiny", "module_list": "base,web", "server_id": cls.server.id,
+            "build_count": 827700 + random.randint(0, 99),
+        })
+        cls.pg = cls.server._pg_admin()
+        if cls.real_template:
+            with trap_jobs() as trap:
+                cls.template.action_build()
+                trap.perform_enqueued_jobs()
+            assert cls.template.state == "ready", cls.template.message_ids[:1].body
+        else:
+            cls.template.write({"state": "ready", "database_name": "h7_never_cloned"})
+        Plan = cls.env["saas.plan"]
+        cls.plan_small = Plan.create({
+            "name": "H7 Starter", "sequence": 1, "template_id": cls.template.id,
+            "max_users": 3, "max_storage_mb": 500, "price": 10.0, "trial_days": 14,
+            "published": True,
+        })
+        cls.plan_big = Plan.create({
+            "name": "H7 Business", "sequence": 2, "template_id": cls.template.id,
+            "max_users": 20, "max_storage_mb": 5000, "price": 49.0, "trial_days": 0,
+            "published": True,
+        })
+        cls.plan_hidden = Plan.create({
+            "name": "H7 Internal", "template_id": cls.template.id, "published": False,
+        })
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.real_template and cls.template.database_name:
+            cls.pg.allow_connections(cls.template.database_name, True)
+            cls.pg.drop(cls.template.database_name)
+            cls.server._filestore().remove(cls.template.database_name)
+        super().tearDownClass()
+
+    # ------------------------------------------------------------------
+    def _form(self):
+        """GET the sign-up page: (csrf token, idempotency token)."""
+        page = self.url_open("/saas/signup")
+        self.assertEqual(page.status_code, 200)
+        return CSRF_RE.search(page.text).group(1), TOKEN_RE.search(page.text).group(1)
+
+    def _signup_data(self, **overrides):
+        csrf, token = self._form()
+        data = {
+            "csrf_token": csrf,
+            "signup_token": token,
+            "plan_id": str(self.plan_small.id),
+            "subdomain": "h7-acme",
+            "company_name": "Acme Corp",
+            "email": "owner@acme.test",
+            "password": PASSWORD,
+            "website": "",
+        }
+        data.update(overrides)
+        return data
+
+    def _post_signup(self, data, opener=None):
+        opener = opener or self.opener
+        return opener.post(self.base_url() + "/saas/signup", data=data, timeout=60,
+                           allow_redirects=False)
+
+    def _counts(self):
+        """What a refused sign-up must leave untouched."""
+        Users = self.env["res.users"].with_context(active_test=False)
+        self.env.invalidate_all()
+        return {
+            "instances": self.env["saas.instance"].search_count([]),
+            "users": Users.search_count([]),
+            "partners": self.env["res.partner"].with_context(active_test=False).search_count([]),
+            "jobs": self.env["queue.job"].search_count([]),
+            "databases": len(self.pg.list_databases("saas_t_h7")),
+        }
+
+    @classmethod
+    def _customer(cls, login, company):
+        partner = cls.env["res.partner"].create({
+            "name": company, "email": f"{login}@customers.test", "is_company": True})
+        user = new_test_user(cls.env, login=login, password=login + "-pass-123",
+                             groups="base.group_portal", partner_id=partner.id,
+                             email=partner.email)
+        return user, partner

@@ -1,0 +1,139 @@
+import json
+
+from odoo.tests import tagged
+
+from .common import SaasPortalCase
+
+
+@tagged("post_install", "-at_install")
+class TestPortalAccess(SaasPortalCase):
+    """Customer A, logged in, against customer B's instances and invoices."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_a, cls.partner_a = cls._customer("h7-cust-a", "Alpha Company")
+        cls.user_b, cls.partner_b = cls._customer("h7-cust-b", "Bravo Company")
+        # a contact of A's company sees A's instances too (commercial partner)
+        cls.contact_a = cls.env["res.partner"].create({
+            "name": "Alice", "parent_id": cls.partner_a.id, "email": "alice@alpha.test"})
+        Instance = cls.env["saas.instance"]
+        cls.inst_a = Instance.create({
+            "name": "Alpha", "subdomain": "h7-alpha", "partner_id": cls.partner_a.id,
+            "plan_id": cls.plan_small.id, "server_id": cls.server.id})
+        cls.inst_b = Instance.create({
+            "name": "Bravo Secret Name", "subdomain": "h7-bravo", "partner_id": cls.partner_b.id,
+            "plan_id": cls.plan_small.id, "server_id": cls.server.id})
+        cls.inst_b2 = Instance.create({
+            "name": "Bravo Suspended", "subdomain": "h7-bravo-two",
+            "partner_id": cls.partner_b.id, "plan_id": cls.plan_small.id,
+            "server_id": cls.server.id})
+        (cls.inst_a | cls.inst_b).write({"state": "active", "user_count": 2,
+                                         "db_size_mb": 40.0, "filestore_size_mb": 10.0})
+        cls.inst_b2.write({"state": "suspended"})
+        cls.invoice_b = cls.env["account.move"] if "account.move" in cls.env else None
+        if cls.invoice_b is not None and "saas_instance_id" in cls.env["account.move.line"]._fields:
+            cls.invoice_b = cls._invoice(cls.partner_b, cls.inst_b)
+            cls.invoice_a = cls._invoice(cls.partner_a, cls.inst_a)
+
+    @classmethod
+    def _invoice(cls, partner, instance):
+        move = cls.env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": partner.id,
+            "invoice_line_ids": [(0, 0, {"name": f"Subscription {instance.subdomain}",
+                                         "quantity": 1, "price_unit": 10.0,
+                                         "saas_instance_id": instance.id})],
+        })
+        move.action_post()
+        return move
+
+    def test_own_pages_work(self):
+        self.authenticate("h7-cust-a", "h7-cust-a-pass-123")
+        listing = self.url_open("/my/saas")
+        self.assertEqual(listing.status_code, 200)
+        self.assertIn("Alpha", listing.text)
+        self.assertNotIn("Bravo", listing.text)
+        detail = self.url_open(f"/my/saas/{self.inst_a.id}")
+        self.assertEqual(detail.status_code, 200)
+        self.assertIn("h7-alpha.localhost", detail.text)
+        self.assertIn("2 ", detail.text)
+        self.assertIn('data-usage="users"', detail.text)
+        self.assertIn("width: 67%", detail.text, "2 users of 3")
+        self.assertIn("width: 10%", detail.text, "50 MB of 500 MB")
+        self.assertIn(f"/my/saas/{self.inst_a.id}/open", detail.text)
+        counters = self.url_open(
+            "/my/counters", data=json.dumps({"params": {"counters": ["saas_instance_count"]}}),
+            headers={"Content-Type": "application/json"}).json()["result"]
+        self.assertEqual(counters["saas_instance_count"], 1)
+
+    def test_other_customer_gets_nothing(self):
+        self.authenticate("h7-cust-a", "h7-cust-a-pass-123")
+        plan_before = self.inst_b.plan_id
+        for instance in (self.inst_b, self.inst_b2):
+            bid = instance.id
+            for path in (f"/my/saas/{bid}", f"/my/saas/{bid}/open", f"/my/saas/{bid}/plan",
+                         f"/my/saas/{bid}/plan?plan_id={self.plan_big.id}",
+                         f"/saas/progress/{bid}", f"/saas/progress/{bid}/status"):
+                response = self.url_open(path, allow_redirects=False)
+                self.assertIn(response.status_code, (403, 404), path)
+                self.assertNotIn("Bravo", response.text, path)
+                self.assertNotIn("h7-bravo", response.text, path)
+                self.assertNotIn("token=", response.headers.get("Location", ""), path)
+            csrf = self.url_open("/saas/signup").text.split('name="csrf_token" value="')[1]
+            csrf = csrf.split('"')[0]
+            response = self.url_open(f"/my/saas/{bid}/plan", data={
+                "csrf_token": csrf, "plan_id": str(self.plan_big.id), "confirm": "1"},
+                allow_redirects=False)
+            self.assertIn(response.status_code, (403, 404))
+        # ids that do not exist answer the same as ids of others
+        self.assertEqual(self.url_open("/my/saas/99999999").status_code, 404)
+        self.inst_b.invalidate_recordset()
+        self.assertEqual(self.inst_b.plan_id, plan_before)
+
+        # RPC as A: B's records are neither readable nor writable
+        def call(model, method, args, kwargs=None):
+            return self.make_jsonrpc_request("/web/dataset/call_kw", {
+                "model": model, "method": method, "args": args, "kwargs": kwargs or {}})
+
+        with self.assertRaises(Exception) as ctx:
+            call("saas.instance", "read", [[self.inst_b.id], ["name"]])
+        self.assertNotIn("Bravo Secret", str(ctx.exception))
+        found = call("saas.instance", "search_read", [[]], {"fields": ["name"]})
+        self.assertEqual([r["name"] for r in found], ["Alpha"])
+        for method, args in (("write", [[self.inst_b.id], {"plan_id": self.plan_big.id}]),
+                             ("_sso_login_url", [[self.inst_b.id]]),
+                             ("_sso_login_url", [[self.inst_a.id]]),
+                             ("change_plan", [[self.inst_b.id], self.plan_big.id]),
+                             ("request_provisioning", [[self.inst_b.id], "x"]),
+                             ("action_suspend", [[self.inst_b.id]]),
+                             ("_portal_progress", [[self.inst_b.id]])):
+            with self.assertRaises(Exception, msg=method):
+                call("saas.instance", method, args)
+        self.inst_b.invalidate_recordset()
+        self.assertEqual((self.inst_b.plan_id, self.inst_b.state), (plan_before, "active"))
+
+    def test_other_customer_invoices(self):
+        if not getattr(self, "invoice_a", None):
+            self.skipTest("saas_billing_contract not installed: no invoices per instance")
+        self.authenticate("h7-cust-a", "h7-cust-a-pass-123")
+        detail = self.url_open(f"/my/saas/{self.inst_a.id}")
+        self.assertIn(f"/my/invoices/{self.invoice_a.id}", detail.text)
+        self.assertNotIn(f"/my/invoices/{self.invoice_b.id}", detail.text)
+        own = self.url_open(f"/my/invoices/{self.invoice_a.id}")
+        self.assertEqual(own.status_code, 200)
+        other = self.url_open(f"/my/invoices/{self.invoice_b.id}", allow_redirects=False)
+        # Odoo's own invoice route sends intruders back to /my (303), never the invoice
+        self.assertIn(other.status_code, (303, 403, 404))
+        self.assertNotIn(self.invoice_b.name, other.text)
+        pdf = self.url_open(f"/my/invoices/{self.invoice_b.id}?report_type=pdf",
+                            allow_redirects=False)
+        self.assertNotEqual(pdf.headers.get("Content-Type"), "application/pdf")
+
+    def test_sso_token_refused_for_other_customer(self):
+        instance = self.env["saas.instance"]
+        if not instance._portal_sso_available():
+            self.skipTest("saas_sso not installed")
+        from odoo.exceptions import AccessError
+        with self.assertRaises(AccessError):
+            self.inst_b.with_user(self.user_a)._sso_login_url()
+        self.assertIn("token=", self.inst_a.with_user(self.user_a)._sso_login_url())

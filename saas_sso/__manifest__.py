@@ -1,0 +1,18 @@
+{
+    "name": "SaaS Single Sign-On",
+    "summary": "One-click, single-use sign-in from the master into a tenant (RS256 JWT)",
+    "version": "18.0.1.0.0",
+    "category": "SaaS",
+    "license": "LGPL-3",
+    "author": "SaaS Control Plane contributors",
+    "website": "https://github.com/saas-control-plane/saas",
+    "depends": ["saas_provisioning"],
+    "external_dependencies": {"python": ["PyJWT", "cryptography"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "views/saas_sso_key_views.xml",
+        "views/saas_instance_views.xml",
+    ],
+    "post_init_hook": "post_init_hook",
+    "installable": True,
+}

@@ -1,0 +1,2 @@
+from . import saas_sso_key
+from . import saas_instance

@@ -1,0 +1,134 @@
+import json
+import time
+import uuid
+from urllib.parse import urlencode, urlparse
+
+import jwt
+import requests
+
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import config
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+PASSWORD = "S3cret-h6-tenant-pass"
+
+
+@tagged("post_install", "-at_install")
+class TestSsoTenant(HttpCase):
+    """End to end: a real tenant (template with saas_tenant, provisioned by
+    the pipeline, served by this test server by host name) accepts the
+    master's token once and opens a session; keys rotate without breaking it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].sudo().set_param("saas_sso.issuer",
+                                                         "https://master.h6.example.com")
+        cls.server = cls.env["saas.server"].create({
+            "name": "h6 PostgreSQL",
+            "host": config["db_host"] or "127.0.0.1",
+            "port": int(config["db_port"] or 5432),
+            "db_user": config["db_user"],
+            "db_password": config["db_password"],
+            "odoo_url": f"http://127.0.0.1:{config['http_port']}",
+            "max_instances": 50,
+        })
+        cls.template = cls.env["saas.template"].create({
+            "name": "h6 SSO", "module_list": "base,web,saas_tenant",
+            "server_id": cls.server.id,
+        })
+        with trap_jobs() as trap:
+            cls.template.action_build()
+            trap.perform_enqueued_jobs()
+        assert cls.template.state == "ready", cls.template.message_ids[:1].body
+        cls.plan = cls.env["saas.plan"].create({
+            "name": "h6 SSO plan", "template_id": cls.template.id, "max_users": 5})
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "H6 SSO Customer", "is_company": True, "email": "owner@h6sso.test"})
+        cls.portal_user = new_test_user(cls.env, login="h6_sso_portal",
+                                        groups="base.group_portal")
+        cls.portal_user.partner_id.parent_id = cls.customer
+        cls.pg = cls.server._pg_admin()
+        cls.instance = cls.env["saas.instance"].create({
+            "name": "H6 SSO Co", "subdomain": "h6-sso", "partner_id": cls.customer.id,
+            "plan_id": cls.plan.id, "server_id": cls.server.id,
+        })
+        with trap_jobs() as trap:
+            cls.instance.request_provisioning(PASSWORD)
+            for _round in range(10):
+                if not trap.enqueued_jobs:
+                    break
+                trap.perform_enqueued_jobs()
+        assert cls.instance.state == "active", cls.instance.log_ids.mapped("message")
+
+    @classmethod
+    def tearDownClass(cls):
+        for dbname in (cls.instance.database_name, cls.template.database_name):
+            cls.pg.drop(dbname)
+            cls.server._filestore().remove(dbname)
+        super().tearDownClass()
+
+    def _open(self, url, session=None):
+        """GET the tenant URL through this server, with the tenant's Host."""
+        parsed = urlparse(url)
+        session = session or requests.Session()
+        response = session.get(
+            f"{self.base_url()}{parsed.path}?{parsed.query}",
+            headers={"Host": self.instance._host()}, allow_redirects=False, timeout=30)
+        return session, response
+
+    def _session_info(self, session):
+        response = session.post(
+            self.base_url() + "/web/session/get_session_info", json={"params": {}},
+            headers={"Host": self.instance._host()}, timeout=30)
+        return response.json().get("result") or {}
+
+    def _url(self):
+        return self.instance.with_user(self.portal_user)._sso_login_url()
+
+    def test_login_once_and_rotation(self):
+        settings = self.instance._tenant_db().read_settings()
+        self.assertEqual(json.loads(settings["sso_public_keys"]),
+                         self.env["saas.sso.key"]._public_keys(), "written at provisioning")
+        url = self._url()
+        session, response = self._open(url)
+        self.assertEqual(response.status_code, 303, response.text[:500])
+        self.assertTrue(response.headers["Location"].endswith("/odoo"))
+        info = self._session_info(session)
+        self.assertEqual(info.get("username"), "owner@h6sso.test")
+        self.assertTrue(info.get("uid"))
+        # the same URL again: refused, no session
+        replay, response = self._open(url)
+        self.assertEqual(response.status_code, 403)
+        self.assertFalse(self._session_info(replay).get("uid"))
+
+        # rotation: a token signed just before still works, new ones too
+        Key = self.env["saas.sso.key"]
+        old = Key._signing_key()
+        url_before = self._url()
+        old.action_rotate()
+        self.assertNotEqual(Key._signing_key(), old)
+        self.assertEqual(self._open(url_before)[1].status_code, 303)
+        self.assertEqual(self._open(self._url())[1].status_code, 303)
+        # retired: the tenant no longer trusts the old key
+        old_token = self._sign_with(old)
+        self.assertEqual(self._open(self._login_url(old_token))[1].status_code, 303,
+                         "still trusted while retiring")
+        old.action_retire()
+        self.assertNotIn(old.kid, json.loads(
+            self.instance._tenant_db().read_settings()["sso_public_keys"]))
+        self.assertEqual(self._open(self._login_url(self._sign_with(old)))[1].status_code, 403)
+        self.assertEqual(self._open(self._url())[1].status_code, 303)
+
+    def _sign_with(self, key):
+        """A token as the master would sign it, but with ``key``."""
+        now = int(time.time())
+        claims = {"iss": self.env["saas.sso.key"]._issuer(), "aud": self.instance.database_name,
+                  "sub": self.instance.admin_login, "iat": now, "exp": now + 30,
+                  "jti": uuid.uuid4().hex}
+        return jwt.encode(claims, key.sudo().private_key, algorithm="RS256",
+                          headers={"kid": key.kid})
+
+    def _login_url(self, token):
+        return f"{self.instance.url}/saas_sso/login?{urlencode({'token': token})}"
