@@ -33,7 +33,8 @@ import time
 from datetime import date, timedelta
 N = {n}
 OVERDUE = {overdue}
-start = date(2025, 1, 1)
+# the cron runs on the day it invoices: due dates are computed from today
+start = date.today()
 env.company.email = "billing@bench.test"
 
 
@@ -99,9 +100,9 @@ env.cr.rollback()
 '''
 
 
-def odoo(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "odoo", "-c", str(CONF), "-d", DB, *args],
-                          check=True, **kwargs)
+def odoo(*args, command=(), **kwargs):
+    return subprocess.run([sys.executable, "-m", "odoo", *command, "-c", str(CONF), "-d", DB,
+                           *args], check=True, **kwargs)
 
 
 def main():
@@ -123,7 +124,7 @@ def main():
              "--log-level=warn", "--http-port", "8275")
         print(f"database {DB} installed in {time.perf_counter() - t0:.1f} s")
     try:
-        odoo("shell", "--no-http", "--log-level=warn",
+        odoo("--no-http", "--log-level=warn", command=("shell",),
              input=SCRIPT.format(n=args.n, overdue=args.overdue), text=True)
     finally:
         if not args.keep:

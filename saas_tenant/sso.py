@@ -9,7 +9,6 @@ symmetric algorithm, anyone holding the public key (every tenant) could
 mint tokens for every other tenant.
 """
 import json
-import logging
 import time
 
 import jwt
@@ -17,8 +16,6 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from . import limits
-
-_logger = logging.getLogger(__name__)
 
 ALGORITHM = "RS256"
 PUBLIC_KEYS = "sso_public_keys"

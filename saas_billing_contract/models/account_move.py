@@ -36,13 +36,18 @@ class AccountMove(models.Model):
 
     def _saas_send(self):
         template = self.env.ref("saas_billing_contract.mail_template_saas_invoice")
-        for move in self.filtered(lambda m: m.state == "posted" and not m.is_move_sent):
-            if not move.partner_id.email:
-                _logger.warning("invoice %s: customer without email, not sent", move.name)
-                continue
-            # send_mail only queues a mail.mail: the mail queue cron sends it.
-            template.send_mail(move.id, email_layout_xmlid="mail.mail_notification_light")
-            move.is_move_sent = True
+        to_send = self.filtered(lambda m: m.state == "posted" and not m.is_move_sent)
+        no_email = to_send.filtered(lambda m: not m.partner_id.email)
+        for move in no_email:
+            _logger.warning("invoice %s: customer without email, not sent", move.name)
+        to_send -= no_email
+        if not to_send:
+            return
+        # One batch render for all of them (a cron run makes hundreds);
+        # send_mail_batch only queues mail.mail records, the mail queue cron
+        # sends them.
+        template.send_mail_batch(to_send.ids, email_layout_xmlid="mail.mail_notification_light")
+        to_send.is_move_sent = True
 
     def _invoice_paid_hook(self):
         res = super()._invoice_paid_hook()

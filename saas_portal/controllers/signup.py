@@ -71,12 +71,9 @@ def validate_signup(env, form):
     clean["plan"] = plan
 
     subdomain = form.get("subdomain") or ""
-    if len(subdomain) > 200:
-        errors["subdomain"] = _("The subdomain is far too long.")
-    else:
-        reason = subdomain_reason(env, subdomain)
-        if reason:
-            errors["subdomain"] = reason
+    reason = subdomain_reason(env, subdomain)
+    if reason:
+        errors["subdomain"] = reason
     clean["subdomain"] = subdomain
 
     company = (form.get("company_name") or "").strip()
@@ -161,7 +158,6 @@ class SaasSignup(http.Controller):
             return request.make_json_response(
                 {"available": False, "throttled": True,
                  "reason": _("Too many checks from your address; wait a minute.")}, status=429)
-        subdomain = subdomain[:200]
         reason = subdomain_reason(request.env, subdomain)
         scheme, domain = request.env["saas.instance"].sudo()._url_settings()
         return request.make_json_response({

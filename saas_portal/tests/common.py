@@ -1,6 +1,8 @@
 import random
 import re
+from datetime import date
 
+from odoo import fields
 from odoo.tests import HttpCase, new_test_user
 from odoo.tools import config
 
@@ -116,6 +118,20 @@ class SaasPortalCase(HttpCase):
             "jobs": self.env["queue.job"].search_count([]),
             "databases": len(self.pg.list_databases("saas_t_h7")),
         }
+
+    @classmethod
+    def _invoice_current_month(cls, instance):
+        """Subscribe from the first of the month and let OCA contract invoice
+        it (pre-paid), then post: the current period is invoiced, so a plan
+        change is prorated over the days left.  Returns the posted invoices."""
+        today = fields.Date.context_today(instance)
+        instance._subscribe(date_start=date(today.year, today.month, 1))
+        instance.contract_id.sudo()._recurring_create_invoice()
+        Move = cls.env["account.move"]
+        drafts = Move.search([("line_ids.saas_instance_id", "=", instance.id),
+                              ("state", "=", "draft")])
+        drafts.action_post()
+        return Move.search(instance._billing_invoice_domain())
 
     @classmethod
     def _customer(cls, login, company):

@@ -5,7 +5,6 @@ import re
 import shutil
 import threading
 import time
-from datetime import date
 from pathlib import Path
 from unittest.mock import patch
 
@@ -200,17 +199,3 @@ class TestBrowserSignup(SaasPortalCase):
         for name in expected:
             path = SCREENSHOT_DIR / f"{name}.png"
             self.assertTrue(path.exists() and path.stat().st_size > 5000, path)
-
-    def _invoice_current_month(self, instance):
-        """Subscribe from the first of the month and let OCA contract invoice
-        it (pre-paid): the current period is then invoiced, so a plan change
-        is prorated over the days left."""
-        today = fields.Date.context_today(instance)
-        instance._subscribe(date_start=date(today.year, today.month, 1))
-        contract = instance.contract_id
-        contract.sudo()._recurring_create_invoice()
-        invoices = self.env["account.move"].search(instance._billing_invoice_domain())
-        drafts = self.env["account.move"].search([
-            ("line_ids.saas_instance_id", "=", instance.id), ("state", "=", "draft")])
-        drafts.action_post()
-        return invoices | drafts

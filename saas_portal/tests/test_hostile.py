@@ -177,7 +177,7 @@ class TestHostileSignups(SaasPortalCase):
             for value in overrides.values():
                 if any(c in value for c in '<>"') and value in text:
                     failures.append(f"{label}: {value!r} echoed unescaped")
-            if "password" in overrides and overrides["password"] and \
+            if len(overrides.get("password") or "") >= 8 and \
                     str(escape(overrides["password"])) in text:
                 failures.append(f"{label}: password echoed")
         self.assertFalse(failures, "\n".join(failures))

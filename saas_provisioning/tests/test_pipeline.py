@@ -6,11 +6,12 @@ import requests
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
-from odoo.tools import config
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.saas_router.routing import tenant_db_name
+
+from .common import create_test_server, run_jobs
 
 PASSWORD = "S3cret-tenant-pass"
 
@@ -24,21 +25,14 @@ class TestPipeline(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = cls.env["saas.server"].create({
-            "name": "Test PostgreSQL",
-            "host": config["db_host"] or "127.0.0.1",
-            "port": int(config["db_port"] or 5432),
-            "db_user": config["db_user"],
-            "db_password": config["db_password"],
-            "odoo_url": f"http://127.0.0.1:{config['http_port']}",
-            "max_instances": 50,
-        })
+        cls.server = create_test_server(cls.env)
         cls.template = cls.env["saas.template"].create({
             "name": "Tiny", "module_list": "base,web", "server_id": cls.server.id,
         })
+        # a real build (the other addons' tests share one: see common.py)
         with trap_jobs() as trap:
             cls.template.action_build()
-            trap.perform_enqueued_jobs()
+            run_jobs(trap)
         assert cls.template.state == "ready", cls.template.message_ids[:1].body
         cls.plan = cls.env["saas.plan"].create({
             "name": "Test plan", "template_id": cls.template.id,
@@ -66,12 +60,6 @@ class TestPipeline(HttpCase):
     def _drop(self, dbname):
         self.pg.drop(dbname)
         self.server._filestore().remove(dbname)
-
-    def _run_all(self, trap):
-        for _round in range(10):
-            if not trap.enqueued_jobs:
-                return
-            trap.perform_enqueued_jobs()
 
     def _authenticate(self, instance, login, password):
         """JSON-RPC login on the tenant's own host; returns the uid or None."""
@@ -105,7 +93,7 @@ class TestPipeline(HttpCase):
             self.assertEqual(instance.provision_step, "reserved")
             self.assertFalse(self.pg.exists(instance.database_name))
             trap.assert_jobs_count(1, only=instance._job_provision_step)
-            self._run_all(trap)
+            run_jobs(trap)
         self.assertEqual(instance.state, "active", instance.log_ids.mapped("message"))
         self.assertEqual(instance.provision_step, "verify")
         self.assertEqual(set(instance.log_ids.mapped("step")),
@@ -148,7 +136,7 @@ class TestPipeline(HttpCase):
         with trap_jobs() as trap:
             instance.action_terminate()
             self.assertEqual(instance.state, "active", "terminate runs in a job")
-            self._run_all(trap)
+            run_jobs(trap)
         self.assertEqual(instance.state, "terminated")
         self.assertFalse(self.pg.exists(instance.database_name))
         self.assertFalse(self.server._filestore().exists(instance.database_name))
@@ -173,7 +161,7 @@ class TestPipeline(HttpCase):
         with trap_jobs() as trap:
             self.env["saas.instance"]._cron_reconcile()
             trap.assert_jobs_count(1, only=instance._job_provision_step)
-            self._run_all(trap)
+            run_jobs(trap)
         self.assertEqual(instance.state, "active")
         self.assertIn("reconcile", instance.log_ids.mapped("operation"))
         self.assertTrue(self._authenticate(instance, "owner@customer.test", PASSWORD))
@@ -202,7 +190,7 @@ class TestPipeline(HttpCase):
         # the retry, once the template is free, goes through
         with trap_jobs() as trap:
             instance._job_provision_step("clone")
-            self._run_all(trap)
+            run_jobs(trap)
         self.assertEqual(instance.state, "active")
 
     def test_refusals_change_nothing(self):
@@ -222,7 +210,7 @@ class TestPipeline(HttpCase):
         instance = self._instance("usage-co")
         with trap_jobs() as trap:
             instance.request_provisioning(PASSWORD)
-            self._run_all(trap)
+            run_jobs(trap)
         self.assertEqual(instance.state, "active")
         self.env["saas.instance"]._cron_usage_sweep()
         self.assertEqual(instance.user_count, 1)

@@ -106,7 +106,7 @@ class TestSso(TransactionCase):
         self.assertIn("BEGIN PUBLIC KEY", self.key.public_key)
         self.assertEqual(self.Key._ensure_key(), self.Key._signing_key())
         # the private half is for administrators only
-        self.assertFalse(self.Key._fields["private_key"].groups != "base.group_system")
+        self.assertEqual(self.Key._fields["private_key"].groups, "base.group_system")
         with self.assertRaises(AccessError):
             self.key.with_user(self.manager).read(["private_key"])
         self.assertTrue(self.key.with_user(self.manager).read(["public_key"]))

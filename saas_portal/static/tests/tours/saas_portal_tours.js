@@ -93,7 +93,7 @@ registry.category("web_tour.tours").add("saas_portal_signup", {
         {
             content: "All steps done: the instance is ready",
             trigger: ".o_saas_progress_ready:not(.d-none):contains('ready')",
-            timeout: 90000,
+            timeout: 60000,
         },
         {
             content: "Every step is ticked",

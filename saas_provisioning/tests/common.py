@@ -1,0 +1,64 @@
+"""Test helpers for addons that need real tenants (billing, SSO, portal...).
+
+A template build (`odoo -i` + asset bundles) costs one to two minutes here,
+so test classes share one ready template database per module list:
+``<template prefix>shared_<modules>``, built through the real build job by
+the first class that needs it and reused by the next ones.  The test runner
+drops every test database before and after a run, so CI always builds it
+afresh; on a developer's database it survives between runs (drop it after
+changing saas_tenant).
+"""
+import re
+
+from odoo.tools import config
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.saas_router.routing import template_db_prefix
+
+
+def run_jobs(trap, rounds=10):
+    """Perform trapped jobs, and the jobs they queue, until none is left."""
+    for _round in range(rounds):
+        if not trap.enqueued_jobs:
+            return
+        trap.perform_enqueued_jobs()
+
+
+def create_test_server(env, **vals):
+    """A saas.server pointing at the test database's PostgreSQL and this
+    test server's HTTP port (tenants are served by it, routed by host)."""
+    return env["saas.server"].create(dict({
+        "name": "Test PostgreSQL",
+        "host": config["db_host"] or "127.0.0.1",
+        "port": int(config["db_port"] or 5432),
+        "db_user": config["db_user"],
+        "db_password": config["db_password"],
+        "odoo_url": f"http://127.0.0.1:{config['http_port']}",
+        "max_instances": 50,
+    }, **vals))
+
+
+def ready_template(env, server, modules="base,web", name=None):
+    """A saas.template in state ready, on the shared database for ``modules``."""
+    shared = template_db_prefix() + "shared_" + re.sub(r"[^a-z0-9]+", "_", modules)
+    template = env["saas.template"].create({
+        "name": name or f"Shared {modules}", "module_list": modules, "server_id": server.id})
+    pg, files = server._pg_admin(), server._filestore()
+    if not pg.exists(shared):
+        with trap_jobs() as trap:
+            template.action_build()
+            run_jobs(trap)
+        assert template.state == "ready", template.message_ids[:1].body
+        pg.rename(template.database_name, shared)
+        files.rename(template.database_name, shared)
+    template.write({"database_name": shared, "state": "ready"})
+    return template
+
+
+def provision(instance, password=None):
+    """Run the whole provisioning pipeline of ``instance`` inline."""
+    with trap_jobs() as trap:
+        instance.request_provisioning(password)
+        run_jobs(trap)
+    assert instance.state == "active", instance.log_ids.mapped("message")
+    return instance
