@@ -30,7 +30,7 @@ APT_PACKAGES = [
     "libnss-myhostname",
 ]
 # Our addons, in dependency order; the master database gets all of them.
-MASTER_ADDONS = ["saas_base", "saas_provisioning"]
+MASTER_ADDONS = ["saas_base", "saas_provisioning", "saas_sso"]
 TEST_DB = os.environ.get("SAAS_TEST_DB", "saas_test")
 
 

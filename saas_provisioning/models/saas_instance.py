@@ -41,6 +41,9 @@ class SaasInstance(models.Model):
         readonly=True, copy=False,
         help="Last step of the provisioning pipeline that completed.")
     provision_requested_at = fields.Datetime(readonly=True, copy=False)
+    # Datetime fields keep whole seconds: the duration needs the request's
+    # exact time
+    provision_request_ts = fields.Float(readonly=True, copy=False, digits=(16, 3))
     provision_done_at = fields.Datetime(readonly=True, copy=False)
     provision_seconds = fields.Float(
         string="Provisioned In (s)", readonly=True, copy=False, digits=(16, 2),
@@ -111,6 +114,7 @@ class SaasInstance(models.Model):
             vals = {
                 "template_id": template.id,
                 "provision_requested_at": fields.Datetime.now(),
+                "provision_request_ts": time.time(),
                 "provision_done_at": False,
                 "provision_seconds": 0.0,
             }
@@ -224,9 +228,8 @@ class SaasInstance(models.Model):
         return _("Login page answered in %.2f s") % response.elapsed.total_seconds()
 
     def _provision_finish(self):
-        now = fields.Datetime.now()
-        seconds = (now - self.provision_requested_at).total_seconds() if self.provision_requested_at else 0
-        self.write({"provision_done_at": now, "provision_seconds": seconds,
+        seconds = time.time() - self.provision_request_ts if self.provision_request_ts else 0
+        self.write({"provision_done_at": fields.Datetime.now(), "provision_seconds": seconds,
                     "current_job_uuid": False})
         self._set_state("active", _("Ready at %(url)s.", url=self.url))
         template = self.env.ref("saas_provisioning.mail_template_instance_ready",

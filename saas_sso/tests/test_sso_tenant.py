@@ -7,9 +7,11 @@ import jwt
 import requests
 
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tools import config
-
-from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.saas_provisioning.tests.common import (
+    create_test_server,
+    provision,
+    ready_template,
+)
 
 PASSWORD = "S3cret-h6-tenant-pass"
 
@@ -25,23 +27,8 @@ class TestSsoTenant(HttpCase):
         super().setUpClass()
         cls.env["ir.config_parameter"].sudo().set_param("saas_sso.issuer",
                                                          "https://master.h6.example.com")
-        cls.server = cls.env["saas.server"].create({
-            "name": "h6 PostgreSQL",
-            "host": config["db_host"] or "127.0.0.1",
-            "port": int(config["db_port"] or 5432),
-            "db_user": config["db_user"],
-            "db_password": config["db_password"],
-            "odoo_url": f"http://127.0.0.1:{config['http_port']}",
-            "max_instances": 50,
-        })
-        cls.template = cls.env["saas.template"].create({
-            "name": "h6 SSO", "module_list": "base,web,saas_tenant",
-            "server_id": cls.server.id,
-        })
-        with trap_jobs() as trap:
-            cls.template.action_build()
-            trap.perform_enqueued_jobs()
-        assert cls.template.state == "ready", cls.template.message_ids[:1].body
+        cls.server = create_test_server(cls.env, name="h6 PostgreSQL")
+        cls.template = ready_template(cls.env, cls.server)
         cls.plan = cls.env["saas.plan"].create({
             "name": "h6 SSO plan", "template_id": cls.template.id, "max_users": 5})
         cls.customer = cls.env["res.partner"].create(
@@ -54,19 +41,13 @@ class TestSsoTenant(HttpCase):
             "name": "H6 SSO Co", "subdomain": "h6-sso", "partner_id": cls.customer.id,
             "plan_id": cls.plan.id, "server_id": cls.server.id,
         })
-        with trap_jobs() as trap:
-            cls.instance.request_provisioning(PASSWORD)
-            for _round in range(10):
-                if not trap.enqueued_jobs:
-                    break
-                trap.perform_enqueued_jobs()
-        assert cls.instance.state == "active", cls.instance.log_ids.mapped("message")
+        provision(cls.instance, PASSWORD)
 
     @classmethod
     def tearDownClass(cls):
-        for dbname in (cls.instance.database_name, cls.template.database_name):
-            cls.pg.drop(dbname)
-            cls.server._filestore().remove(dbname)
+        # (the shared template stays for the next classes; see common.py)
+        cls.pg.drop(cls.instance.database_name)
+        cls.server._filestore().remove(cls.instance.database_name)
         super().tearDownClass()
 
     def _open(self, url, session=None):
