@@ -213,10 +213,14 @@ def drop(name):
                    env=devtool.pg_env(), check=False)
 
 
-def cleanup():
+def cleanup(keep_master=False):
+    """Drop the bench's databases and filestores (the master too unless
+    ``keep_master``: a master installed beforehand is reused)."""
     names = subprocess.run(["psql", "-d", "postgres", "-tA", "-c",
                             f"SELECT datname FROM pg_database WHERE datname LIKE '{PREFIX}%'"],
                            env=devtool.pg_env(), capture_output=True, text=True).stdout.split()
+    if keep_master:
+        names = [name for name in names if name != f"{PREFIX}master"]
     for name in names:
         subprocess.run(["psql", "-d", "postgres", "-q", "-c",
                         f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'],
@@ -224,7 +228,8 @@ def cleanup():
         drop(name)
     filestores = devtool.RUN_DIR / "filestore-root" / "filestore"
     for path in filestores.glob(f"{PREFIX}*"):
-        shutil.rmtree(path, ignore_errors=True)
+        if path.name in names:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def bench_config(port):
@@ -246,14 +251,18 @@ def main():
     parser.add_argument("-n", type=int, default=5)
     parser.add_argument("--port", type=int, default=8277)
     parser.add_argument("--modules", default="saas_portal",
-                        help="addons of the master (add saas_sso,saas_billing_contract)")
+                        help="addons of the master database")
+    parser.add_argument("--install-only", action="store_true",
+                        help="only create the master database (reused by the next run)")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     if args.n < 1:
         parser.error("-n must be at least 1")
-    cleanup()
+    cleanup(keep_master=True)
     srv = OdooServer(f"{PREFIX}master", conf=bench_config(args.port), port=args.port)
     print(f"master database installed in {srv.install(args.modules):.1f}s", flush=True)
+    if args.install_only:
+        return
     srv.start()
     browser = None
     try:

@@ -157,6 +157,10 @@ def ensure_postgres():
             f"CREATE ROLE {PG_USER} LOGIN CREATEDB PASSWORD '{PG_PASSWORD}'"])
         if res.returncode:
             sys.exit(res.stderr)
+    # DROP DATABASE ... WITH (FORCE) must also end an autovacuum worker that
+    # happens to be on the tenant: that takes pg_signal_backend.
+    if as_postgres(psql + [f"SELECT pg_has_role('{PG_USER}', 'pg_signal_backend', 'MEMBER')"]).stdout.strip() != "t":
+        as_postgres(psql + [f"GRANT pg_signal_backend TO {PG_USER}"])
 
 
 def pg_env():

@@ -30,6 +30,8 @@ class ScreenshotBrowser(ChromeBrowser):
     gets a PNG saved as SCREENSHOT_DIR/<name>.png."""
 
     taken = []
+    # "saas_signal:<name>" logged by a page calls signals[name]()
+    signals = {}
 
     def _handle_request_paused(self, **params):
         # Odoo's test browser answers 404 for every host but 127.0.0.1; the
@@ -44,6 +46,11 @@ class ScreenshotBrowser(ChromeBrowser):
     def _handle_console(self, type, args=None, stackTrace=None, **kw):  # noqa: A002
         first = (args or [{}])[0]
         value = first.get("value") if isinstance(first, dict) else None
+        if isinstance(value, str) and value.startswith("saas_signal:"):
+            callback = self.signals.get(value.split(":", 1)[1])
+            if callback:
+                callback()
+            return None
         if isinstance(value, str) and value.startswith("saas_screenshot:"):
             name = value.split(":", 1)[1]
             future = self._websocket_send("Page.captureScreenshot", with_future=True)
@@ -73,10 +80,14 @@ class JobPump(threading.Thread):
         super().__init__(daemon=True)
         self.registry = registry
         self.halt = threading.Event()
+        # closed until the page under test says it watches (saas_signal)
+        self.gate = threading.Event()
         self.done = 0
 
     def run(self):
         while not self.halt.is_set():
+            if not self.gate.wait(0.1):
+                continue
             ran = False
             try:
                 with self.registry.cursor() as cr:
@@ -134,6 +145,7 @@ class TestBrowserSignup(SaasPortalCase):
         self.addCleanup(self._drop_tenant, "saas_t_h7_tour")
         pump = JobPump(self.registry)
         pump.start()
+        ScreenshotBrowser.signals = {"start_jobs": pump.gate.set}
         try:
             with self._browser_patch():
                 self.start_tour("/saas/signup", "saas_portal_signup", timeout=180)

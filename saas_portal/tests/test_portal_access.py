@@ -1,4 +1,5 @@
 import json
+from datetime import date, timedelta
 
 from odoo.exceptions import AccessError
 
@@ -57,6 +58,21 @@ class TestPortalAccess(SaasPortalCase):
             headers={"Content-Type": "application/json"}).json()["result"]
         self.assertEqual(counters["saas_instance_count"], 1)
 
+    def test_suspended_banner_pay_link(self):
+        self.inst_a.write({"state": "suspended"})
+        self.env.cr.execute("UPDATE account_move SET invoice_date_due = %s WHERE id = %s",
+                            [date.today() - timedelta(days=10), self.invoice_a.id])
+        self.invoice_a.invalidate_recordset()
+        self.assertEqual(self.inst_a._overdue_invoices(), self.invoice_a)
+        self.authenticate("h7-cust-a", "h7-cust-a-pass-123")
+        detail = self.url_open(f"/my/saas/{self.inst_a.id}")
+        self.assertIn("o_saas_suspended_banner", detail.text)
+        self.assertIn("Your Odoo is suspended", detail.text)
+        self.assertIn(f'href="{self.invoice_a.get_portal_url()}"', detail.text)
+        self.assertNotIn("o_saas_open", detail.text, "no Open button while suspended")
+        self.assertEqual(self.url_open(f"/my/saas/{self.inst_a.id}/open",
+                                       allow_redirects=False).status_code, 404)
+
     def test_other_customer_gets_nothing(self):
         self.authenticate("h7-cust-a", "h7-cust-a-pass-123")
         plan_before = self.inst_b.plan_id
@@ -97,11 +113,17 @@ class TestPortalAccess(SaasPortalCase):
                              ("change_plan", [[self.inst_b.id], self.plan_big.id]),
                              ("request_provisioning", [[self.inst_b.id], "x"]),
                              ("action_suspend", [[self.inst_b.id]]),
+                             # even on its own instance, a customer has no backend actions
+                             ("action_suspend", [[self.inst_a.id]]),
+                             ("action_terminate", [[self.inst_a.id]]),
+                             ("write", [[self.inst_a.id], {"plan_id": self.plan_big.id}]),
                              ("_portal_progress", [[self.inst_b.id]])):
             with self.assertRaises(Exception, msg=method):
                 call("saas.instance", method, args)
         self.inst_b.invalidate_recordset()
         self.assertEqual((self.inst_b.plan_id, self.inst_b.state), (plan_before, "active"))
+        self.inst_a.invalidate_recordset()
+        self.assertEqual((self.inst_a.plan_id, self.inst_a.state), (plan_before, "active"))
 
     def test_other_customer_invoices(self):
         self.authenticate("h7-cust-a", "h7-cust-a-pass-123")

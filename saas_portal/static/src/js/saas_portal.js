@@ -69,25 +69,35 @@ function startSignup(form) {
 }
 
 function startProgress(box) {
+    // Elements are looked up once: rendering only toggles classes and sets
+    // the text of leaf spans.
+    const failed = box.querySelector(".o_saas_progress_failed");
+    const failedText = box.querySelector(".o_saas_progress_message");
+    const info = box.querySelector(".o_saas_progress_info");
+    const infoText = box.querySelector(".o_saas_progress_info_text");
+    const ready = box.querySelector(".o_saas_progress_ready");
     const render = (data) => {
         for (const step of data.steps || []) {
             const item = box.querySelector(`.o_saas_step[data-step="${step.key}"]`);
             if (item) {
                 item.classList.toggle("o_saas_step_done", step.done);
                 item.classList.toggle("list-group-item-success", step.done);
-                item.querySelector(".o_saas_step_mark").textContent = step.done ? "✓" : "…";
+                const mark = item.querySelector(".o_saas_step_mark");
+                if (mark) {
+                    mark.textContent = step.done ? "✓" : "…";
+                }
             }
         }
         box.dataset.state = data.state;
-        const failed = box.querySelector(".o_saas_progress_failed");
-        failed.classList.toggle("d-none", !data.failed);
-        if (data.failed) {
-            failed.querySelector(".o_saas_progress_message").textContent = data.message || "";
+        failed?.classList.toggle("d-none", !data.failed);
+        if (failedText) {
+            failedText.textContent = data.failed ? data.message || "" : "";
         }
-        const info = box.querySelector(".o_saas_progress_info");
-        info.classList.toggle("d-none", !(data.message && !data.failed));
-        info.textContent = data.failed ? "" : data.message || "";
-        box.querySelector(".o_saas_progress_ready").classList.toggle("d-none", !data.done);
+        info?.classList.toggle("d-none", !(data.message && !data.failed));
+        if (infoText) {
+            infoText.textContent = data.failed ? "" : data.message || "";
+        }
+        ready?.classList.toggle("d-none", !data.done);
     };
     const poll = async () => {
         let data;
@@ -104,8 +114,11 @@ function startProgress(box) {
         render(data);
         if (data.done) {
             // Leave the finished list on screen a moment, then open the
-            // instance (logged in through SSO when available).
-            setTimeout(() => window.location.assign(box.dataset.openUrl), 500);
+            // instance (logged in through SSO when available).  A page that
+            // sets data-no-redirect (browser tests) stays.
+            if (!box.dataset.noRedirect) {
+                setTimeout(() => window.location.assign(box.dataset.openUrl), 500);
+            }
         } else if (!data.failed && data.state !== "terminated") {
             setTimeout(poll, 400);
         }

@@ -84,10 +84,19 @@ registry.category("web_tour.tours").add("saas_portal_signup", {
             trigger: ".o_saas_progress_page .o_saas_step[data-step='reserved'].o_saas_step_done",
             timeout: 30000,
         },
+        {
+            content: "Stay on this page once ready (the Open step is tested on its own), "
+                + "then let the test's job runner start the pipeline",
+            trigger: "#saas_progress",
+            run() {
+                this.anchor.dataset.noRedirect = "1";
+                console.log("saas_signal:start_jobs");
+            },
+        },
         screenshot("02_progress_started"),
         {
             content: "The database is cloned (seen without reloading the page)",
-            trigger: ".o_saas_step[data-step='clone'].o_saas_step_done",
+            trigger: ".o_saas_step[data-step='clone'].o_saas_step_done:contains('✓')",
             timeout: 60000,
         },
         {
