@@ -30,7 +30,7 @@ APT_PACKAGES = [
     "libnss-myhostname",
 ]
 # Our addons, in dependency order; the master database gets all of them.
-MASTER_ADDONS = ["saas_base", "saas_provisioning", "saas_sso"]
+MASTER_ADDONS = ["saas_base", "saas_provisioning", "saas_billing_contract", "saas_sso"]
 TEST_DB = os.environ.get("SAAS_TEST_DB", "saas_test")
 
 
@@ -92,9 +92,9 @@ def odoo_addon_dirs():
 # -- virtualenv ----------------------------------------------------------------
 
 def venv_dir():
-    h = hashlib.sha256()
-    for f in (ODOO_SRC / "requirements.txt", REPO / "requirements.txt"):
-        h.update(f.read_bytes())
+    """One virtualenv per Odoo source tree and its requirements: Odoo's pins
+    take minutes to build, ours are added on top in seconds."""
+    h = hashlib.sha256((ODOO_SRC / "requirements.txt").read_bytes())
     h.update(str(ODOO_SRC).encode())
     return CACHE / f"venv-{h.hexdigest()[:12]}"
 
@@ -105,28 +105,31 @@ def python():
 
 def ensure_venv():
     venv = venv_dir()
-    stamp = venv / ".complete"
-    if stamp.exists():
-        return
-    log(f"creating virtualenv {venv}")
-    if venv.exists():
-        shutil.rmtree(venv)
-    sh([sys.executable, "-m", "venv", str(venv)])
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
            "--disable-pip-version-check"]
-    sh(pip + ["pip==24.3.1", "setuptools<70", "wheel"])
-    # Odoo's own pins; cbor2 5.4.2 no longer builds (pkg_resources), 5.6.2 does.
-    reqs = (ODOO_SRC / "requirements.txt").read_text().replace(
-        "cbor2==5.4.2", "cbor2==5.6.2")
-    odoo_reqs = venv / "odoo-requirements.txt"
-    odoo_reqs.write_text(reqs)
-    sh(pip + ["--no-build-isolation", "-r", str(odoo_reqs)])
-    # compat mode: with a PEP 660 install the OCA wheels' odoo/addons folder
-    # would shadow Odoo as a bare namespace package.
-    sh(pip + ["--no-build-isolation", "--no-deps",
-              "--config-settings", "editable_mode=compat", "-e", str(ODOO_SRC)])
-    sh(pip + ["-r", str(REPO / "requirements.txt")])
-    stamp.write_text(time.strftime("%F %T"))
+    if not (venv / ".complete").exists():
+        log(f"creating virtualenv {venv}")
+        if venv.exists():
+            shutil.rmtree(venv)
+        sh([sys.executable, "-m", "venv", str(venv)])
+        sh(pip + ["pip==24.3.1", "setuptools<70", "wheel"])
+        # Odoo's own pins; cbor2 5.4.2 no longer builds (pkg_resources), 5.6.2 does.
+        reqs = (ODOO_SRC / "requirements.txt").read_text().replace(
+            "cbor2==5.4.2", "cbor2==5.6.2")
+        odoo_reqs = venv / "odoo-requirements.txt"
+        odoo_reqs.write_text(reqs)
+        sh(pip + ["--no-build-isolation", "-r", str(odoo_reqs)])
+        # compat mode: with a PEP 660 install the OCA wheels' odoo/addons folder
+        # would shadow Odoo as a bare namespace package.
+        sh(pip + ["--no-build-isolation", "--no-deps",
+                  "--config-settings", "editable_mode=compat", "-e", str(ODOO_SRC)])
+        (venv / ".complete").write_text(time.strftime("%F %T"))
+    ours = REPO / "requirements.txt"
+    stamp = venv / f".requirements-{hashlib.sha256(ours.read_bytes()).hexdigest()[:12]}"
+    if not stamp.exists():
+        log("installing requirements.txt")
+        sh(pip + ["-r", str(ours)])
+        stamp.write_text(time.strftime("%F %T"))
 
 
 # -- PostgreSQL ------------------------------------------------------------------
@@ -260,7 +263,10 @@ def cmd_odoo(args):
     # `-d DB` alone would leave the config's dbfilter on the master database
     if "-d" in args and not any(a.startswith("--db-filter") for a in args):
         args = args + ["--db-filter", "^%s$" % args[args.index("-d") + 1]]
-    os.execv(python(), odoo_cmd() + args)
+    cmd = odoo_cmd()
+    if args and not args[0].startswith("-"):  # a subcommand (shell, db...) comes first
+        cmd.insert(2, args.pop(0))
+    os.execv(python(), cmd + args)
 
 
 def cmd_test(args):

@@ -19,8 +19,10 @@ import devtool
 # tested in a database of its own, as it is only ever installed in tenants.
 ODOO_RUNS = [
     ("saas_test_tenant", ["saas_tenant"], ["/saas_tenant"]),
-    ("saas_test_master", ["saas_router", "saas_base", "saas_provisioning", "saas_sso"],
-     ["/saas_router", "/saas_base", "/saas_provisioning", "/saas_sso"]),
+    ("saas_test_master",
+     ["saas_router", "saas_base", "saas_provisioning", "saas_billing_contract", "saas_sso"],
+     ["/saas_router", "/saas_base", "/saas_provisioning", "/saas_billing_contract",
+      "/saas_sso"]),
 ]
 TEST_HTTP_PORT = int(os.environ.get("SAAS_TEST_HTTP_PORT", "8169"))
 RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")

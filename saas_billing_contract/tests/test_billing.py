@@ -10,9 +10,12 @@ from freezegun import freeze_time
 import odoo.modules.module
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
-from odoo.tools import config
-
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.saas_provisioning.tests.common import (
+    create_test_server,
+    provision,
+    ready_template,
+)
 
 PASSWORD = "S3cret-tenant-pass"
 LOGIN = "owner@h5-customer.test"
@@ -46,26 +49,8 @@ class TestBilling(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env.company.email = "billing@h5-host.test"
-        cls.server = cls.env["saas.server"].create({
-            "name": "Billing test PostgreSQL",
-            "host": config["db_host"] or "127.0.0.1",
-            "port": int(config["db_port"] or 5432),
-            "db_user": config["db_user"],
-            "db_password": config["db_password"],
-            "odoo_url": f"http://127.0.0.1:{config['http_port']}",
-            "max_instances": 50,
-        })
-        # template names are saas_tpl_<id>_<build>: start the build count
-        # high so that test databases of other masters on the same cluster
-        # never pick the same name
-        cls.template = cls.env["saas.template"].create({
-            "name": "Billing tiny", "module_list": "base,web", "server_id": cls.server.id,
-            "build_count": 8275,
-        })
-        with trap_jobs() as trap:
-            cls.template.action_build()
-            trap.perform_enqueued_jobs()
-        assert cls.template.state == "ready", cls.template.message_ids[:1].body
+        cls.server = create_test_server(cls.env, name="Billing test PostgreSQL")
+        cls.template = ready_template(cls.env, cls.server)
         cls.pg = cls.server._pg_admin()
         Plan = cls.env["saas.plan"]
         common = {"template_id": cls.template.id, "max_storage_mb": 0}
@@ -83,12 +68,6 @@ class TestBilling(HttpCase):
             "name": "H5 Customer", "email": LOGIN})
         cls.Instance = cls.env["saas.instance"]
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.pg.drop(cls.template.database_name)
-        cls.server._filestore().remove(cls.template.database_name)
-        super().tearDownClass()
-
     # ------------------------------------------------------------------
     # helpers
     # ------------------------------------------------------------------
@@ -102,14 +81,7 @@ class TestBilling(HttpCase):
         """A real tenant database, provisioned through the pipeline."""
         instance = self._instance(subdomain, plan)
         self.addCleanup(self._drop, instance.database_name)
-        with trap_jobs() as trap:
-            instance.request_provisioning(PASSWORD)
-            for _round in range(10):
-                if not trap.enqueued_jobs:
-                    break
-                trap.perform_enqueued_jobs()
-        self.assertEqual(instance.state, "active", instance.log_ids.mapped("message"))
-        return instance
+        return provision(instance, PASSWORD)
 
     def _drop(self, dbname):
         self.pg.drop(dbname)
