@@ -166,8 +166,8 @@ def signup_once(browser, srv, plan_id, sub):
     host = f"{sub}.localhost:{srv.port}"
     browser.call("Network.clearBrowserCookies")
     browser.navigate(srv.url + "/saas/signup")
-    browser.wait("!!document.querySelector('#saas_signup_form input[name=subdomain]') && "
-                 "document.readyState === 'complete'")
+    # the page's script attaches the live check (frontend scripts load lazily)
+    browser.wait("document.querySelector('#saas_signup_form')?.dataset.saasReady === '1'")
     browser.eval(FILL % {"plan": plan_id, "sub": json.dumps(sub),
                          "company": json.dumps(f"Bench {sub}"), "email": json.dumps(email),
                          "password": json.dumps(PASSWORD)})

@@ -7,6 +7,7 @@ and a silently skipped test is a test that cannot fail.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -43,6 +44,9 @@ def drop_test_databases():
         psql(f"ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS true; "
              f"ALTER DATABASE \"{name}\" IS_TEMPLATE false;")
         psql(f"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE);")
+    filestore = devtool.RUN_DIR / "filestore-root" / "filestore"
+    for path in filestore.glob(f"{TEST_PREFIX}*"):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def test_config():

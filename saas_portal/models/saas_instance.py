@@ -133,3 +133,44 @@ class SaasInstance(models.Model):
     @api.model
     def _portal_billing_available(self):
         return hasattr(self, "_preview_plan_change") and hasattr(self, "change_plan")
+
+    # ------------------------------------------------------------------
+    # backend actions stay backend actions
+    # ------------------------------------------------------------------
+    # saas_base lets portal customers read their own instances (record rule),
+    # and the methods below are public, so JSON-RPC reaches them.  Several
+    # act outside the transaction before any ORM write is refused (the
+    # suspend hook writes the tenant's settings over SQL), so an ACL failure
+    # at the end would come too late.  Check write access first; sudo and
+    # the jobs (which keep su) are unaffected.
+    def _check_backend_action(self):
+        if not self.env.su:
+            self.check_access("write")
+
+    def request_provisioning(self, admin_password=None):
+        self._check_backend_action()
+        return super().request_provisioning(admin_password)
+
+    def action_provision(self):
+        self._check_backend_action()
+        return super().action_provision()
+
+    def action_suspend(self):
+        self._check_backend_action()
+        return super().action_suspend()
+
+    def action_reactivate(self):
+        self._check_backend_action()
+        return super().action_reactivate()
+
+    def action_terminate(self):
+        self._check_backend_action()
+        return super().action_terminate()
+
+    def action_fail(self, message=None):
+        self._check_backend_action()
+        return super().action_fail(message)
+
+    def change_plan(self, new_plan, date=None):
+        self._check_backend_action()
+        return super().change_plan(new_plan, date=date)

@@ -4,6 +4,8 @@ import os
 import re
 import shutil
 import threading
+import unittest
+from contextlib import contextmanager
 import time
 from pathlib import Path
 from unittest.mock import patch
@@ -137,8 +139,15 @@ class TestBrowserSignup(SaasPortalCase):
         self.pg.drop(dbname)
         self.server._filestore().remove(dbname)
 
-    def _browser_patch(self):
-        return patch("odoo.tests.common.ChromeBrowser", ScreenshotBrowser)
+    @contextmanager
+    def _browser(self):
+        """Our browser class, and a skip (Odoo skips browser tests when it
+        cannot start chromium) turned into a failure."""
+        with patch("odoo.tests.common.ChromeBrowser", ScreenshotBrowser):
+            try:
+                yield
+            except unittest.SkipTest as exc:
+                self.fail(f"browser test skipped: {exc}")
 
     def test_signup_to_tenant_and_portal(self):
         ScreenshotBrowser.taken = []
@@ -147,7 +156,7 @@ class TestBrowserSignup(SaasPortalCase):
         pump.start()
         ScreenshotBrowser.signals = {"start_jobs": pump.gate.set}
         try:
-            with self._browser_patch():
+            with self._browser():
                 self.start_tour("/saas/signup", "saas_portal_signup", timeout=180)
         finally:
             pump.stop()
@@ -184,7 +193,7 @@ class TestBrowserSignup(SaasPortalCase):
                 }}
             }})()
         """
-        with self._browser_patch():
+        with self._browser():
             self.browser_js(f"/my/saas/{instance.id}/open", tenant_check, login=TOUR_LOGIN,
                             timeout=120,
                             error_checker=lambda message: "saas_portal" in message)
@@ -197,7 +206,7 @@ class TestBrowserSignup(SaasPortalCase):
         preview = instance._preview_plan_change(self.plan_big)
         self.assertTrue(preview["allowed"], preview)
         self.assertGreater(preview["charge"], preview["credit"])
-        with self._browser_patch():
+        with self._browser():
             self.start_tour("/my/home", "saas_portal_my", login=TOUR_LOGIN, timeout=120)
         instance.invalidate_recordset()
         self.assertEqual(instance.plan_id, self.plan_big)

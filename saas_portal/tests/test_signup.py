@@ -1,5 +1,6 @@
 import json
 
+from odoo.exceptions import AccessDenied
 from odoo.tests import tagged
 
 from .common import PASSWORD, SaasPortalCase
@@ -79,8 +80,14 @@ class TestSignup(SaasPortalCase):
         self.assertEqual(status["state"], "provisioning")
         self.assertEqual([s["done"] for s in status["steps"]],
                          [True, False, False, False, False, False])
-        # and the password works (auth_signup's path hashed it)
-        self.authenticate("owner@acme.test", PASSWORD)
+        # and the password works (auth_signup's path hashed it), not another
+        credential = {"type": "password", "login": "owner@acme.test", "password": PASSWORD}
+        user.with_user(user)._check_credentials(credential, {"interactive": False})
+        with self.assertRaises(AccessDenied):
+            user.with_user(user)._check_credentials(
+                dict(credential, password="wrong-pass"), {"interactive": False})
+        self.assertFalse(self.url_open("/web/login").url.endswith("/web/login"),
+                         "the browser is logged in")
 
     def test_double_submit_creates_one_instance(self):
         data = self._signup_data(subdomain="h7-twice", email="twice@acme.test")

@@ -50,6 +50,7 @@ def ready_template(env, server, modules="base,web", name=None):
             run_jobs(trap)
         assert template.state == "ready", template.message_ids[:1].body
         pg.rename(template.database_name, shared)
+        files.remove(shared)  # left by a database dropped without its files
         files.rename(template.database_name, shared)
     template.write({"database_name": shared, "state": "ready"})
     return template

@@ -66,6 +66,8 @@ function startSignup(form) {
             setTimeout(() => (button.disabled = true), 0);
         }
     });
+    // the live check is listening (scripts wait for it)
+    form.dataset.saasReady = "1";
 }
 
 function startProgress(box) {
