@@ -30,7 +30,8 @@ APT_PACKAGES = [
     "libnss-myhostname",
 ]
 # Our addons, in dependency order; the master database gets all of them.
-MASTER_ADDONS = ["saas_base", "saas_provisioning", "saas_billing_contract", "saas_sso"]
+MASTER_ADDONS = ["saas_base", "saas_provisioning", "saas_billing_contract", "saas_sso",
+                 "saas_portal"]
 TEST_DB = os.environ.get("SAAS_TEST_DB", "saas_test")
 
 

@@ -21,9 +21,10 @@ import devtool
 ODOO_RUNS = [
     ("saas_test_tenant", ["saas_tenant"], ["/saas_tenant"]),
     ("saas_test_master",
-     ["saas_router", "saas_base", "saas_provisioning", "saas_billing_contract", "saas_sso"],
+     ["saas_router", "saas_base", "saas_provisioning", "saas_billing_contract", "saas_sso",
+      "saas_portal"],
      ["/saas_router", "/saas_base", "/saas_provisioning", "/saas_billing_contract",
-      "/saas_sso"]),
+      "/saas_sso", "/saas_portal"]),
 ]
 TEST_HTTP_PORT = int(os.environ.get("SAAS_TEST_HTTP_PORT", "8169"))
 RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")

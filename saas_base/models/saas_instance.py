@@ -357,7 +357,16 @@ class SaasInstance(models.Model):
     # Actions (buttons and API).  Each checks the move first, so a hook is
     # never run for a transition that would be refused, then delegates the
     # work to a hook that saas_provisioning overrides.
+    def _check_action_access(self):
+        """Portal customers may read their instances (record rule) and these
+        methods are public, so JSON-RPC reaches them; hooks act outside the
+        transaction (the tenant's settings are written over SQL) before an ORM
+        write would be refused.  Check write access first (a no-op in sudo,
+        so jobs and crons are unaffected)."""
+        self.check_access("write")
+
     def action_provision(self):
+        self._check_action_access()
         self._check_transition("provisioning")
         for instance in self.filtered(lambda i: not i.server_id):
             server = self.env["saas.server"]._pick_for_new_instance()
@@ -370,10 +379,12 @@ class SaasInstance(models.Model):
         return self._hook_provision()
 
     def action_suspend(self):
+        self._check_action_access()
         self._check_transition("suspended")
         return self._hook_suspend()
 
     def action_reactivate(self):
+        self._check_action_access()
         self._check_transition("active")
         # provisioning -> active is the provisioning's own move, not a
         # reactivation: only suspended instances can be reactivated.
@@ -391,10 +402,12 @@ class SaasInstance(models.Model):
         return self._hook_reactivate()
 
     def action_terminate(self):
+        self._check_action_access()
         self._check_transition("terminated")
         return self._hook_terminate()
 
     def action_fail(self, message=None):
+        self._check_action_access()
         return self._set_state("failed", message)
 
     def action_mark_failed(self):

@@ -280,6 +280,7 @@ class SaasInstance(models.Model):
         stop the contract line, start a successor, credit/charge pro rata,
         write the new limits into the tenant at once.  UserError (nothing
         changed) when the tenant's usage does not fit the new plan."""
+        self._check_action_access()
         self.ensure_one()
         date = date or fields.Date.context_today(self)
         preview = self._preview_plan_change(new_plan, date)

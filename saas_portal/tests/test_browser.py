@@ -174,7 +174,8 @@ class TestBrowserSignup(SaasPortalCase):
         tenant_check = f"""
             (async () => {{
                 for (let i = 0; i < 200; i++) {{
-                    if (document.querySelector('.o_main_navbar') && location.host.startsWith('h7-tour.')) break;
+                    if (document.querySelector('.o_main_navbar')
+                        && location.host.startsWith('h7-tour.')) break;
                     await new Promise(r => setTimeout(r, 100));
                 }}
                 const response = await fetch('/web/session/get_session_info', {{
@@ -183,7 +184,8 @@ class TestBrowserSignup(SaasPortalCase):
                 const info = (await response.json()).result || {{}};
                 if (!document.querySelector('.o_main_navbar')) {{
                     console.error('saas_portal: no backend navbar on ' + location.href);
-                }} else if (info.db !== 'saas_t_h7_tour' || info.username !== '{TOUR_LOGIN}' || !info.uid) {{
+                }} else if (info.db !== 'saas_t_h7_tour' || !info.uid
+                           || info.username !== '{TOUR_LOGIN}') {{
                     console.error('saas_portal: not logged in as the customer: ' + JSON.stringify(
                         {{db: info.db, username: info.username, uid: info.uid}}));
                 }} else {{

@@ -86,8 +86,9 @@ class TestSignup(SaasPortalCase):
         with self.assertRaises(AccessDenied):
             user.with_user(user)._check_credentials(
                 dict(credential, password="wrong-pass"), {"interactive": False})
-        self.assertFalse(self.url_open("/web/login").url.endswith("/web/login"),
-                         "the browser is logged in")
+        home = self.url_open("/my/home", allow_redirects=False)
+        self.assertEqual(home.status_code, 200, "the browser is logged in")
+        self.assertIn("Acme Corp", home.text)
 
     def test_double_submit_creates_one_instance(self):
         data = self._signup_data(subdomain="h7-twice", email="twice@acme.test")

@@ -101,6 +101,7 @@ class SaasInstance(models.Model):
         """Public entry point (backend, portal, API): seal the admin password
         and start provisioning.  Returns nothing slow: the work is queued."""
         self.ensure_one()
+        self._check_action_access()
         if admin_password:
             self.sudo().admin_password_sealed = secret_box.seal(self._master_secret(), admin_password)
         return self.action_provision()
