@@ -72,6 +72,10 @@ def test_tenant_lifecycle_through_the_real_server(server):
 
     page = requests.get(server.url + "/web/login", headers={"Host": host}, timeout=30)
     assert page.status_code == 200 and 'name="login"' in page.text
+    # assets pre-built in the template are served from the copied filestore
+    worker = requests.get(server.url + "/bus/websocket_worker_bundle?v=1", headers={"Host": host},
+                          timeout=30)
+    assert worker.status_code == 200, worker.text[:300]
     with pg_connect(db) as conn, conn.cursor() as cr:
         cr.execute("SELECT name FROM res_company WHERE id = 1")
         assert cr.fetchone()[0] == "E2E Widgets Ltd"

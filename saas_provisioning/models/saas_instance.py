@@ -194,12 +194,11 @@ class SaasInstance(models.Model):
             # Our name, reserved in a committed transaction before any DDL:
             # only an earlier try of this very step can have created it.
             message = _("Already cloned by an earlier try")
-        self._warm_up_registry()
         return message
 
     def _warm_up_registry(self):
         """Have the server load the new tenant's registry (0.3-0.6 s) while the
-        next steps run.  Its caches are signalled stale by the customise step,
+        customise step runs.  Its caches are signalled stale by the customise step,
         so nothing of the template's values survives; the verify step then
         finds the registry ready.  Fire and forget: verify is the real check."""
         url = self._login_url()
@@ -225,6 +224,9 @@ class SaasInstance(models.Model):
 
     def _provision_filestore(self):
         self.server_id._filestore().copy(self.template_id.database_name, self.database_name)
+        # not earlier: a request to the tenant may write files, which the copy
+        # (replacing what a crashed try left) would then remove
+        self._warm_up_registry()
         return None
 
     def _provision_customise(self):
