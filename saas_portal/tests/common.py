@@ -1,4 +1,3 @@
-import random
 import re
 from datetime import date
 
@@ -6,7 +5,7 @@ from odoo import fields
 from odoo.tests import HttpCase, new_test_user
 from odoo.tools import config
 
-from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.saas_provisioning.tests.common import create_test_server, ready_template
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 TOKEN_RE = re.compile(r'name="signup_token" value="([0-9a-f]{32})"')
@@ -32,31 +31,15 @@ class SaasPortalCase(HttpCase):
         params.set_param("saas_portal.check_rate_limit", "0")
         params.set_param("saas_portal.signup_verify_email", "False")
         cls.env["saas.plan"].search([]).write({"published": False})
-        cls.server = cls.env["saas.server"].create({
-            "name": "H7 PostgreSQL",
-            "host": config["db_host"] or "127.0.0.1",
-            "port": int(config["db_port"] or 5432),
-            "db_user": config["db_user"],
-            "db_password": config["db_password"],
-            "odoo_url": f"http://127.0.0.1:{config['http_port']}",
-            "max_instances": 500,
-        })
+        cls.server = create_test_server(cls.env, name="H7 PostgreSQL", max_instances=500)
         params.set_param("saas_base.default_server_id", str(cls.server.id))
-        # Template databases are named saas_tpl_<id>_<build_count + 1>: a
-        # build count of our own keeps them apart from those of other test
-        # databases on the same cluster.
-        cls.template = cls.env["saas.template"].create({
-            "name": "H7 Tiny", "module_list": "base,web", "server_id": cls.server.id,
-            "build_count": 827700 + random.randint(0, 99),
-        })
         cls.pg = cls.server._pg_admin()
         if cls.real_template:
-            with trap_jobs() as trap:
-                cls.template.action_build()
-                trap.perform_enqueued_jobs()
-            assert cls.template.state == "ready", cls.template.message_ids[:1].body
+            cls.template = ready_template(cls.env, cls.server)
         else:
-            cls.template.write({"state": "ready", "database_name": "h7_never_cloned"})
+            cls.template = cls.env["saas.template"].create({
+                "name": "H7 Tiny", "module_list": "base,web", "server_id": cls.server.id,
+                "state": "ready", "database_name": "h7_never_cloned"})
         Plan = cls.env["saas.plan"]
         cls.plan_small = Plan.create({
             "name": "H7 Starter", "sequence": 1, "template_id": cls.template.id,
@@ -71,14 +54,6 @@ class SaasPortalCase(HttpCase):
         cls.plan_hidden = Plan.create({
             "name": "H7 Internal", "template_id": cls.template.id, "published": False,
         })
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.real_template and cls.template.database_name:
-            cls.pg.allow_connections(cls.template.database_name, True)
-            cls.pg.drop(cls.template.database_name)
-            cls.server._filestore().remove(cls.template.database_name)
-        super().tearDownClass()
 
     # ------------------------------------------------------------------
     def _form(self):
