@@ -6,6 +6,7 @@ from odoo.tests import HttpCase, new_test_user
 from odoo.tools import config
 
 from odoo.addons.saas_provisioning.tests.common import create_test_server, ready_template
+from odoo.addons.saas_router.routing import tenant_db_prefix
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 TOKEN_RE = re.compile(r'name="signup_token" value="([0-9a-f]{32})"')
@@ -91,7 +92,7 @@ class SaasPortalCase(HttpCase):
             "users": Users.search_count([]),
             "partners": self.env["res.partner"].with_context(active_test=False).search_count([]),
             "jobs": self.env["queue.job"].search_count([]),
-            "databases": len(self.pg.list_databases("saas_t_h7")),
+            "databases": len(self.pg.list_databases(tenant_db_prefix() + "h7")),
         }
 
     @classmethod

@@ -17,6 +17,7 @@ from odoo.tools import config
 
 from odoo.addons.queue_job.controllers.main import RunJobController
 from odoo.addons.queue_job.job import Job
+from odoo.addons.saas_router.routing import tenant_db_name
 
 from .common import SaasPortalCase
 
@@ -151,7 +152,7 @@ class TestBrowserSignup(SaasPortalCase):
 
     def test_signup_to_tenant_and_portal(self):
         ScreenshotBrowser.taken = []
-        self.addCleanup(self._drop_tenant, "saas_t_h7_tour")
+        self.addCleanup(self._drop_tenant, tenant_db_name("h7-tour"))
         pump = JobPump(self.registry)
         pump.start()
         ScreenshotBrowser.signals = {"start_jobs": pump.gate.set}
@@ -184,7 +185,7 @@ class TestBrowserSignup(SaasPortalCase):
                 const info = (await response.json()).result || {{}};
                 if (!document.querySelector('.o_main_navbar')) {{
                     console.error('saas_portal: no backend navbar on ' + location.href);
-                }} else if (info.db !== 'saas_t_h7_tour' || !info.uid
+                }} else if (info.db !== '{tenant_db_name("h7-tour")}' || !info.uid
                            || info.username !== '{TOUR_LOGIN}') {{
                     console.error('saas_portal: not logged in as the customer: ' + JSON.stringify(
                         {{db: info.db, username: info.username, uid: info.uid}}));
