@@ -20,7 +20,6 @@ dropped (unless --keep).  Cookies are cleared between runs.
 import argparse
 import json
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,16 +31,10 @@ from pathlib import Path
 import websocket
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from odoo_server import OdooServer, devtool, setup_control_plane  # noqa: E402
+from odoo_server import OdooServer, devtool, free_port, setup_control_plane  # noqa: E402
 
 PREFIX = "h7_bench_"
 PASSWORD = "Bench-pass-2026"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Chromium:

@@ -40,18 +40,9 @@ class SaasCustomerPortal(CustomerPortal):
             return None
 
     def _saas_invoices(self, instance):
-        """Posted customer invoices of the instance (saas_billing_contract)."""
-        if hasattr(instance, "_billing_invoice_domain"):
-            return request.env["account.move"].sudo().search(
-                instance._billing_invoice_domain(), order="invoice_date desc, id desc")
-        if hasattr(instance, "_open_invoices"):
-            return instance._open_invoices()
-        return []
-
-    def _saas_next_invoice_date(self, instance):
-        if "next_invoice_date" in instance._fields:
-            return instance.next_invoice_date
-        return False
+        """Posted customer invoices of the instance."""
+        return request.env["account.move"].sudo().search(
+            instance._billing_invoice_domain(), order="invoice_date desc, id desc")
 
     def _saas_usage(self, instance):
         plan = instance.plan_id
@@ -66,17 +57,15 @@ class SaasCustomerPortal(CustomerPortal):
         ]
 
     def _saas_detail_values(self, instance, **extra):
-        overdue = instance._overdue_invoices() if hasattr(instance, "_overdue_invoices") else []
+        overdue = instance._overdue_invoices()
         values = self._prepare_portal_layout_values()
         values.update({
             "page_name": "saas_instance",
             "instance": instance,
             "usage": self._saas_usage(instance),
             "invoices": self._saas_invoices(instance),
-            "next_invoice_date": self._saas_next_invoice_date(instance),
+            "next_invoice_date": instance.next_invoice_date,
             "pay_url": overdue[:1].get_portal_url() if overdue else False,
-            "sso_available": instance._portal_sso_available(),
-            "billing_available": instance._portal_billing_available(),
         })
         values.update(extra)
         return values
@@ -121,9 +110,6 @@ class SaasCustomerPortal(CustomerPortal):
         instance = self._saas_instance(instance_id)
         if not instance or instance.state != "active":
             return request.not_found()
-        if not instance._portal_sso_available():
-            # Without saas_sso the customer logs in on the tenant's own page.
-            return request.redirect(f"{instance.url}/web/login", local=False)
         try:
             # As the customer, not sudo: saas_sso decides who gets a token.
             url = request.env["saas.instance"].browse(instance.id)._sso_login_url()
@@ -135,7 +121,7 @@ class SaasCustomerPortal(CustomerPortal):
                 methods=["GET", "POST"], website=True)
     def portal_my_saas_plan(self, instance_id, plan_id=None, confirm=None, **kw):
         instance = self._saas_instance(instance_id)
-        if not instance or not instance._portal_billing_available():
+        if not instance:
             return request.not_found()
         plans = request.env["saas.plan"].sudo().search(
             [("published", "=", True), ("id", "!=", instance.plan_id.id)],

@@ -1,7 +1,7 @@
 import logging
 import secrets
 
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 from odoo.tools import consteq
 
 _logger = logging.getLogger(__name__)
@@ -125,11 +125,3 @@ class SaasInstance(models.Model):
                 note=message or _("Provisioning failed; the customer was told support "
                                   "will contact them."),
             )
-
-    @api.model
-    def _portal_sso_available(self):
-        return hasattr(self, "_sso_login_url")
-
-    @api.model
-    def _portal_billing_available(self):
-        return hasattr(self, "_preview_plan_change") and hasattr(self, "change_plan")
