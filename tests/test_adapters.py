@@ -192,6 +192,7 @@ def test_hostile_names_refused_and_nothing_changes(pg, small_tpl, bad, tmp_path)
         lambda: pg.create_from_template(_name(), bad),
         lambda: pg.drop(bad),
         lambda: pg.size_bytes(bad),
+        lambda: pg.sizes_bytes([small_tpl, bad]),
         lambda: pg.terminate_connections(bad),
         lambda: pg.allow_connections(bad, False),
         lambda: pg.set_is_template(bad, True),
@@ -231,6 +232,8 @@ def test_clone_exists_size_drop_idempotent(pg, dbs, small_tpl):
     assert pg.exists(name)
     assert _sql(name, "SELECT label FROM item ORDER BY id") == [("one",), ("two",)]
     assert pg.size_bytes(name) > 1_000_000
+    assert pg.sizes_bytes([name, small_tpl, PREFIX + "missing"]) == {
+        name: pg.size_bytes(name), small_tpl: pg.size_bytes(small_tpl)}
     assert name in pg.list_databases(PREFIX)
     assert pg.drop(name) is True
     assert not pg.exists(name)

@@ -384,7 +384,7 @@ class SaasInstance(models.Model):
         usage_vals = []
         for server in instances.server_id:
             on_server = instances.filtered(lambda i, s=server: i.server_id == s)
-            pg = server._pg_admin()
+            sizes = server._pg_admin().sizes_bytes(on_server.mapped("database_name"))
             files = server._filestore()
             for instance in on_server:
                 try:
@@ -394,7 +394,7 @@ class SaasInstance(models.Model):
                     continue
                 vals = {
                     "user_count": users,
-                    "db_size_mb": pg.size_bytes(instance.database_name) / 2**20,
+                    "db_size_mb": sizes.get(instance.database_name, 0) / 2**20,
                     "filestore_size_mb": files.size_bytes(instance.database_name) / 2**20,
                     "usage_date": now,
                 }
