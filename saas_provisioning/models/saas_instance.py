@@ -368,10 +368,6 @@ class SaasInstance(models.Model):
         self.env["saas.server"].search([("state", "!=", "down")])._scan_orphans()
         return True
 
-    def action_retry_provision(self):
-        """Failed -> provisioning again, resuming after the last step done."""
-        return self.action_provision()
-
     # ------------------------------------------------------------------
     # usage sweep
     # ------------------------------------------------------------------
