@@ -5,7 +5,8 @@ No Docker engine is needed (none runs on the CI machines): the compose file is
 checked as data, the Odoo configurations with configparser (what Odoo itself
 uses), and deploy/nginx.conf with ``nginx -t`` when nginx is installed.
 
-Run: ./dev python -m pytest tests/test_compose.py -q
+Run: ./dev python -m pytest -p no:odoo tests/test_compose.py -q
+(no database and no SAAS_ODOO_CONF needed; ``./dev test`` runs it too).
 """
 import configparser
 import re
@@ -22,6 +23,7 @@ EXAMPLE_CONF = REPO / "odoo.conf.example"
 ODOO_CONF_TARGET = "/etc/odoo/odoo.conf"
 ADDONS_TARGET = "/mnt/extra-addons"
 NGINX_CONF_TARGET = "/etc/nginx/nginx.conf"
+INITDB_TARGET = "/docker-entrypoint-initdb.d"
 
 # Options both configurations must agree on: they carry the architecture
 # (routing, job runner, security), not the machine.
@@ -29,7 +31,7 @@ SHARED_OPTIONS = {
     "options": ["db_name", "dbfilter", "list_db", "proxy_mode", "server_wide_modules",
                 "workers", "max_cron_threads", "gevent_port", "http_port"],
     "queue_job": ["channels"],
-    "saas_router": ["tenant_db_prefix"],
+    "saas_router": ["tenant_db_prefix", "template_db_prefix", "template_owner_role"],
 }
 
 
@@ -85,6 +87,27 @@ def mounts(service):
                 kind = "bind" if source[0] in "./~" else "volume"
         result.append((source, target, kind))
     return result
+
+
+def environment(service):
+    """The service's environment as a dict (list or mapping syntax)."""
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.partition("=")[::2] for item in env)
+    return {key: ("" if value is None else str(value)) for key, value in env.items()}
+
+
+def required_variable(value):
+    """Name of the variable in "${NAME:?message}" (compose refuses to start
+    without it), None for anything else (a literal, or a default)."""
+    match = re.fullmatch(r"\$\{(\w+):?\?[^}]*\}", value)
+    return match.group(1) if match else None
+
+
+def sql_code(text):
+    """The script without its comments (shell "#" lines and SQL "--")."""
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    return re.sub(r"--[^\n]*", "", "\n".join(lines))
 
 
 def bind_source(source):
@@ -195,6 +218,75 @@ def test_odoo_mounts(services):
     assert targets["/var/lib/odoo"][1] == "volume"
 
 
+# -- PostgreSQL roles (README.md, "Security") ---------------------------------------
+
+@pytest.fixture(scope="module")
+def initdb_script(services):
+    """The script the db service runs on its first start, and its text."""
+    found = [(source, target) for source, target, kind in mounts(services["db"])
+             if kind == "bind" and target.startswith(INITDB_TARGET + "/")]
+    assert len(found) == 1, f"one init script in {INITDB_TARGET}/ expected: {found}"
+    source, target = found[0]
+    path = bind_source(source)
+    assert path.is_file() and path.parent == REPO / "deploy", source
+    # The image runs *.sh (and *.sql) files of the folder, in name order.
+    assert target.endswith(".sh") and path.suffix == ".sh", target
+    return path, path.read_text()
+
+
+def test_odoo_is_not_the_superuser(services, docker_conf):
+    # The image makes POSTGRES_USER the cluster superuser; Odoo must connect
+    # as another role, the one deploy/odoo.conf names.
+    superuser = environment(services["db"])["POSTGRES_USER"]
+    odoo_user = environment(services["odoo"])["USER"]
+    assert superuser == "postgres"
+    assert odoo_user == docker_conf["options"]["db_user"]
+    assert odoo_user not in (superuser, "postgres")
+
+
+def test_passwords_are_required(services):
+    # No default password anywhere: compose stops when one is missing.
+    db_env, odoo_env = environment(services["db"]), environment(services["odoo"])
+    assert required_variable(db_env["POSTGRES_PASSWORD"]) == "POSTGRES_ADMIN_PASSWORD"
+    assert required_variable(odoo_env["PASSWORD"]) == "POSTGRES_PASSWORD"
+
+
+def test_initdb_script_creates_odoo_role(services, initdb_script, docker_conf):
+    path, text = initdb_script
+    code = sql_code(text)
+    role = docker_conf["options"]["db_user"]
+    create = re.search(rf"CREATE\s+ROLE\s+{role}\b([^;]*);", code, re.I)
+    assert create, f"{path.name} does not create the role {role}"
+    attributes = create.group(1).upper().split()
+    for attribute in ("LOGIN", "CREATEDB", "CREATEROLE", "NOSUPERUSER"):
+        assert attribute in attributes, attribute
+    # Never a superuser, nor any attribute that bypasses privileges.
+    assert not re.search(r"(?<!NO)\b(SUPERUSER|BYPASSRLS|REPLICATION)\b", code, re.I)
+    assert re.search(rf"GRANT\s+pg_signal_backend\s+TO\s+{role}\s*;", code, re.I)
+    # Odoo's password reaches the script through the db service's
+    # environment, from the same variable the odoo service uses.
+    variables = set(re.findall(r"\$\{?(SAAS_\w+)", text))
+    db_env, odoo_env = environment(services["db"]), environment(services["odoo"])
+    assert variables and variables <= set(db_env), variables
+    for name in variables:
+        assert db_env[name] == odoo_env["PASSWORD"], name
+    entry = next(e for e in services["db"]["volumes"]
+                 if isinstance(e, str) and f":{INITDB_TARGET}/" in e)
+    assert entry.endswith(":ro")
+
+
+def test_db_healthcheck_waits_for_init(services):
+    # During the init scripts the image's temporary server listens on the
+    # Unix socket only: a TCP check turns healthy after they ran.
+    check = " ".join(services["db"]["healthcheck"]["test"])
+    assert "pg_isready" in check and re.search(r"-h\s+(127\.0\.0\.1|localhost)\b", check)
+
+
+def test_odoo_gets_tenant_role_secret(services):
+    env = environment(services["odoo"])
+    assert required_variable(env.get("SAAS_TENANT_ROLE_SECRET", "")) == "SAAS_TENANT_ROLE_SECRET"
+
+
 def test_dockerfile_installs_oca_requirements(services):
     dockerfile = (REPO / services["odoo"]["build"]["dockerfile"]).read_text()
     assert re.search(r"^ARG ODOO_IMAGE=odoo:18\b", dockerfile, re.M)
@@ -246,6 +338,29 @@ def test_prefix_matches_router_default(example_conf):
     routing = (REPO / "saas_router" / "routing.py").read_text()
     default = re.search(r'^DEFAULT_PREFIX = "([^"]+)"', routing, re.M).group(1)
     assert example_conf["saas_router"]["tenant_db_prefix"] == default
+    default = re.search(r'^DEFAULT_TEMPLATE_PREFIX = "([^"]+)"', routing, re.M).group(1)
+    assert example_conf["saas_router"]["template_db_prefix"] == default
+
+
+@pytest.mark.parametrize("which", ["docker", "example"])
+def test_saas_router_security_options(which, docker_conf, example_conf):
+    conf = (docker_conf if which == "docker" else example_conf)["saas_router"]
+    # Required: without it any host's first label is taken for a tenant.
+    domain = conf.get("base_domain", "").strip()
+    assert domain and not domain.startswith(".") and ":" not in domain
+    prefixes = (conf["tenant_db_prefix"], conf["template_db_prefix"])
+    assert not prefixes[0].startswith(prefixes[1]) and not prefixes[1].startswith(prefixes[0])
+    owner = conf["template_owner_role"]
+    assert owner and not owner.startswith(prefixes) and not owner.startswith("pg_")
+    # A secret is never committed: it comes from the environment or from an
+    # uncommitted copy of the example.
+    assert "tenant_role_secret" not in conf
+
+
+def test_docker_base_domain_matches_nginx(docker_conf, nginx_conf_path):
+    # nginx answers <label>.<base_domain> only (its tenant server_name).
+    domain = docker_conf["saas_router"]["base_domain"]
+    assert "\\." + domain.replace(".", "\\.") + "$;" in nginx_conf_path.read_text()
 
 
 def test_docker_conf_fits_compose(docker_conf, services):
