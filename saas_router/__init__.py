@@ -1,3 +1,5 @@
-from . import routing
+from . import connections, modules, routing
 
 routing.install()
+connections.install()
+modules.install()

@@ -1,8 +1,12 @@
-"""What the master decided for this tenant, read from ``saas_tenant_setting``.
+"""What the master decided for this tenant, read from ``saas.tenant_setting``.
 
-Plain Python on purpose: the table is owned by the master (which writes it
-over SQL, see docs/ARCHITECTURE.md) and is not an ORM model, so that no tenant
-user, not even its administrator, can reach it through the UI or RPC.
+Plain Python on purpose: the table is not an ORM model, so that no tenant
+user reaches it through the UI or RPC; and it lives in the schema ``saas``,
+which the master's PostgreSQL role owns: the tenant's role, which owns
+everything else in its database, may only read it (no UPDATE, no trigger, no
+DROP), so even an administrator running SQL cannot lift a suspension.  The
+name is always schema-qualified: a table of the same name that the tenant
+creates in ``public`` is never read.
 
 Reading it costs one indexed query on a table of a handful of rows; callers
 read it at most once per request and keep no cross-request cache, so a
@@ -10,7 +14,8 @@ change made by the master is seen by every worker on its next request.
 """
 from markupsafe import Markup
 
-TABLE = "saas_tenant_setting"
+SCHEMA = "saas"
+TABLE = f"{SCHEMA}.tenant_setting"
 
 # Keys of the contract (docs/ARCHITECTURE.md, "saas_tenant").
 SUSPENDED = "suspended"
@@ -22,7 +27,13 @@ SUPPORT_EMAIL = "support_email"
 
 
 def ensure_table(cr):
-    """Create the table if the master has not created it yet (idempotent)."""
+    """Create the table when missing (a database of this addon alone, such as
+    its tests'); in a template the master made it before the build, so this
+    does nothing there, nor in a tenant (whose role could not create it)."""
+    cr.execute("SELECT to_regclass(%s)", [TABLE])
+    if cr.fetchone()[0] is not None:
+        return
+    cr.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     cr.execute(
         f"""
         CREATE TABLE IF NOT EXISTS {TABLE} (

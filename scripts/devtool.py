@@ -161,6 +161,12 @@ def ensure_postgres():
             f"CREATE ROLE {PG_USER} LOGIN CREATEDB PASSWORD '{PG_PASSWORD}'"])
         if res.returncode:
             sys.exit(res.stderr)
+    # The master's role creates one role per tenant (CREATEROLE) and is never
+    # a superuser: tenants' roles are the wall between tenants.
+    attrs = as_postgres(psql + [
+        f"SELECT rolcreaterole, rolsuper FROM pg_roles WHERE rolname='{PG_USER}'"]).stdout.strip()
+    if attrs != "t|f":
+        as_postgres(psql + [f"ALTER ROLE {PG_USER} CREATEROLE NOSUPERUSER"])
     # DROP DATABASE ... WITH (FORCE) must also end an autovacuum worker that
     # happens to be on the tenant: that takes pg_signal_backend.
     if as_postgres(psql + [f"SELECT pg_has_role('{PG_USER}', 'pg_signal_backend', 'MEMBER')"]).stdout.strip() != "t":
@@ -181,6 +187,18 @@ def db_exists(name):
 
 
 # -- Odoo configuration ------------------------------------------------------------
+
+def tenant_role_secret():
+    """Made once per checkout and kept: every tenant role's password derives
+    from it (a new secret would lock the existing tenants out)."""
+    path = RUN_DIR / "tenant_role_secret"
+    if not path.exists():
+        import secrets  # noqa: PLC0415
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
 
 def write_config(db_name=MASTER_DB, http_port=HTTP_PORT, path=CONF, extra=""):
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -219,7 +237,9 @@ channels = root:4,root.saas_clone:2
 tenant_db_prefix = saas_t_
 template_db_prefix = saas_tpl_
 base_domain = localhost
+tenant_role_secret = {tenant_role_secret()}
 """)
+    path.chmod(0o600)
     return path
 
 

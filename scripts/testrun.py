@@ -45,6 +45,10 @@ def drop_test_databases():
         psql(f"ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS true; "
              f"ALTER DATABASE \"{name}\" IS_TEMPLATE false;")
         psql(f"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE);")
+    # tenant roles are named like their databases
+    roles = psql(f"SELECT rolname FROM pg_roles WHERE rolname LIKE '{TEST_PREFIX}%';").split()
+    for name in roles:
+        psql(f"DROP ROLE IF EXISTS \"{name}\";")
     filestore = devtool.RUN_DIR / "filestore-root" / "filestore"
     for path in filestore.glob(f"{TEST_PREFIX}*"):
         shutil.rmtree(path, ignore_errors=True)
@@ -56,6 +60,7 @@ def test_config():
         f"tenant_db_prefix = {TEST_PREFIX}t_",
         f"template_db_prefix = {TEST_PREFIX}tpl_",
         "base_domain = localhost",
+        f"tenant_role_secret = {devtool.tenant_role_secret()}",
     ])
     conf = devtool.write_config(db_name="saas_test_master", http_port=TEST_HTTP_PORT,
                                 path=devtool.RUN_DIR / "test.conf")

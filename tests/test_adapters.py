@@ -359,7 +359,7 @@ def test_settings_round_trip(clone):
     tenant.write_settings({"suspended": False, "master_url": None, "suspended_reason": ""})
     assert tenant.read_settings() == {"suspended": "0", "max_users": "3",
                                       "suspended_reason": ""}
-    rows = _sql(clone, "SELECT count(*) FROM saas_tenant_setting WHERE write_date IS NULL")
+    rows = _sql(clone, "SELECT count(*) FROM saas.tenant_setting WHERE write_date IS NULL")
     assert rows == [(0,)]
     with pytest.raises(ValueError):
         tenant.write_settings({"": "x"})
@@ -481,7 +481,8 @@ def test_customise_odoo_clone(pg, dbs, odoo_tpl):
     t0 = time.monotonic()
     pg.create_from_template(name, odoo_tpl)
     TIMINGS["clone_odoo_base"] = time.monotonic() - t0
-    tenant = ad.TenantDatabase(PG, name)
+    # (this clone has no role of its own: its reads run as ours)
+    tenant = ad.TenantDatabase(PG, name, tenant_credentials=(PG["user"], PG["password"]))
     tpl_params = dict(_sql(odoo_tpl, "SELECT key, value FROM ir_config_parameter"))
     hashed = ad.hash_password("Tenant-Pa55")
 
@@ -610,3 +611,129 @@ def test_concurrent_clones_of_one_template(pg, dbs, small_tpl):
     for n, result in results.items():
         assert pg.exists(n) == (result == "ok")
     assert "ok" in results.values()
+
+
+# -- tenant roles -------------------------------------------------------------------
+
+def _load_credentials():
+    name = "_saas_router_credentials_under_test"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, REPO / "saas_router" / "credentials.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+creds = _load_credentials()
+
+
+@pytest.fixture
+def tenant(pg, dbs, small_tpl):
+    """A database born owned by a role of its own name, closed to others."""
+    name = _name()
+    dbs.append(name)
+    password = creds.derive_password("x" * 40, name)
+    pg.ensure_role(name, creds.scram_verifier(password))
+    pg.create_from_template(name, small_tpl, owner=name)
+    pg.close_to_others(name)
+    yield name, password
+    pg.drop(name)
+    pg.drop_role(name)
+
+
+def _connect_as(role, password, dbname):
+    return psycopg2.connect(host=PG["host"], port=PG["port"], user=role, password=password,
+                            dbname=dbname, connect_timeout=5)
+
+
+def test_derived_passwords():
+    secret = "s" * 40
+    one = creds.derive_password(secret, "saas_t_a")
+    assert one == creds.derive_password(secret, "saas_t_a")
+    assert one != creds.derive_password(secret, "saas_t_b")
+    assert one != creds.derive_password("t" * 40, "saas_t_a")
+    verifier = creds.scram_verifier(one)
+    assert verifier.startswith("SCRAM-SHA-256$4096:") and one not in verifier
+
+
+def test_tenant_role_login_only_when_allowed(pg, tenant):
+    db, password = tenant
+    assert pg.database_owner(db) == db
+    with pytest.raises(psycopg2.OperationalError, match="not permitted to log in"):
+        _connect_as(db, password, db)
+    pg.set_login(db, True)
+    conn = _connect_as(db, password, db)
+    with conn.cursor() as cr:
+        cr.execute("SELECT current_user, pg_has_role(current_user, 'pg_signal_backend', "
+                   "'MEMBER'), has_database_privilege('public', current_database(), 'CONNECT')")
+        assert cr.fetchone() == (db, False, False)
+    conn.close()
+    with pytest.raises(psycopg2.OperationalError, match="wrong|authentication failed"):
+        _connect_as(db, "not-the-password", db)
+    # ensure_role again (a retried clone step) closes it, keeps it ours
+    pg.ensure_role(db, creds.scram_verifier(password))
+    with pytest.raises(psycopg2.OperationalError, match="not permitted to log in"):
+        _connect_as(db, password, db)
+
+
+def test_tenant_role_cannot_connect_elsewhere(pg, dbs, tenant):
+    db, password = tenant
+    pg.set_login(db, True)
+    other = _name()
+    dbs.append(other)
+    pg.create_database(other)
+    with pytest.raises(psycopg2.OperationalError, match="permission denied for database"):
+        _connect_as(db, password, other)
+    pg.drop(other)
+
+
+def test_role_with_powers_is_refused(pg):
+    role = _name("r")
+    _sql("postgres", f'CREATE ROLE "{role}" NOLOGIN; GRANT pg_signal_backend TO "{role}"',
+         fetch=False)
+    try:
+        with pytest.raises(ad.AdapterError, match="refusing to use it"):
+            pg.ensure_role(role)
+    finally:
+        pg.drop_role(role)
+    assert not pg.role_exists(role)
+    assert pg.drop_role(role) is False  # idempotent
+    for name in ("postgres", PG["user"], "pg_signal_backend", "x y"):
+        with pytest.raises(ad.InvalidNameError):
+            pg.drop_role(name)
+
+
+def test_settings_not_ours_are_never_written(pg, tenant):
+    """A tenant that planted its own saas.tenant_setting (with a trigger that
+    would run as us) gets a clear refusal; nothing of ours runs there."""
+    db, password = tenant
+    pg.set_login(db, True)
+    conn = _connect_as(db, password, db)
+    conn.autocommit = True
+    with conn.cursor() as cr:
+        cr.execute("CREATE SCHEMA saas; CREATE TABLE saas.tenant_setting "
+                   "(key varchar PRIMARY KEY, value text NOT NULL, write_date timestamp)")
+    conn.close()
+    with pytest.raises(ad.AdapterError, match="not owned by the master"):
+        ad.TenantDatabase(PG, db).write_settings({"suspended": "1"})
+    assert _sql(db, "SELECT count(*) FROM saas.tenant_setting") == [(0,)]
+
+
+def test_master_session_ignores_tenant_database_defaults(pg, tenant):
+    """Defaults the tenant set on its own database (a search_path through
+    its schemas, read-only transactions) do not reach our sessions."""
+    db, password = tenant
+    tenant_db = ad.TenantDatabase(PG, db, tenant_credentials=(db, password))
+    tenant_db.write_settings({"suspended": "0"})
+    pg.set_login(db, True)
+    conn = _connect_as(db, password, db)
+    conn.autocommit = True
+    with conn.cursor() as cr:
+        cr.execute(f'ALTER DATABASE "{db}" SET search_path = evil, public')
+        cr.execute(f'ALTER DATABASE "{db}" SET default_transaction_read_only = on')
+    conn.close()
+    tenant_db.write_settings({"suspended": "1"})
+    assert tenant_db.read_settings()["suspended"] == "1"
+    assert _sql(db, "SELECT current_setting('search_path')")[0][0] == "evil, public"

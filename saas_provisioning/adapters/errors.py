@@ -37,3 +37,9 @@ class TemplateBusyError(DatabaseInUseError):
 
 class ConnectionsNotAllowedError(AdapterError):
     """The database exists but has ALLOW_CONNECTIONS false."""
+
+
+class DatabaseNotOursError(AdapterError):
+    """A database exists under a name we were about to create, and it does
+    not carry the mark of our own earlier try (owned by the tenant's role):
+    it was made by someone else and must never be adopted. Not retryable."""

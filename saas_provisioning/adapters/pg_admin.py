@@ -136,8 +136,123 @@ class PgAdmin:
 
     # -- changes ----------------------------------------------------------------
 
-    def create_from_template(self, dbname, template):
-        """CREATE DATABASE dbname TEMPLATE template.
+    def create_database(self, dbname):
+        """An empty database as Odoo creates one (UTF-8, C collation, from
+        template0), owned by our role, with no privilege for PUBLIC."""
+        self._check_modifiable(dbname)
+        try:
+            with self._cursor() as cr:
+                cr.execute(sql.SQL("CREATE DATABASE {} ENCODING 'unicode' LC_COLLATE 'C' "
+                                   "TEMPLATE template0").format(sql.Identifier(dbname)))
+                cr.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(
+                    sql.Identifier(dbname)))
+        except psycopg2.Error as exc:
+            if exc.pgcode == errorcodes.DUPLICATE_DATABASE:
+                raise DatabaseExistsError(f"database {dbname!r} already exists") from exc
+            raise AdapterError(f"cannot create {dbname!r}: {exc}") from exc
+
+    def database_owner(self, dbname):
+        """Name of the role that owns ``dbname``, None when it does not exist."""
+        check_db_name(dbname)
+        with self._cursor() as cr:
+            cr.execute("SELECT pg_catalog.pg_get_userbyid(datdba) FROM pg_catalog.pg_database "
+                       "WHERE datname = %s", [dbname])
+            row = cr.fetchone()
+        return row[0] if row else None
+
+    def close_to_others(self, dbname):
+        """Revoke every database privilege of PUBLIC (CONNECT, TEMP) and end
+        the sessions of anyone but us and the owner: only the owner (and we,
+        members of it) may connect from now on."""
+        self._check_modifiable(dbname)
+        with self._cursor() as cr:
+            cr.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(
+                sql.Identifier(dbname)))
+            cr.execute(
+                """SELECT count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(a.pid, 5000))
+                     FROM pg_catalog.pg_stat_activity a
+                     JOIN pg_catalog.pg_database d ON d.datname = a.datname
+                    WHERE a.datname = %s AND a.pid <> pg_catalog.pg_backend_pid()
+                      AND a.usesysid <> d.datdba""", [dbname])
+            return cr.fetchone()[0]
+
+    # -- roles --------------------------------------------------------------------
+
+    def _check_role(self, role):
+        check_db_name(role)
+        if role.startswith("pg_") or role in ("postgres", self.conn_params.get("user")):
+            raise InvalidNameError(f"refusing to manage the role {role!r}")
+        return role
+
+    def ensure_role(self, role, password_verifier=None, login=False):
+        """Create ``role`` (or reset it when it exists) as a plain role: no
+        CREATEDB, no CREATEROLE, member of nothing, with
+        ``password_verifier`` (a SCRAM verifier: the clear password never
+        reaches the server) and LOGIN only if ``login``; then make our own
+        role a member of it, so that we may drop and alter what it owns.
+        A role of that name with powers we never give (superuser,
+        replication, RLS bypass, memberships) is refused, not reused."""
+        self._check_role(role)
+        # INHERIT: the owner of a database has the privileges of
+        # pg_database_owner (CREATE on its public schema) only by inheritance
+        attrs = sql.SQL("NOCREATEDB NOCREATEROLE INHERIT " + ("LOGIN" if login else "NOLOGIN"))
+        password = sql.SQL(" PASSWORD {}").format(sql.Literal(password_verifier)) \
+            if password_verifier else sql.SQL("")
+        ident = sql.Identifier(role)
+        with self._cursor() as cr:
+            cr.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", [role])
+            exists = cr.fetchone() is not None
+            if not exists:
+                try:
+                    cr.execute(sql.SQL("CREATE ROLE {} {}{}").format(ident, attrs, password))
+                except psycopg2.Error as exc:
+                    if exc.pgcode != errorcodes.DUPLICATE_OBJECT:  # created meanwhile
+                        raise AdapterError(f"cannot create role {role!r}: {exc}") from exc
+                    exists = True
+            if exists:
+                cr.execute(
+                    """SELECT r.rolsuper OR r.rolreplication OR r.rolbypassrls
+                              OR EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m
+                                          WHERE m.member = r.oid)
+                         FROM pg_catalog.pg_roles r WHERE r.rolname = %s""", [role])
+                if cr.fetchone()[0]:
+                    raise AdapterError(f"role {role!r} exists with powers a tenant role never "
+                                       "has; refusing to use it")
+                cr.execute(sql.SQL("ALTER ROLE {} {}{}").format(ident, attrs, password))
+            cr.execute("SELECT pg_catalog.pg_has_role(current_user, %s, 'MEMBER')", [role])
+            if not cr.fetchone()[0]:
+                cr.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(ident))
+
+    def set_login(self, role, allowed):
+        self._check_role(role)
+        with self._cursor() as cr:
+            cr.execute(sql.SQL("ALTER ROLE {} {}").format(
+                sql.Identifier(role), sql.SQL("LOGIN" if allowed else "NOLOGIN")))
+
+    def role_exists(self, role):
+        check_db_name(role)
+        with self._cursor() as cr:
+            cr.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", [role])
+            return cr.fetchone() is not None
+
+    def drop_role(self, role):
+        """Drop ``role`` if it exists (idempotent); its databases must be
+        dropped first.  Returns True when a role was dropped."""
+        self._check_role(role)
+        with self._cursor() as cr:
+            cr.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", [role])
+            if cr.fetchone() is None:
+                return False
+            cr.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+        _logger.info("dropped role %s", role)
+        return True
+
+    def create_from_template(self, dbname, template, owner=None):
+        """CREATE DATABASE dbname TEMPLATE template [OWNER owner].
+
+        A database born owned by its tenant's role carries, from its first
+        instant, the mark that our clone step made it (only we create
+        databases and roles).
 
         Raises TemplateBusyError when the template has other sessions
         (PostgreSQL waits up to 5 s for them to go before giving up),
@@ -148,6 +263,8 @@ class PgAdmin:
         check_db_name(template)
         query = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
             sql.Identifier(dbname), sql.Identifier(template))
+        if owner:
+            query += sql.SQL(" OWNER {}").format(sql.Identifier(owner))
         try:
             with self._cursor() as cr:
                 cr.execute(query)

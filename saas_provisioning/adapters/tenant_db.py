@@ -19,7 +19,25 @@ from . import _pg
 from .errors import AdapterError, ServerUnreachableError
 from .names import check_db_name
 
-SETTINGS_TABLE = "saas_tenant_setting"
+# The settings the master decides live in a schema the master's role owns:
+# the tenant's role (owner of everything else in its database) may only read
+# them (no UPDATE, no trigger, no DROP).
+SETTINGS_SCHEMA = "saas"
+SETTINGS_TABLE = f"{SETTINGS_SCHEMA}.tenant_setting"
+
+# Startup options of every session we open as the master in a database its
+# tenant has used.  The tenant owns that database and may have set defaults
+# there (ALTER DATABASE ... SET): a search_path reaching its own schemas
+# would let a function of the tenant's run with our privileges (the
+# CVE-2018-1058 pattern), a read-only default would stop us suspending it.
+# Options of the connection override database defaults; every statement of
+# ours names its tables with their schema.
+_MASTER_OPTIONS = ("-c search_path=pg_catalog -c default_transaction_read_only=off "
+                   "-c statement_timeout=0 -c lock_timeout=0 "
+                   "-c idle_in_transaction_session_timeout=0 -c role=none")
+# A fresh clone, before its role may log in: only our template's objects are
+# in it, so Odoo's unqualified table names are safe there.
+_TRUSTED_OPTIONS = _MASTER_OPTIONS.replace("search_path=pg_catalog", "search_path=public")
 
 # Odoo 18's res.users._crypt_context(): pbkdf2_sha512 with at least
 # MIN_ROUNDS rounds (odoo/addons/base/models/res_users.py). Odoo verifies with
@@ -67,19 +85,39 @@ def _setting_value(value):
 class TenantDatabase:
     """Plain-SQL access to one tenant database.
 
+    Three ways in, by who may have touched the database:
+
+    - as the master, on a fresh clone nobody else could use yet
+      (``trusted=True``): customise, hand the objects to the tenant's role;
+    - as the master, on the master's own table in a live tenant
+      (``saas.tenant_setting``): every name schema-qualified, options pinned;
+    - as the tenant's role (``tenant_credentials``) for everything that
+      reads the tenant's own tables, which the tenant may have replaced by
+      views, triggers or policies that run with the reader's privileges.
+
     :param conn_params: psycopg2.connect keyword arguments of the server
         (the ``dbname`` in them is replaced by ``dbname``).
+    :param tenant_credentials: (role, password) of the tenant's role.
     """
 
-    def __init__(self, conn_params, dbname):
+    def __init__(self, conn_params, dbname, tenant_credentials=None):
         self.dbname = check_db_name(dbname)
         self.conn_params = dict(conn_params or {})
+        self.tenant_credentials = tenant_credentials
 
     @contextlib.contextmanager
-    def _transaction(self):
+    def _transaction(self, trusted=False, as_tenant=False):
         """A cursor in one transaction: committed when the block ends
         normally, rolled back on any error."""
-        conn = _pg.connect(self.conn_params, dbname=self.dbname)
+        params = dict(self.conn_params)
+        if as_tenant:
+            if not self.tenant_credentials:
+                raise AdapterError(f"{self.dbname}: no credentials of the tenant's role")
+            params["user"], params["password"] = self.tenant_credentials
+            params["options"] = "-c search_path=public"
+        else:
+            params["options"] = _TRUSTED_OPTIONS if trusted else _MASTER_OPTIONS
+        conn = _pg.connect(params, dbname=self.dbname)
         try:
             with conn.cursor() as cr:
                 yield cr
@@ -103,40 +141,90 @@ class TenantDatabase:
         """All master-owned settings as a dict of strings ({} when the table
         does not exist yet)."""
         with self._transaction() as cr:
-            cr.execute("SELECT to_regclass(%s)", [SETTINGS_TABLE])
+            cr.execute("SELECT pg_catalog.to_regclass(%s)", [SETTINGS_TABLE])
             if cr.fetchone()[0] is None:
                 return {}
-            cr.execute("SELECT key, value FROM saas_tenant_setting")
+            cr.execute(f"SELECT key, value FROM {SETTINGS_TABLE}")
             return dict(cr.fetchall())
 
-    def write_settings(self, values):
+    def write_settings(self, values, trusted=False):
         """Upsert ``values`` (key -> value; bools become '1'/'0', other values
         str(); None deletes the key), creating the table when missing."""
         for key in values:
             if not isinstance(key, str) or not key:
                 raise ValueError(f"invalid setting key: {key!r}")
-        with self._transaction() as cr:
+        with self._transaction(trusted=trusted) as cr:
             self._ensure_settings_table(cr)
             for key, value in values.items():
                 if value is None:
-                    cr.execute("DELETE FROM saas_tenant_setting WHERE key = %s", [key])
+                    cr.execute(f"DELETE FROM {SETTINGS_TABLE} WHERE key = %s", [key])
                     continue
                 cr.execute(
-                    """INSERT INTO saas_tenant_setting (key, value, write_date)
-                       VALUES (%s, %s, (now() AT TIME ZONE 'UTC'))
-                       ON CONFLICT (key) DO UPDATE
-                       SET value = EXCLUDED.value, write_date = EXCLUDED.write_date""",
+                    f"""INSERT INTO {SETTINGS_TABLE} (key, value, write_date)
+                        VALUES (%s, %s, (pg_catalog.now() AT TIME ZONE 'UTC'))
+                        ON CONFLICT (key) DO UPDATE
+                        SET value = EXCLUDED.value, write_date = EXCLUDED.write_date""",
                     [key, _setting_value(value)],
                 )
 
-    @staticmethod
-    def _ensure_settings_table(cr):
-        # same definition as saas_tenant's; IF NOT EXISTS, so whichever side
-        # comes first creates it
-        cr.execute("""CREATE TABLE IF NOT EXISTS saas_tenant_setting (
-                          key varchar PRIMARY KEY,
-                          value text NOT NULL,
-                          write_date timestamp)""")
+    def _ensure_settings_table(self, cr):
+        """Create the schema and table (ours) when missing, readable by any
+        role that may connect (the tenant's only); refuse to write into them
+        when they belong to anyone else: an object of the tenant's could run
+        its code with our privileges."""
+        cr.execute("SELECT pg_catalog.to_regclass(%s)", [SETTINGS_TABLE])
+        if cr.fetchone()[0] is None:
+            cr.execute(f"CREATE SCHEMA IF NOT EXISTS {SETTINGS_SCHEMA}")
+            cr.execute(f"""CREATE TABLE IF NOT EXISTS {SETTINGS_TABLE} (
+                               key varchar PRIMARY KEY,
+                               value text NOT NULL,
+                               write_date timestamp)""")
+            cr.execute(f"GRANT USAGE ON SCHEMA {SETTINGS_SCHEMA} TO PUBLIC")
+            cr.execute(f"GRANT SELECT ON {SETTINGS_TABLE} TO PUBLIC")
+        cr.execute(
+            """SELECT n.nspowner = r.oid AND c.relowner = r.oid
+                 FROM pg_catalog.pg_class c
+                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                 JOIN pg_catalog.pg_roles r ON r.rolname = current_user
+                WHERE c.oid = pg_catalog.to_regclass(%s)""", [SETTINGS_TABLE])
+        row = cr.fetchone()
+        if not (row and row[0]):
+            raise AdapterError(f"{self.dbname}: {SETTINGS_TABLE} is not owned by the "
+                               "master's role; refusing to write it")
+
+    # -- ownership ------------------------------------------------------------------
+
+    def prepare_template(self, objects_owner):
+        """In a new, empty template database (ours): the settings table,
+        owned by us, with ``suspended = 1`` (a clone is closed until
+        customised); and what ``objects_owner`` needs to build every other
+        object (``odoo -i`` runs as it), including Odoo's pg_trgm."""
+        with self._transaction(trusted=True) as cr:
+            owner = sql.Identifier(objects_owner)
+            cr.execute(sql.SQL("GRANT CREATE ON SCHEMA public TO {}").format(owner))
+            cr.execute(sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(
+                sql.Identifier(self.dbname), owner))
+            cr.execute(sql.SQL("SET LOCAL ROLE {}").format(owner))
+            cr.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            cr.execute("RESET ROLE")
+            self._ensure_settings_table(cr)
+        self.write_settings({"suspended": "1"}, trusted=True)
+
+    def finish_template(self, objects_owner):
+        """After the build: the objects owner may create nothing more."""
+        with self._transaction(trusted=True) as cr:
+            owner = sql.Identifier(objects_owner)
+            cr.execute(sql.SQL("REVOKE CREATE ON SCHEMA public FROM {}").format(owner))
+            cr.execute(sql.SQL("REVOKE CREATE ON DATABASE {} FROM {}").format(
+                sql.Identifier(self.dbname), owner))
+
+    def hand_over(self, objects_owner, tenant_role):
+        """Give every object of the template's owner in this fresh clone to
+        the tenant's role (REASSIGN OWNED: the objects of this database, and
+        the shared objects of ``objects_owner``, which owns none)."""
+        with self._transaction(trusted=True) as cr:
+            cr.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(
+                sql.Identifier(objects_owner), sql.Identifier(tenant_role)))
 
     # -- Odoo data ----------------------------------------------------------------
 
@@ -169,7 +257,7 @@ class TenantDatabase:
             "web.base.url.freeze": "True",
         }
         try:
-            with self._transaction() as cr:
+            with self._transaction(trusted=True) as cr:
                 admin_uid = self._xmlid(cr, "user_admin", "res.users", default=2)
                 company_id = self._xmlid(cr, "main_company", "res.company", default=1)
                 for key, value in params.items():
@@ -224,19 +312,19 @@ class TenantDatabase:
 
     def count_internal_users(self):
         """Active internal users (share = false), without __system__ (id 1)."""
-        with self._transaction() as cr:
+        with self._transaction(as_tenant=True) as cr:
             cr.execute("SELECT count(*) FROM res_users WHERE active AND NOT share AND id <> 1")
             return cr.fetchone()[0]
 
     def module_states(self, names):
         """{module name: state} for the given modules (missing ones absent)."""
         names = list(names)
-        with self._transaction() as cr:
+        with self._transaction(as_tenant=True) as cr:
             cr.execute("SELECT name, state FROM ir_module_module WHERE name = ANY(%s)", [names])
             return dict(cr.fetchall())
 
     def config_parameter(self, key):
-        with self._transaction() as cr:
+        with self._transaction(as_tenant=True) as cr:
             cr.execute("SELECT value FROM ir_config_parameter WHERE key = %s", [key])
             row = cr.fetchone()
             return row[0] if row else None

@@ -11,7 +11,14 @@ from odoo.exceptions import UserError
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..adapters.errors import AdapterError, DatabaseExistsError, TemplateBusyError
+from odoo.addons.saas_router import credentials
+
+from ..adapters.errors import (
+    AdapterError,
+    DatabaseExistsError,
+    DatabaseNotOursError,
+    TemplateBusyError,
+)
 from ..adapters.tenant_db import hash_password
 from ..tools import odoo_cli, secret_box
 
@@ -83,6 +90,20 @@ class SaasInstance(models.Model):
     def _tenant_db(self):
         return self.server_id._tenant_db(self.database_name)
 
+    def _role_name(self):
+        return credentials.tenant_role_name(self.database_name)
+
+    def _check_database_name_free(self):
+        """A new instance's database name must be nobody's yet: a database
+        already there (made by hand, or left by anyone) is never adopted."""
+        for instance in self:
+            server = instance.server_id or instance.env["saas.server"]._pick_for_new_instance()
+            if server and server._pg_admin().exists(instance.database_name):
+                raise UserError(_(
+                    "A database named %(db)s already exists on %(server)s: the subdomain "
+                    "%(sub)s cannot be used until an administrator removes it.",
+                    db=instance.database_name, server=server.name, sub=instance.subdomain))
+
     def _tenant_settings(self):
         """What the master decides for the tenant; saas_tenant enforces it."""
         self.ensure_one()
@@ -108,7 +129,7 @@ class SaasInstance(models.Model):
 
     def _hook_provision(self):
         for instance in self:
-            template = instance.template_id or instance.plan_id.template_id
+            template = (instance.template_id or instance.plan_id.template_id).sudo()
             if not template or not template.database_name:
                 raise UserError(_("Instance %(name)s: its plan's template has not been built yet.",
                                   name=instance.display_name))
@@ -121,6 +142,7 @@ class SaasInstance(models.Model):
             }
             if instance.state == "draft":
                 vals["provision_step"] = "reserved"
+                instance._check_database_name_free()
             if not instance.sudo().admin_password_sealed:
                 # none chosen: a random one (the customer gets in by SSO or
                 # "reset password"), hashed beside the clone like a chosen one
@@ -168,6 +190,11 @@ class SaasInstance(models.Model):
         started = time.monotonic()
         try:
             message = getattr(self, f"_provision_{step}")()
+        except DatabaseNotOursError as exc:
+            # never worth a retry: a person must look at that database
+            self._log("provision", step, "failed", started, str(exc))
+            self._set_state("failed", str(exc))
+            return str(exc)
         except TemplateBusyError as exc:
             self._log("provision", step, "retry", started, str(exc))
             raise RetryableJobError(str(exc), seconds=BUSY_RETRY_SECONDS, ignore_retry=False) from exc
@@ -184,16 +211,29 @@ class SaasInstance(models.Model):
         return message or step
 
     def _provision_clone(self):
-        pg = self.server_id._pg_admin()
-        template_db = self.template_id.database_name
+        """Create the tenant's role (NOLOGIN until customised), the database
+        born owned by it from the template, closed to everyone else, and
+        hand it the template's objects.  Idempotent; a database of that name
+        that our clone did not make is refused, never adopted."""
+        server = self.server_id
+        pg = server._pg_admin()
+        template_db = self.template_id.sudo().database_name
+        role = self._role_name()
         _PasswordHasher.start_for(self)  # no-op when already started at reservation
+        pg.ensure_role(role, credentials.scram_verifier(credentials.tenant_role_password(role)))
+        message = _("Cloned from %s") % template_db
         try:
-            pg.create_from_template(self.database_name, template_db)
-            message = _("Cloned from %s") % template_db
+            pg.create_from_template(self.database_name, template_db, owner=role)
         except DatabaseExistsError:
-            # Our name, reserved in a committed transaction before any DDL:
-            # only an earlier try of this very step can have created it.
             message = _("Already cloned by an earlier try")
+        owner = pg.database_owner(self.database_name)
+        if owner != role:
+            raise DatabaseNotOursError(_(
+                "Database %(db)s exists but was not made by this instance's clone step "
+                "(it belongs to %(owner)s, not to the role %(role)s): refusing to adopt it.",
+                db=self.database_name, owner=owner, role=role))
+        pg.close_to_others(self.database_name)
+        self._tenant_db().hand_over(credentials.template_owner_role(), role)
         return message
 
     def _warm_up_registry(self):
@@ -223,10 +263,8 @@ class SaasInstance(models.Model):
         return _PasswordHasher.result_for(self, sealed)
 
     def _provision_filestore(self):
-        self.server_id._filestore().copy(self.template_id.database_name, self.database_name)
-        # not earlier: a request to the tenant may write files, which the copy
-        # (replacing what a crashed try left) would then remove
-        self._warm_up_registry()
+        self.server_id._filestore().copy(self.template_id.sudo().database_name,
+                                         self.database_name)
         return None
 
     def _provision_customise(self):
@@ -238,8 +276,13 @@ class SaasInstance(models.Model):
             admin_password_hash=self._admin_password_hash(),
             base_url=self.url,
         )
-        tenant.write_settings(dict(self._tenant_settings(), suspended="0"))
+        tenant.write_settings(dict(self._tenant_settings(), suspended="0"), trusted=True)
         self.sudo().admin_password_sealed = False
+        # Only now may the tenant's role log in, and so the router serve it.
+        self.server_id._pg_admin().set_login(self._role_name(), True)
+        # The server loads the tenant's registry while this job commits and
+        # the verify job is picked up; verify then finds it ready.
+        self._warm_up_registry()
         return None
 
     def _provision_verify(self):
@@ -321,7 +364,11 @@ class SaasInstance(models.Model):
         try:
             if self.server_id:
                 pg = self.server_id._pg_admin()
+                role = self._role_name()
+                if pg.role_exists(role):
+                    pg.set_login(role, False)
                 pg.drop(self.database_name)  # terminates connections first
+                pg.drop_role(role)
                 self.server_id._filestore().remove(self.database_name)
         except AdapterError as exc:
             self._log("terminate", "drop", "retry", started, str(exc))

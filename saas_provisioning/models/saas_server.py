@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
-from odoo.tools import config
+from odoo.tools import SQL, config
 
+from odoo.addons.saas_router import credentials
 from odoo.addons.saas_router.routing import tenant_db_prefix
 
 from ..adapters.filestore import Filestore
@@ -18,13 +19,25 @@ class SaasServer(models.Model):
         for server in self:
             server.orphan_count = len(server.orphan_ids)
 
+    def _register_hook(self):
+        super()._register_hook()
+        # Odoo creates a database with CONNECT for PUBLIC and CREATE on its
+        # public schema for PUBLIC: a tenant's role could then connect to the
+        # master and plant functions that the master's own queries would
+        # call.  Only the master's role (its owner) keeps them.
+        self.env.cr.execute(SQL("REVOKE ALL ON DATABASE %s FROM PUBLIC",
+                                SQL.identifier(self.env.cr.dbname)))
+        self.env.cr.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+
     # -- the doors to this server: one small object per kind of outside system
 
     def _pg_admin(self):
         return PgAdmin(self._connection_params())
 
     def _tenant_db(self, dbname):
-        return TenantDatabase(self._connection_params(), dbname)
+        role = credentials.tenant_role_name(dbname)
+        return TenantDatabase(self._connection_params(), dbname,
+                              tenant_credentials=(role, credentials.tenant_role_password(role)))
 
     def _filestore(self):
         self.ensure_one()

@@ -4,6 +4,9 @@ import time
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.saas_router import credentials
+
+from ..adapters.tenant_db import TenantDatabase
 from ..tools import odoo_cli
 
 _logger = logging.getLogger(__name__)
@@ -62,8 +65,17 @@ class SaasTemplate(models.Model):
         try:
             pg.drop(dbname)
             files.remove(dbname)
-            odoo_cli.install(params, dbname, self._build_modules())
-            odoo_cli.neutralise(params, dbname)
+            # The database is ours; every object in it belongs to the objects
+            # owner (a role that owns no database), which a clone hands over
+            # to its tenant's role; the settings table stays ours.
+            owner = credentials.template_owner_role()
+            pg.ensure_role(owner)
+            pg.create_database(dbname)
+            template_db = TenantDatabase(params, dbname)
+            template_db.prepare_template(owner)
+            odoo_cli.install(params, dbname, self._build_modules(), as_role=owner)
+            odoo_cli.neutralise(params, dbname, as_role=owner)
+            template_db.finish_template(owner)
             # Clones fail with "source database is being accessed by other
             # users" while anyone is connected: close it for good.
             pg.terminate_connections(dbname)

@@ -1,6 +1,10 @@
 from odoo import _, models
 from odoo.exceptions import UserError
 
+# saas_router is loaded server-wide by every Odoo that serves tenants (it
+# routes them); its loader gate is the wall, this check only says why early.
+from odoo.addons.saas_router import modules as module_policy
+
 MODULE = "saas_tenant"
 
 
@@ -18,6 +22,17 @@ class IrModuleModule(models.Model):
                   MODULE)
             )
         return super().write(vals)
+
+    def button_install(self):
+        res = super().button_install()
+        # button_install marked the modules and their dependencies
+        marked = self.search([("state", "=", "to install")])
+        refused = module_policy.refused_modules(self.env.cr, marked.mapped("name"))
+        if refused:
+            raise UserError(_(
+                "Your service provider does not offer these apps on this instance: %s.",
+                ", ".join(sorted(refused))))
+        return res
 
     def module_uninstall(self):
         # Last line of defence (the state set to 'to remove' in SQL): keep it.

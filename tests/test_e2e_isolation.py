@@ -1,0 +1,252 @@
+"""Tenant isolation, tried as a hostile tenant administrator would.
+
+Through the real server with its job runner: two tenants are provisioned;
+the administrator of tenant A writes server actions whose Python code runs
+SQL in its own database (Odoo's sandbox lets it reach ``env.cr``) and reaches
+for the process's other registries.  Each attack must be refused by
+PostgreSQL or Odoo, and afterwards tenant B and the master still answer with
+their data.  Also: a database made by hand under a future tenant's name is
+refused, never adopted.
+"""
+import os
+import xmlrpc.client
+
+import psycopg2
+import pytest
+import requests
+
+from odoo_server import OdooServer, devtool, setup_control_plane
+
+PREFIX = os.environ.get("SAAS_TEST_PREFIX", "saas_test_")
+PASSWORD = "Iso-admin-Pass-42"
+MARKER = "isolation-marker-7f3a9"
+
+
+class TenantRpc:
+    """XML-RPC to a tenant, sent to the shared server with the tenant's Host."""
+
+    def __init__(self, url, host, db, login, password):
+        self.url, self.host, self.db, self.password = url, host, db, password
+        self.uid = self._call("common", "authenticate", db, login, password, {})
+        assert self.uid, f"cannot log in {login} on {db}"
+
+    def _call(self, service, method, *params):
+        body = xmlrpc.client.dumps(params, method, allow_none=True)
+        response = requests.post(f"{self.url}/xmlrpc/2/{service}", data=body, timeout=120,
+                                 headers={"Host": self.host, "Content-Type": "text/xml"})
+        (result,), _method = xmlrpc.client.loads(response.text)
+        return result
+
+    def __call__(self, model, method, *args, **kw):
+        return self._call("object", "execute_kw", self.db, self.uid, self.password,
+                          model, method, list(args), kw)
+
+    def run_code(self, code):
+        """Run ``code`` in a server action as this tenant's administrator;
+        the code sets ``outcome``.  Returns it, or 'refused: <error>' when it
+        raised."""
+        wrapped = "outcome = 'done'\ntry:\n" + "".join(
+            f"    {line}\n" for line in code.strip().splitlines()
+        ) + "except Exception as exc:\n    outcome = 'refused: %s' % exc\n" \
+            "action = {'type': 'ir.actions.act_window_close', 'outcome': outcome}\n"
+        model_id = self("ir.model", "search", [("model", "=", "res.partner")])[0]
+        action_id = self("ir.actions.server", "create", {
+            "name": "attack", "model_id": model_id, "state": "code", "code": wrapped})
+        try:
+            result = self("ir.actions.server", "run", [action_id])
+        except xmlrpc.client.Fault as fault:
+            return "refused: " + fault.faultString.strip().splitlines()[-1]
+        return (result or {}).get("outcome")
+
+
+def pg_master(db="postgres"):
+    return psycopg2.connect(host="127.0.0.1", port=devtool.PG_PORT, user=devtool.PG_USER,
+                            password=devtool.PG_PASSWORD, dbname=db)
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = OdooServer(PREFIX + "e2e_master")
+    srv.install()
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def plane(server):
+    rpc = server.rpc()
+    server_id, template_id, plan_id = setup_control_plane(rpc, server.url)
+    template_db = rpc("saas.template", "read", [template_id], ["database_name"])[0][
+        "database_name"]
+    tenants = {}
+    for sub in ("iso-a", "iso-b"):
+        partner_id = rpc("res.partner", "create", {"name": f"Owner {sub}",
+                                                   "email": f"boss@{sub}.test"})
+        instance_id = rpc("saas.instance", "create", {
+            "name": f"Company {sub}", "subdomain": sub, "partner_id": partner_id,
+            "plan_id": plan_id})
+        rpc("saas.instance", "request_provisioning", [instance_id], PASSWORD)
+        tenants[sub] = instance_id
+    for sub, instance_id in tenants.items():
+        state = rpc.wait("saas.instance", instance_id, "state", ("active", "failed"))
+        assert state == "active", rpc("saas.instance.log", "search_read",
+                                      [("instance_id", "=", instance_id)], ["step", "message"])
+    info = {sub: rpc("saas.instance", "read", [iid], ["database_name", "url"])[0]
+            for sub, iid in tenants.items()}
+    yield rpc, template_db, info, tenants
+    for instance_id in tenants.values():
+        rpc("saas.instance", "action_terminate", [instance_id])
+    for instance_id in tenants.values():
+        rpc.wait("saas.instance", instance_id, "state", ("terminated",), timeout=60)
+
+
+def _host(info):
+    return info["url"].split("://", 1)[1]
+
+
+def test_tenant_admin_cannot_reach_anything_else(server, plane):
+    rpc, template_db, info, tenants = plane
+    a, b = info["iso-a"], info["iso-b"]
+    master_db = server.db
+    role_a = a["database_name"]
+    attacker = TenantRpc(server.url, _host(a), a["database_name"], "boss@iso-a.test", PASSWORD)
+    # tenant B's and the master's registries are loaded in the server process
+    TenantRpc(server.url, _host(b), b["database_name"], "boss@iso-b.test", PASSWORD)
+    # a session of the master's role whose last query carries a secret
+    spy_target = pg_master(master_db)
+    with spy_target.cursor() as cr:
+        cr.execute(f"SELECT '{MARKER}'")
+
+    outside_tx = "env.cr.execute('COMMIT')\n"
+    attacks = {
+        "drop other tenant": outside_tx + f"env.cr.execute('DROP DATABASE \"{b['database_name']}\" WITH (FORCE)')",
+        "drop master": outside_tx + f"env.cr.execute('DROP DATABASE \"{master_db}\" WITH (FORCE)')",
+        "drop template": outside_tx + f"env.cr.execute('DROP DATABASE \"{template_db}\" WITH (FORCE)')",
+        "create database": outside_tx + f"env.cr.execute('CREATE DATABASE \"{PREFIX}t_squat\" TEMPLATE \"{template_db}\"')",
+        "rename other tenant": outside_tx + f"env.cr.execute('ALTER DATABASE \"{b['database_name']}\" RENAME TO \"{PREFIX}t_stolen\"')",
+        "alter other tenant": outside_tx + f"env.cr.execute('ALTER DATABASE \"{b['database_name']}\" ALLOW_CONNECTIONS false')",
+        "rename own database": outside_tx + f"env.cr.execute('ALTER DATABASE \"{role_a}\" RENAME TO \"{PREFIX}t_other\"')",
+        "create role": outside_tx + "env.cr.execute('CREATE ROLE evil LOGIN SUPERUSER')",
+        "grant itself createdb": outside_tx + f"env.cr.execute('ALTER ROLE \"{role_a}\" CREATEDB')",
+        "signal master sessions": f"env.cr.execute(\"SELECT pg_terminate_backend({spy_target.info.backend_pid})\")",
+        "lift suspension": "with env.cr.savepoint():\n    env.cr.execute(\"UPDATE saas.tenant_setting SET value = '9' WHERE key = 'max_users'\")",
+        "insert setting": "with env.cr.savepoint():\n    env.cr.execute(\"INSERT INTO saas.tenant_setting (key, value) VALUES ('x', 'y')\")",
+        "trigger on settings": "with env.cr.savepoint():\n    env.cr.execute('CREATE TRIGGER t BEFORE UPDATE ON saas.tenant_setting FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()')",
+        "drop settings": "with env.cr.savepoint():\n    env.cr.execute('DROP TABLE saas.tenant_setting')",
+        "drop settings schema": "with env.cr.savepoint():\n    env.cr.execute('DROP SCHEMA saas CASCADE')",
+        "rename settings": "with env.cr.savepoint():\n    env.cr.execute('ALTER TABLE saas.tenant_setting RENAME TO old')",
+        "master registry": f"with env.registry.registries['{master_db}'].cursor() as cr2:\n    cr2.execute('SELECT 1')",
+        "other tenant registry": f"with env.registry.registries['{b['database_name']}'].cursor() as cr2:\n    cr2.execute('SELECT 1')",
+        "new master registry": f"env.registry.new('{master_db}')",
+        "install saas_provisioning": "env['ir.module.module'].search([('name', '=', 'saas_provisioning')]).button_immediate_install()",
+    }
+    outcomes = {name: attacker.run_code(code) for name, code in attacks.items()}
+    for name, outcome in outcomes.items():
+        assert outcome and outcome.startswith("refused"), f"{name}: {outcome}"
+    # the reasons are PostgreSQL's privileges (or Odoo's), not typos
+    assert "must be owner" in outcomes["drop other tenant"]
+    assert "permission denied to create database" in outcomes["create database"]
+    assert "permission denied" in outcomes["lift suspension"]
+    assert "may only connect as its own role" in outcomes["master registry"]
+
+    # reading other sessions' queries: nothing but "<insufficient privilege>"
+    seen = attacker.run_code(
+        "env.cr.execute(\"SELECT count(*) FROM pg_stat_activity WHERE query LIKE %s\", "
+        f"['%{MARKER}%'])\noutcome = 'seen %s' % env.cr.fetchone()[0]")
+    assert seen == "seen 0", seen
+    with pg_master() as conn, conn.cursor() as cr:  # the master does see it
+        cr.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE %s", [f"%{MARKER}%"])
+        assert cr.fetchone()[0] >= 1
+
+    # installing a master addon behind Odoo's back: marked in SQL, then any
+    # upgrade reloads the registry; the loader refuses it
+    sneak = attacker.run_code(
+        "env.cr.execute(\"UPDATE ir_module_module SET state = 'to install' "
+        "WHERE name = 'saas_provisioning'\")\n"
+        "env['ir.module.module'].search([('name', '=', 'saas_tenant')]).button_immediate_upgrade()")
+    states = attacker("ir.module.module", "search_read", [("name", "=", "saas_provisioning")],
+                      ["state"])
+    assert states[0]["state"] == "uninstalled", (sneak, states)
+    assert not attacker("ir.model", "search", [("model", "=", "saas.instance")])
+
+    # the other tenant, the master and the template are untouched
+    spy_target.close()
+    tenant_b = TenantRpc(server.url, _host(b), b["database_name"], "boss@iso-b.test", PASSWORD)
+    assert tenant_b("res.company", "read", [1], ["name"])[0]["name"] == "Company iso-b"
+    assert rpc("saas.instance", "read", [tenants["iso-a"]], ["state"])[0]["state"] == "active"
+    with pg_master() as conn, conn.cursor() as cr:
+        cr.execute("SELECT datname FROM pg_database WHERE datname = ANY(%s)",
+                   [[b["database_name"], master_db, template_db, a["database_name"]]])
+        assert len(cr.fetchall()) == 4
+        cr.execute("SELECT 1 FROM pg_roles WHERE rolname = 'evil'")
+        assert cr.fetchone() is None
+    with pg_master(a["database_name"]) as conn, conn.cursor() as cr:
+        cr.execute("SELECT key, value FROM saas.tenant_setting WHERE key IN ('max_users', 'x')")
+        assert dict(cr.fetchall()) == {"max_users": "5"}
+
+
+def test_roles_and_ownership(plane):
+    _rpc, template_db, info, _tenants = plane
+    db = info["iso-a"]["database_name"]
+    with pg_master() as conn, conn.cursor() as cr:
+        cr.execute("""SELECT r.rolname, r.rolcanlogin, r.rolcreatedb, r.rolcreaterole,
+                             r.rolsuper, r.rolreplication,
+                             pg_has_role(r.oid, 'pg_signal_backend', 'MEMBER')
+                        FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
+                       WHERE d.datname = %s""", [db])
+        assert cr.fetchone() == (db, True, False, False, False, False, False)
+        # CONNECT only for the owner (and us, members of it)
+        cr.execute("SELECT has_database_privilege('public', %s, 'CONNECT')", [db])
+        assert cr.fetchone()[0] is False
+        cr.execute("SELECT has_database_privilege(%s, %s, 'CONNECT')",
+                   [db, info["iso-b"]["database_name"]])
+        assert cr.fetchone()[0] is False
+    with pg_master(db) as conn, conn.cursor() as cr:
+        # every object of the tenant's but the master's settings
+        cr.execute("""SELECT count(*) FROM pg_class c JOIN pg_namespace n
+                          ON n.oid = c.relnamespace
+                       WHERE n.nspname = 'public' AND c.relowner <> (
+                             SELECT datdba FROM pg_database WHERE datname = current_database())""")
+        assert cr.fetchone()[0] == 0
+        cr.execute("SELECT pg_get_userbyid(relowner) FROM pg_class "
+                   "WHERE oid = 'saas.tenant_setting'::regclass")
+        assert cr.fetchone()[0] == devtool.PG_USER
+    # the template's objects belong to a role that owns no database
+    with pg_master() as conn, conn.cursor() as cr:
+        cr.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s",
+                   [template_db])
+        assert cr.fetchone()[0] == devtool.PG_USER
+        cr.execute("""SELECT count(*) FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
+                       WHERE r.rolname = 'saas_template_owner'""")
+        assert cr.fetchone()[0] == 0
+
+
+def test_squatted_name_is_refused(server, plane):
+    rpc, template_db, _info, _tenants = plane
+    squat = f"{PREFIX}t_iso_squat"
+    conn = pg_master()
+    conn.autocommit = True
+    with conn.cursor() as cr:
+        cr.execute(f'CREATE DATABASE "{squat}" TEMPLATE "{template_db}"')
+    try:
+        partner_id = rpc("res.partner", "create", {"name": "Late", "email": "late@x.test"})
+        plan_id = rpc("saas.plan", "search", [], limit=1)[0]
+        instance_id = rpc("saas.instance", "create", {
+            "name": "Late Co", "subdomain": "iso-squat", "partner_id": partner_id,
+            "plan_id": plan_id})
+        with pytest.raises(xmlrpc.client.Fault, match="already exists"):
+            rpc("saas.instance", "request_provisioning", [instance_id], PASSWORD)
+        assert rpc("saas.instance", "read", [instance_id], ["state"])[0]["state"] == "draft"
+        # the hand-made database is left as it was, and not routed
+        page = requests.get(server.url + "/web/login", timeout=30, allow_redirects=False,
+                            headers={"Host": f"iso-squat.localhost:{server.port}"})
+        assert page.status_code != 200 or 'name="login"' not in page.text
+        with conn.cursor() as cr:
+            cr.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s",
+                       [squat])
+            assert cr.fetchone()[0] == devtool.PG_USER
+    finally:
+        with conn.cursor() as cr:
+            cr.execute(f'DROP DATABASE IF EXISTS "{squat}" WITH (FORCE)')
+        conn.close()
