@@ -6,3 +6,4 @@ from . import test_template_plan
 from . import test_security
 from . import test_concurrency
 from . import test_views
+from . import test_state_guard

@@ -69,7 +69,7 @@ class TestConcurrentCreate(TransactionCase):
         cr = self._cursor()
         env = api.Environment(cr, SUPERUSER_ID, CONTEXT)
         partner = env.ref("base.main_partner").id
-        env["saas.instance"].create(
+        env["saas.instance"]._create_state_machine(
             [
                 {"subdomain": subdomain, "partner_id": partner, "state": "terminated"},
                 {"subdomain": subdomain, "partner_id": partner, "state": "terminated"},

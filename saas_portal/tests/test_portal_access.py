@@ -31,9 +31,10 @@ class TestPortalAccess(SaasPortalCase):
             "name": "Bravo Suspended", "subdomain": "h7-bravo-two",
             "partner_id": cls.partner_b.id, "plan_id": cls.plan_small.id,
             "server_id": cls.server.id})
-        (cls.inst_a | cls.inst_b).write({"state": "active", "user_count": 2,
-                                         "db_size_mb": 40.0, "filestore_size_mb": 10.0})
-        cls.inst_b2.write({"state": "suspended"})
+        # (states are written by the state machine only: put them there directly)
+        (cls.inst_a | cls.inst_b)._write_state_machine({
+            "state": "active", "user_count": 2, "db_size_mb": 40.0, "filestore_size_mb": 10.0})
+        cls.inst_b2._write_state_machine({"state": "suspended"})
         # invoices per instance, made by saas_billing_contract's contracts
         cls.invoice_a = cls._invoice_current_month(cls.inst_a)
         cls.invoice_b = cls._invoice_current_month(cls.inst_b)
@@ -59,7 +60,7 @@ class TestPortalAccess(SaasPortalCase):
         self.assertEqual(counters["saas_instance_count"], 1)
 
     def test_suspended_banner_pay_link(self):
-        self.inst_a.write({"state": "suspended"})
+        self.inst_a._write_state_machine({"state": "suspended"})
         self.env.cr.execute("UPDATE account_move SET invoice_date_due = %s WHERE id = %s",
                             [date.today() - timedelta(days=10), self.invoice_a.id])
         self.invoice_a.invalidate_recordset()
