@@ -18,16 +18,25 @@ class SaasServer(models.Model):
 
     name = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True, tracking=True)
-    host = fields.Char(required=True, default="127.0.0.1", tracking=True)
-    port = fields.Integer(required=True, default=5432, tracking=True)
-    db_user = fields.Char(string="Database User", required=True, tracking=True)
-    # Only system administrators may ever see the password: SaaS managers
-    # operate instances but must not obtain direct database access.  Code
-    # that needs it goes through _connection_params(), which reads it sudo.
+    # Only system administrators may ever see or change where and how the
+    # master connects (host, port, user, password, filestore folder): SaaS
+    # managers operate instances but must neither obtain direct database
+    # access nor point the master at another server or folder.  Code that
+    # needs them reads them sudo (_connection_params(), _filestore_root()).
+    host = fields.Char(
+        required=True, default="127.0.0.1", tracking=True, groups="base.group_system"
+    )
+    port = fields.Integer(
+        required=True, default=5432, tracking=True, groups="base.group_system"
+    )
+    db_user = fields.Char(
+        string="Database User", required=True, tracking=True, groups="base.group_system"
+    )
     db_password = fields.Char(
         string="Database Password", groups="base.group_system", copy=False
     )
     filestore_root = fields.Char(
+        groups="base.group_system",
         help="Folder holding one sub-folder per database (Odoo's "
         "<data_dir>/filestore). Empty: the provisioning uses the local "
         "Odoo data directory.",
@@ -86,6 +95,25 @@ class SaasServer(models.Model):
             "connect_timeout": CONNECT_TIMEOUT,
         }
 
+    def _filestore_root(self):
+        """The server's filestore folder (False: Odoo's local data
+        directory), whoever asks."""
+        self.ensure_one()
+        return self.sudo().filestore_root
+
+    def _redact(self, text):
+        """``text`` without this server's host, port and user: errors are
+        shown to SaaS managers, who may not see the connection fields."""
+        self.ensure_one()
+        server = self.sudo()
+        if server.host:
+            text = text.replace(server.host, "<host>")
+        if server.port:
+            text = text.replace(f"port {server.port}", "port <port>")
+        if server.db_user:
+            text = text.replace(f'"{server.db_user}"', '"<user>"')
+        return text
+
     def _check_connection(self):
         """Connect to each server; record state, last_check and last_error."""
         for server in self:
@@ -98,7 +126,7 @@ class SaasServer(models.Model):
                 finally:
                     conn.close()
             except psycopg2.Error as exc:
-                error = str(exc).strip() or exc.__class__.__name__
+                error = server._redact(str(exc).strip() or exc.__class__.__name__)
             server.write(
                 {
                     "state": "down" if error else "up",

@@ -29,8 +29,11 @@ class SaasTemplate(models.Model):
         help="Comma separated technical names of the modules to install, "
         "e.g. base,web,portal.",
     )
+    # System administrators only: the name of a database that clones are
+    # made from is no business of SaaS managers or users.  Code that needs it
+    # reads it sudo (_template_database()).
     database_name = fields.Char(
-        readonly=True, copy=False, tracking=True,
+        readonly=True, copy=False, tracking=True, groups="base.group_system",
         help="Generated when a build starts: saas_tpl_<id>_<build number>.",
     )
     build_count = fields.Integer(readonly=True, copy=False)
@@ -99,20 +102,30 @@ class SaasTemplate(models.Model):
         the database; base only records that a build was requested, so that
         the domain is usable (and testable) on its own."""
         for template in self:
+            name = template._next_database_name()
+            # the caller's rights decide whether it may build at all; only
+            # the database name (system administrators' field) is set sudo
             template.write(
                 {
-                    "database_name": template._next_database_name(),
                     "build_count": template.build_count + 1,
                     "state": "building",
                     "last_build_date": fields.Datetime.now(),
                 }
             )
+            template.sudo().write({"database_name": name})
+            # the chatter is read by SaaS managers: no database name in it
             template.message_post(
-                body=_("Build requested: database %(db)s with modules %(modules)s.",
-                       db=template.database_name,
+                body=_("Build %(number)s requested with modules %(modules)s.",
+                       number=template.build_count,
                        modules=", ".join(template._modules()))
             )
         return True
+
+    def _template_database(self):
+        """Name of the database instances are cloned from (False before the
+        first build), whoever asks: the field is for system administrators."""
+        self.ensure_one()
+        return self.sudo().database_name
 
     def action_reset_draft(self):
         self.write({"state": "draft"})

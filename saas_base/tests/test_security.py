@@ -3,6 +3,7 @@
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
+from ..models.saas_template import SaasTemplate
 from .common import SaasCase
 
 
@@ -99,3 +100,79 @@ class TestSecurity(SaasCase):
     def test_settings_access(self):
         with self.assertRaises(AccessError):
             self.env["res.config.settings"].with_user(self.saas_manager).create({})
+
+    def test_connection_fields_system_only(self):
+        """Where and how the master connects is for system administrators:
+        SaaS managers and users can neither read nor change it."""
+        connection = ["host", "port", "db_user", "db_password", "filestore_root"]
+        self.server.sudo().filestore_root = "/srv/filestore"
+        before = self.server.sudo().read(connection)
+        for user in (self.saas_user, self.saas_manager):
+            server = self.server.with_user(user)
+            fields_get = self.env["saas.server"].with_user(user).fields_get()
+            for fname in connection:
+                with self.subTest(user=user.login, field=fname):
+                    self.assertNotIn(fname, fields_get)
+                    with self.assertRaises(AccessError):
+                        server.read([fname])
+                    with self.assertRaises(AccessError):
+                        server.search_read([("id", "=", self.server.id)], [fname])
+            # the manager may still edit what is theirs, not the connection
+            if user == self.saas_manager:
+                server.write({"max_instances": 40})
+                for vals in ({"host": "10.6.6.6"}, {"port": 6543}, {"db_user": "postgres"},
+                             {"filestore_root": "/tmp"}, {"db_password": "x"}):
+                    with self.subTest(user=user.login, vals=vals), self.assertRaises(AccessError):
+                        server.write(dict(vals, max_instances=41))
+        self.env.invalidate_all()
+        self.assertEqual(self.server.sudo().read(connection), before)
+        self.assertEqual(self.server.max_instances, 40)
+        admin = self.env.ref("base.user_admin")
+        self.assertEqual(self.server.with_user(admin).read(["host"])[0]["host"], "127.0.0.1")
+        # code running for a manager still gets what it needs
+        server = self.server.with_user(self.saas_manager)
+        self.assertEqual(server._connection_params()["host"], "127.0.0.1")
+        self.assertEqual(server._filestore_root(), "/srv/filestore")
+
+    def test_check_connection_as_manager(self):
+        server = self.server.with_user(self.saas_manager)
+        server.action_check_connection()
+        self.assertEqual(self.server.state, "up", self.server.last_error)
+
+    def test_error_redacted(self):
+        redacted = self.server._redact(
+            'connection to server at "127.0.0.1", port 5433 failed: FATAL:  '
+            'password authentication failed for user "saas"')
+        self.assertNotIn("127.0.0.1", redacted)
+        self.assertNotIn("5433", redacted)
+        self.assertNotIn('"saas"', redacted)
+
+    def test_template_database_system_only(self):
+        # saas_base's own build hook (saas_provisioning, when installed,
+        # overrides it with a job)
+        SaasTemplate._hook_build(self.template)
+        name = self.template.database_name
+        self.assertTrue(name)
+        for user in (self.saas_user, self.saas_manager):
+            with self.subTest(user=user.login):
+                self.assertNotIn(
+                    "database_name", self.env["saas.template"].with_user(user).fields_get())
+                with self.assertRaises(AccessError):
+                    self.template.with_user(user).read(["database_name"])
+                self.assertEqual(self.template.with_user(user)._template_database(), name)
+        with self.assertRaises(AccessError):
+            self.template.with_user(self.saas_manager).write({"database_name": "postgres"})
+        self.env.invalidate_all()
+        self.assertEqual(self.template.database_name, name)
+
+    def test_build_as_manager(self):
+        template = self.env["saas.template"].create({"name": "Mgr build", "module_list": "base"})
+        SaasTemplate._hook_build(template.with_user(self.saas_manager))
+        self.assertEqual(template.state, "building")
+        self.assertTrue(template.database_name)
+        self.assertNotIn(template.database_name, template.message_ids[0].body)
+        # a SaaS user may not build: nothing written
+        with self.assertRaises(AccessError):
+            SaasTemplate._hook_build(self.template.with_user(self.saas_user))
+        self.assertEqual(self.template.state, "draft")
+        self.assertFalse(self.template.database_name)

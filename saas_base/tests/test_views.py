@@ -26,8 +26,27 @@ class TestViews(SaasCase):
                         [(False, view_type) for view_type in types]
                     )
                     self.assertEqual(set(result["views"]), set(types))
-        form = self.env["saas.server"].with_user(self.saas_manager).get_views([(False, "form")])
-        self.assertNotIn("db_password", form["views"]["form"]["arch"])
+        # fields for system administrators only disappear for the others
+        hidden = {
+            "saas.server": ["host", "port", "db_user", "db_password", "filestore_root"],
+            "saas.template": ["database_name"],
+        }
+        admin = self.env.ref("base.user_admin")
+        for model, fnames in hidden.items():
+            for user in (self.saas_user, self.saas_manager, admin):
+                result = self.env[model].with_user(user).get_views(
+                    [(False, "list"), (False, "form"), (False, "search")])
+                for view_type, view in result["views"].items():
+                    for fname in fnames:
+                        with self.subTest(user=user.login, model=model, view=view_type,
+                                          field=fname):
+                            shown = f'name="{fname}"' in view["arch"]
+                            if user == admin:
+                                if view_type == "form":
+                                    self.assertTrue(shown)
+                            else:
+                                self.assertFalse(shown)
+                                self.assertNotIn(fname, result["models"][model]["fields"])
 
     def test_settings_view(self):
         admin = self.env.ref("base.user_admin")
