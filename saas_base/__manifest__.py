@@ -24,6 +24,7 @@
     "demo": [
         "demo/saas_demo.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "application": True,
     "installable": True,
 }

@@ -7,3 +7,4 @@ from . import test_security
 from . import test_concurrency
 from . import test_views
 from . import test_state_guard
+from . import test_base_url
