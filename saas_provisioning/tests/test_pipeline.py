@@ -11,6 +11,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.saas_router.routing import tenant_db_name
 
+from ..adapters.tenant_db import verify_password
 from .common import create_test_server, run_jobs
 
 PASSWORD = "S3cret-tenant-pass"
@@ -59,7 +60,17 @@ class TestPipeline(HttpCase):
 
     def _drop(self, dbname):
         self.pg.drop(dbname)
+        self.pg.drop_role(dbname)
         self.server._filestore().remove(dbname)
+
+    def _sql(self, dbname, query, args=None):
+        conn = psycopg2.connect(**self.server._connection_params(dbname))
+        try:
+            with conn.cursor() as cr:
+                cr.execute(query, args)
+                return cr.fetchall()
+        finally:
+            conn.close()
 
     def _authenticate(self, instance, login, password):
         """JSON-RPC login on the tenant's own host; returns the uid or None."""
@@ -97,7 +108,7 @@ class TestPipeline(HttpCase):
         self.assertEqual(instance.state, "active", instance.log_ids.mapped("message"))
         self.assertEqual(instance.provision_step, "verify")
         self.assertEqual(set(instance.log_ids.mapped("step")),
-                         {"clone", "filestore", "customise", "verify"})
+                         {"clone", "role", "filestore", "customise", "verify"})
         self.assertFalse(instance.sudo().admin_password_sealed, "the password must not stay")
         self.assertTrue(self.pg.exists(instance.database_name))
         self.assertTrue(self.server._filestore().exists(instance.database_name))
@@ -108,8 +119,16 @@ class TestPipeline(HttpCase):
             instance, "SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'")
         self.pg.allow_connections(self.template.database_name, True)
         try:
-            template_uuid = self.server._tenant_db(self.template.database_name).config_parameter(
-                "database.uuid")
+            template_uuid = self._sql(
+                self.template.database_name,
+                "SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'")[0][0]
+            # a clone is born closed: suspended, and no admin/admin
+            self.assertEqual(self._sql(self.template.database_name,
+                                       "SELECT value FROM saas.tenant_setting "
+                                       "WHERE key = 'suspended'"), [("1",)])
+            admin_hash = self._sql(self.template.database_name,
+                                   "SELECT password FROM res_users WHERE id = 2")[0][0]
+            self.assertFalse(verify_password("admin", admin_hash))
         finally:
             self.pg.terminate_connections(self.template.database_name)
             self.pg.allow_connections(self.template.database_name, False)
@@ -124,6 +143,11 @@ class TestPipeline(HttpCase):
         self.assertIn('name="login"', page.text)
         self.assertTrue(self._authenticate(instance, "owner@customer.test", PASSWORD))
         self.assertFalse(self._authenticate(instance, "owner@customer.test", "wrong"))
+        # its own role owns it, and may log in now that it is customised
+        db = instance.database_name
+        self.assertEqual(self.pg.database_owner(db), db)
+        self.assertEqual(self._sql("postgres", "SELECT rolcanlogin, rolcreatedb FROM pg_roles "
+                                               "WHERE rolname = %s", [db]), [(True, False)])
 
         instance.with_context(saas_suspend_reason="Unpaid invoice").action_suspend()
         self.assertEqual(instance.state, "suspended")
@@ -140,7 +164,29 @@ class TestPipeline(HttpCase):
         self.assertEqual(instance.state, "terminated")
         self.assertFalse(self.pg.exists(instance.database_name))
         self.assertFalse(self.server._filestore().exists(instance.database_name))
+        self.assertFalse(self.pg.role_exists(instance.database_name))
         self.assertIn("terminate", instance.log_ids.mapped("operation"))
+
+    def test_database_made_by_someone_else_is_never_adopted(self):
+        # at the request: refused, nothing reserved
+        early = self._instance("squat-early")
+        self.pg.create_from_template(early.database_name, self.template.database_name)
+        with trap_jobs() as trap, self.assertRaisesRegex(UserError, "already exists"):
+            early.request_provisioning(PASSWORD)
+        trap.assert_jobs_count(0)
+        self.assertEqual(early.state, "draft")
+        # made between the reservation and the clone: the clone step fails
+        # the instance with the reason, and leaves that database as it was
+        late = self._instance("squat-late")
+        with trap_jobs() as trap:
+            late.request_provisioning(PASSWORD)
+            self.pg.create_from_template(late.database_name, self.template.database_name)
+            run_jobs(trap)
+        self.assertEqual(late.state, "failed")
+        self.assertIn("refusing to adopt", late.log_ids[:1].message)
+        self.assertEqual(self.pg.database_owner(late.database_name), self.server.db_user)
+        self.assertEqual(self._sql(late.database_name,
+                                   "SELECT login FROM res_users WHERE id = 2"), [("admin",)])
 
     def test_crash_between_clone_and_customise_is_recovered(self):
         instance = self._instance("crashy")
