@@ -7,3 +7,4 @@ if not hasattr(_odoo_test_common, "SETATTR_SOURCES"):
     _odoo_test_common.SETATTR_SOURCES = {}
 
 from . import test_pipeline  # noqa: E402
+from . import test_orphans  # noqa: E402
