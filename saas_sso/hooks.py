@@ -2,3 +2,15 @@ def post_init_hook(env):
     # A key from the start, so that instances provisioned right after the
     # install already receive a public key.
     env["saas.sso.key"].sudo()._ensure_key()
+    set_issuer(env)
+
+
+def set_issuer(env):
+    """Fix the tokens' issuer (``saas_sso.issuer``) at install: the master's
+    ``web.base.url`` of that moment, unless an issuer is already set.  Tenants
+    check it, so it must never follow later changes of ``web.base.url``."""
+    params = env["ir.config_parameter"].sudo()
+    if not params.get_param("saas_sso.issuer"):
+        base_url = params.get_param("web.base.url")
+        if base_url:
+            params.set_param("saas_sso.issuer", base_url)
