@@ -8,7 +8,7 @@ import psycopg2
 from odoo import _, http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
-from odoo.tools import str2bool
+from odoo.tools import escape_psql, str2bool
 
 from odoo.addons.auth_signup.models.res_partner import SignupError
 from odoo.addons.saas_provisioning.tools import secret_box
@@ -57,6 +57,14 @@ def published_plans(env):
     return env["saas.plan"].sudo().search([("published", "=", True)], order="sequence, price, id")
 
 
+def email_taken(env, email):
+    """Whether a user (archived ones too) has ``email`` as login, compared
+    exactly but case-insensitively: ``_`` and ``%`` (allowed in addresses)
+    are escaped, so they are not LIKE wildcards matching someone else's."""
+    return bool(env["res.users"].sudo().with_context(active_test=False).search_count(
+        [("login", "=ilike", escape_psql(email))], limit=1))
+
+
 def validate_signup(env, form):
     """Return (clean values, {field: reason}); nothing is written."""
     errors, clean = {}, {}
@@ -92,8 +100,7 @@ def validate_signup(env, form):
     email = (form.get("email") or "").strip()
     if not EMAIL_RE.fullmatch(email) or len(email) > 254 or ".." in email:
         errors["email"] = _("Enter a valid email address, e.g. name@company.com.")
-    elif env["res.users"].sudo().with_context(active_test=False).search_count(
-            [("login", "=ilike", email)], limit=1):
+    elif email_taken(env, email):
         errors["email"] = _("An account already uses this email address: log in "
                             "to your portal to order another instance.")
     clean["email"] = email.lower()

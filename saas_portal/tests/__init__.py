@@ -7,6 +7,7 @@ if not hasattr(_odoo_test_common, "SETATTR_SOURCES"):
     _odoo_test_common.SETATTR_SOURCES = {}
 
 from . import test_signup  # noqa: E402
+from . import test_signup_email  # noqa: E402
 from . import test_hostile  # noqa: E402
 from . import test_portal_access  # noqa: E402
 from . import test_browser  # noqa: E402
