@@ -53,7 +53,7 @@ plan = env["saas.plan"].create({{"name": "Bench monthly", "price": 30.0, "period
                                 "max_users": 5}})
 partners = env["res.partner"].create([{{"name": f"Bench customer {{i}}",
                                        "email": f"c{{i}}@bench.test"}} for i in range(N)])
-instances = env["saas.instance"].create([{{
+instances = env["saas.instance"]._create_state_machine([{{
     "name": f"Bench {{i}}", "subdomain": f"h5-bench-{{i}}", "partner_id": p.id,
     "plan_id": plan.id, "server_id": server.id, "state": "active"}}
     for i, p in enumerate(partners)])

@@ -5,7 +5,7 @@ the master's own included (saas_provisioning would hand a tenant the doors to
 the master's PostgreSQL).  A tenant may newly install only:
 
 - the modules named in its setting ``allowed_modules`` (comma separated,
-  written by the master into ``saas.tenant_setting``, which the tenant can
+  written by the master into ``saas_control.tenant_setting``, which the tenant can
   read but not change), when the master set one;
 - otherwise Odoo's own addons (the folders of ``base`` and ``web``).
 
@@ -25,7 +25,7 @@ from . import routing
 
 _logger = logging.getLogger(__name__)
 
-SETTINGS_TABLE = "saas.tenant_setting"
+SETTINGS_TABLE = "saas_control.tenant_setting"
 ALLOWED_KEY = "allowed_modules"
 
 

@@ -1,7 +1,7 @@
-"""What the master decided for this tenant, read from ``saas.tenant_setting``.
+"""What the master decided for this tenant, read from ``saas_control.tenant_setting``.
 
 Plain Python on purpose: the table is not an ORM model, so that no tenant
-user reaches it through the UI or RPC; and it lives in the schema ``saas``,
+user reaches it through the UI or RPC; and it lives in the schema ``saas_control``,
 which the master's PostgreSQL role owns: the tenant's role, which owns
 everything else in its database, may only read it (no UPDATE, no trigger, no
 DROP), so even an administrator running SQL cannot lift a suspension.  The
@@ -14,7 +14,9 @@ change made by the master is seen by every worker on its next request.
 """
 from markupsafe import Markup
 
-SCHEMA = "saas"
+# Not "saas": a role of that name (ours in development) would find it first
+# in the default search_path ("$user", public) and hide every Odoo table.
+SCHEMA = "saas_control"
 TABLE = f"{SCHEMA}.tenant_setting"
 
 # Keys of the contract (docs/ARCHITECTURE.md, "saas_tenant").

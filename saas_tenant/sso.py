@@ -2,7 +2,7 @@
 
 The master signs a short-lived JWT (RS256, header ``kid``) for one tenant
 user; this module checks it against the public keys the master wrote into
-``saas.tenant_setting`` (key ``sso_public_keys``, JSON ``{kid: PEM}``) and
+``saas_control.tenant_setting`` (key ``sso_public_keys``, JSON ``{kid: PEM}``) and
 records its ``jti`` so that it works once.  Nothing here trusts the token
 before its signature is checked, and only RS256 is accepted: with a
 symmetric algorithm, anyone holding the public key (every tenant) could

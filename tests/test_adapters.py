@@ -359,7 +359,7 @@ def test_settings_round_trip(clone):
     tenant.write_settings({"suspended": False, "master_url": None, "suspended_reason": ""})
     assert tenant.read_settings() == {"suspended": "0", "max_users": "3",
                                       "suspended_reason": ""}
-    rows = _sql(clone, "SELECT count(*) FROM saas.tenant_setting WHERE write_date IS NULL")
+    rows = _sql(clone, "SELECT count(*) FROM saas_control.tenant_setting WHERE write_date IS NULL")
     assert rows == [(0,)]
     with pytest.raises(ValueError):
         tenant.write_settings({"": "x"})
@@ -706,19 +706,19 @@ def test_role_with_powers_is_refused(pg):
 
 
 def test_settings_not_ours_are_never_written(pg, tenant):
-    """A tenant that planted its own saas.tenant_setting (with a trigger that
+    """A tenant that planted its own saas_control.tenant_setting (with a trigger that
     would run as us) gets a clear refusal; nothing of ours runs there."""
     db, password = tenant
     pg.set_login(db, True)
     conn = _connect_as(db, password, db)
     conn.autocommit = True
     with conn.cursor() as cr:
-        cr.execute("CREATE SCHEMA saas; CREATE TABLE saas.tenant_setting "
+        cr.execute("CREATE SCHEMA saas_control; CREATE TABLE saas_control.tenant_setting "
                    "(key varchar PRIMARY KEY, value text NOT NULL, write_date timestamp)")
     conn.close()
     with pytest.raises(ad.AdapterError, match="not owned by the master"):
         ad.TenantDatabase(PG, db).write_settings({"suspended": "1"})
-    assert _sql(db, "SELECT count(*) FROM saas.tenant_setting") == [(0,)]
+    assert _sql(db, "SELECT count(*) FROM saas_control.tenant_setting") == [(0,)]
 
 
 def test_master_session_ignores_tenant_database_defaults(pg, tenant):

@@ -45,10 +45,14 @@ class TenantRpc:
         """Run ``code`` in a server action as this tenant's administrator;
         the code sets ``outcome``.  Returns it, or 'refused: <error>' when it
         raised."""
-        wrapped = "outcome = 'done'\ntry:\n" + "".join(
+        # (the sandbox has no `with`: a savepoint by hand keeps the
+        # transaction usable after a refused statement)
+        wrapped = "outcome = 'done'\nenv.cr.execute('SAVEPOINT attack')\ntry:\n" + "".join(
             f"    {line}\n" for line in code.strip().splitlines()
-        ) + "except Exception as exc:\n    outcome = 'refused: %s' % exc\n" \
-            "action = {'type': 'ir.actions.act_window_close', 'outcome': outcome}\n"
+        ) + ("except Exception as exc:\n    outcome = 'refused: %s' % exc\n"
+             "    try:\n        env.cr.execute('ROLLBACK TO SAVEPOINT attack')\n"
+             "    except Exception:\n        pass\n"
+             "action = {'type': 'ir.actions.act_window_close', 'outcome': outcome}\n")
         model_id = self("ir.model", "search", [("model", "=", "res.partner")])[0]
         action_id = self("ir.actions.server", "create", {
             "name": "attack", "model_id": model_id, "state": "code", "code": wrapped})
@@ -130,14 +134,14 @@ def test_tenant_admin_cannot_reach_anything_else(server, plane):
         "create role": outside_tx + "env.cr.execute('CREATE ROLE evil LOGIN SUPERUSER')",
         "grant itself createdb": outside_tx + f"env.cr.execute('ALTER ROLE \"{role_a}\" CREATEDB')",
         "signal master sessions": f"env.cr.execute(\"SELECT pg_terminate_backend({spy_target.info.backend_pid})\")",
-        "lift suspension": "with env.cr.savepoint():\n    env.cr.execute(\"UPDATE saas.tenant_setting SET value = '9' WHERE key = 'max_users'\")",
-        "insert setting": "with env.cr.savepoint():\n    env.cr.execute(\"INSERT INTO saas.tenant_setting (key, value) VALUES ('x', 'y')\")",
-        "trigger on settings": "with env.cr.savepoint():\n    env.cr.execute('CREATE TRIGGER t BEFORE UPDATE ON saas.tenant_setting FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()')",
-        "drop settings": "with env.cr.savepoint():\n    env.cr.execute('DROP TABLE saas.tenant_setting')",
-        "drop settings schema": "with env.cr.savepoint():\n    env.cr.execute('DROP SCHEMA saas CASCADE')",
-        "rename settings": "with env.cr.savepoint():\n    env.cr.execute('ALTER TABLE saas.tenant_setting RENAME TO old')",
-        "master registry": f"with env.registry.registries['{master_db}'].cursor() as cr2:\n    cr2.execute('SELECT 1')",
-        "other tenant registry": f"with env.registry.registries['{b['database_name']}'].cursor() as cr2:\n    cr2.execute('SELECT 1')",
+        "lift suspension": "env.cr.execute(\"UPDATE saas_control.tenant_setting SET value = '9' WHERE key = 'max_users'\")",
+        "insert setting": "env.cr.execute(\"INSERT INTO saas_control.tenant_setting (key, value) VALUES ('x', 'y')\")",
+        "trigger on settings": "env.cr.execute('CREATE TRIGGER t BEFORE UPDATE ON saas_control.tenant_setting FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()')",
+        "drop settings": "env.cr.execute('DROP TABLE saas_control.tenant_setting')",
+        "drop settings schema": "env.cr.execute('DROP SCHEMA saas_control CASCADE')",
+        "rename settings": "env.cr.execute('ALTER TABLE saas_control.tenant_setting RENAME TO old')",
+        "master registry": f"env.registry.registries['{master_db}'].cursor().execute('SELECT 1')",
+        "other tenant registry": f"env.registry.registries['{b['database_name']}'].cursor().execute('SELECT 1')",
         "new master registry": f"env.registry.new('{master_db}')",
         "install saas_provisioning": "env['ir.module.module'].search([('name', '=', 'saas_provisioning')]).button_immediate_install()",
     }
@@ -182,7 +186,7 @@ def test_tenant_admin_cannot_reach_anything_else(server, plane):
         cr.execute("SELECT 1 FROM pg_roles WHERE rolname = 'evil'")
         assert cr.fetchone() is None
     with pg_master(a["database_name"]) as conn, conn.cursor() as cr:
-        cr.execute("SELECT key, value FROM saas.tenant_setting WHERE key IN ('max_users', 'x')")
+        cr.execute("SELECT key, value FROM saas_control.tenant_setting WHERE key IN ('max_users', 'x')")
         assert dict(cr.fetchall()) == {"max_users": "5"}
 
 
@@ -210,7 +214,7 @@ def test_roles_and_ownership(plane):
                              SELECT datdba FROM pg_database WHERE datname = current_database())""")
         assert cr.fetchone()[0] == 0
         cr.execute("SELECT pg_get_userbyid(relowner) FROM pg_class "
-                   "WHERE oid = 'saas.tenant_setting'::regclass")
+                   "WHERE oid = 'saas_control.tenant_setting'::regclass")
         assert cr.fetchone()[0] == devtool.PG_USER
     # the template's objects belong to a role that owns no database
     with pg_master() as conn, conn.cursor() as cr:

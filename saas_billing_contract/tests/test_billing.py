@@ -91,7 +91,7 @@ class TestBilling(HttpCase):
         conn = psycopg2.connect(**self.server._connection_params(instance.database_name))
         try:
             with conn.cursor() as cr:
-                cr.execute("SELECT value FROM saas.tenant_setting WHERE key = 'suspended'")
+                cr.execute("SELECT value FROM saas_control.tenant_setting WHERE key = 'suspended'")
                 return cr.fetchone()[0] == "1"
         finally:
             conn.close()

@@ -22,7 +22,7 @@ from .names import check_db_name
 # The settings the master decides live in a schema the master's role owns:
 # the tenant's role (owner of everything else in its database) may only read
 # them (no UPDATE, no trigger, no DROP).
-SETTINGS_SCHEMA = "saas"
+SETTINGS_SCHEMA = "saas_control"
 SETTINGS_TABLE = f"{SETTINGS_SCHEMA}.tenant_setting"
 
 # Startup options of every session we open as the master in a database its
@@ -90,7 +90,7 @@ class TenantDatabase:
     - as the master, on a fresh clone nobody else could use yet
       (``trusted=True``): customise, hand the objects to the tenant's role;
     - as the master, on the master's own table in a live tenant
-      (``saas.tenant_setting``): every name schema-qualified, options pinned;
+      (``saas_control.tenant_setting``): every name schema-qualified, options pinned;
     - as the tenant's role (``tenant_credentials``) for everything that
       reads the tenant's own tables, which the tenant may have replaced by
       views, triggers or policies that run with the reader's privileges.

@@ -88,6 +88,10 @@ class SaasInstance(models.Model):
             return
         self.env["saas.instance.log"].sudo().create(vals)
 
+    def _state_machine_fields(self):
+        # the pipeline's progress drives which step runs next
+        return super()._state_machine_fields() | {"provision_step"}
+
     def _tenant_db(self):
         return self.server_id._tenant_db(self.database_name)
 
@@ -130,8 +134,8 @@ class SaasInstance(models.Model):
 
     def _hook_provision(self):
         for instance in self:
-            template = (instance.template_id or instance.plan_id.template_id).sudo()
-            if not template or not template.database_name:
+            template = instance.template_id or instance.plan_id.template_id
+            if not template or not template._template_database():
                 raise UserError(_("Instance %(name)s: its plan's template has not been built yet.",
                                   name=instance.display_name))
             vals = {
@@ -151,7 +155,7 @@ class SaasInstance(models.Model):
                     instance._master_secret(), secrets.token_urlsafe(24))
             # Reserve: the state and the generated name are committed with
             # this transaction, before the first job (and any DDL) runs.
-            instance.write(vals)
+            instance._write_state_machine(vals)
             instance._set_state("provisioning")
             instance._enqueue_next_step()
             # Hashing the admin password (600k PBKDF2 rounds, ~0.5 s) starts
@@ -203,7 +207,7 @@ class SaasInstance(models.Model):
             # Server unreachable, tenant not answering yet...: worth retrying.
             self._log("provision", step, "retry", started, str(exc))
             raise RetryableJobError(str(exc), seconds=5) from exc
-        self.provision_step = step
+        self._write_state_machine({"provision_step": step})
         self._log("provision", step, "done", started, message)
         if step == PIPELINE[-1]:
             self._provision_finish()
@@ -218,7 +222,7 @@ class SaasInstance(models.Model):
         that our clone did not make is refused, never adopted."""
         server = self.server_id
         pg = server._pg_admin()
-        template_db = self.template_id.sudo().database_name
+        template_db = self.template_id._template_database()
         role = self._role_name()
         _PasswordHasher.start_for(self)  # no-op when already started at reservation
         t_role = time.monotonic()
@@ -282,7 +286,7 @@ class SaasInstance(models.Model):
         return _PasswordHasher.result_for(self, sealed)
 
     def _provision_filestore(self):
-        self.server_id._filestore().copy(self.template_id.sudo().database_name,
+        self.server_id._filestore().copy(self.template_id._template_database(),
                                          self.database_name)
         return None
 

@@ -12,8 +12,9 @@ from ..adapters.tenant_db import TenantDatabase
 class SaasServer(models.Model):
     _inherit = "saas.server"
 
-    orphan_ids = fields.One2many("saas.orphan.database", "server_id", string="Orphan Databases")
-    orphan_count = fields.Integer(compute="_compute_orphan_count")
+    orphan_ids = fields.One2many("saas.orphan.database", "server_id", string="Orphan Databases",
+                                 groups="base.group_system")
+    orphan_count = fields.Integer(compute="_compute_orphan_count", groups="base.group_system")
 
     def _compute_orphan_count(self):
         for server in self:
@@ -43,7 +44,7 @@ class SaasServer(models.Model):
         self.ensure_one()
         # Empty root: the tenants are served by this very Odoo, whose data
         # directory holds their filestores.
-        return Filestore(self.filestore_root or config.filestore(""))
+        return Filestore(self._filestore_root() or config.filestore(""))
 
     # -- orphans: databases with our tenant prefix that no live instance owns
 

@@ -19,7 +19,7 @@ class SaasTemplate(models.Model):
     _inherit = "saas.template"
 
     building_database_name = fields.Char(
-        readonly=True, copy=False,
+        readonly=True, copy=False, groups="base.group_system",
         help="Database being built. It replaces the current one only once ready, "
         "so instances keep being cloned from the current one meanwhile.")
     build_job_uuid = fields.Char(readonly=True, copy=False)
@@ -36,12 +36,14 @@ class SaasTemplate(models.Model):
                 identity_key=f"saas_template_build_{template.id}_{name}",
             )._job_build(name)
             template.write({
-                "building_database_name": name,
                 "build_count": template.build_count + 1,
                 "state": "building",
                 "build_job_uuid": job.uuid,
             })
-            template.message_post(body=_("Build of %(db)s queued: %(modules)s.", db=name,
+            # after the caller's own write passed its access check: the name
+            # is for system administrators only
+            template.sudo().building_database_name = name
+            template.message_post(body=_("Build queued: %(modules)s.",
                                          modules=", ".join(template._build_modules())))
         return True
 
@@ -56,6 +58,8 @@ class SaasTemplate(models.Model):
         (nothing else ever uses a database that is still being built).
         """
         self.ensure_one()
+        # a system job: the database names are for system administrators
+        self = self.sudo()  # noqa: PLW0642
         if self.building_database_name != dbname:
             return _("Skipped: %s is no longer the build in progress.") % dbname
         server = self.server_id
@@ -105,6 +109,7 @@ class SaasTemplate(models.Model):
 
     def _job_drop_old(self, dbname):
         self.ensure_one()
+        self = self.sudo()  # noqa: PLW0642 (a system job, see _job_build)
         if dbname in (self.database_name, self.building_database_name):
             return _("Skipped: %s is in use.") % dbname
         self.server_id._pg_admin().drop(dbname)

@@ -124,7 +124,7 @@ class TestPipeline(HttpCase):
                 "SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'")[0][0]
             # a clone is born closed: suspended, and no admin/admin
             self.assertEqual(self._sql(self.template.database_name,
-                                       "SELECT value FROM saas.tenant_setting "
+                                       "SELECT value FROM saas_control.tenant_setting "
                                        "WHERE key = 'suspended'"), [("1",)])
             admin_hash = self._sql(self.template.database_name,
                                    "SELECT password FROM res_users WHERE id = 2")[0][0]

@@ -6,7 +6,7 @@ def master_write(cr, **settings):
     for key, value in settings.items():
         cr.execute(
             """
-            INSERT INTO saas.tenant_setting (key, value, write_date)
+            INSERT INTO saas_control.tenant_setting (key, value, write_date)
             VALUES (%s, %s, now() AT TIME ZONE 'UTC')
             ON CONFLICT (key) DO UPDATE
                SET value = EXCLUDED.value, write_date = EXCLUDED.write_date

@@ -13,7 +13,7 @@ class TestLimits(TransactionCase):
         master_clear(cls.env.cr)
 
     def test_table_exists_and_is_not_a_model(self):
-        self.env.cr.execute("SELECT to_regclass('saas.tenant_setting')")
+        self.env.cr.execute("SELECT to_regclass('saas_control.tenant_setting')")
         self.assertTrue(self.env.cr.fetchone()[0])
         self.assertNotIn("saas_tenant_setting", self.env)
         # ensure_table is idempotent (the master may have created it first)

@@ -217,7 +217,7 @@ class TestSso(HttpCase):
         self.assertRefused(self._token(sub=self.portal.login))
 
     def test_not_configured(self):
-        self.env.cr.execute("DELETE FROM saas.tenant_setting WHERE key = 'sso_issuer'")
+        self.env.cr.execute("DELETE FROM saas_control.tenant_setting WHERE key = 'sso_issuer'")
         self.assertRefused(self._token())
         master_write(self.env.cr, sso_issuer=ISSUER, sso_public_keys="{not json")
         self.assertRefused(self._token())
