@@ -167,6 +167,9 @@ def ensure_postgres():
         f"SELECT rolcreaterole, rolsuper FROM pg_roles WHERE rolname='{PG_USER}'"]).stdout.strip()
     if attrs != "t|f":
         as_postgres(psql + [f"ALTER ROLE {PG_USER} CREATEROLE NOSUPERUSER"])
+    # Tenant roles may connect to their own database (and to `postgres`, for
+    # Odoo's bus): not to template1.
+    as_postgres(psql + ["REVOKE CONNECT, TEMPORARY ON DATABASE template1 FROM PUBLIC"])
     # DROP DATABASE ... WITH (FORCE) must also end an autovacuum worker that
     # happens to be on the tenant: that takes pg_signal_backend.
     if as_postgres(psql + [f"SELECT pg_has_role('{PG_USER}', 'pg_signal_backend', 'MEMBER')"]).stdout.strip() != "t":

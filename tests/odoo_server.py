@@ -114,9 +114,15 @@ def setup_control_plane(rpc, server_url, modules="base,web,portal", name="Small"
                   db_password=devtool.PG_PASSWORD)
     host_port = server_url.rsplit(":", 1)[1]
     rpc("ir.config_parameter", "set_param", "saas_base.base_domain", f"localhost:{host_port}")
-    servers = rpc("saas.server", "search", [("odoo_url", "=", server_url)])
-    server_id = servers[0] if servers else rpc("saas.server", "create", dict(
-        params, name="Local PostgreSQL", odoo_url=server_url, max_instances=1000))
+    # a master database kept from an earlier server (another test file, an
+    # earlier run) has the server record already: point it at this server
+    servers = rpc("saas.server", "search", [("name", "=", "Local PostgreSQL")])
+    if servers:
+        server_id = servers[0]
+        rpc("saas.server", "write", [server_id], {"odoo_url": server_url})
+    else:
+        server_id = rpc("saas.server", "create", dict(
+            params, name="Local PostgreSQL", odoo_url=server_url, max_instances=1000))
     templates = rpc("saas.template", "search", [("name", "=", name), ("state", "=", "ready")])
     if templates:
         template_id = templates[0]

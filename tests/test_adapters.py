@@ -737,3 +737,16 @@ def test_master_session_ignores_tenant_database_defaults(pg, tenant):
     tenant_db.write_settings({"suspended": "1"})
     assert tenant_db.read_settings()["suspended"] == "1"
     assert _sql(db, "SELECT current_setting('search_path')")[0][0] == "evil, public"
+
+
+def test_hand_over_of_an_outdated_template_is_refused(pg, tenant):
+    """small_tpl's tables belong to our own role, not to an objects owner:
+    a clone of it cannot be handed to its tenant, and says why."""
+    db, _password = tenant
+    owner = _name("owner")
+    pg.ensure_role(owner)
+    try:
+        with pytest.raises(ad.TemplateOutdatedError, match="rebuild the template"):
+            ad.TenantDatabase(PG, db).hand_over(owner, db)
+    finally:
+        pg.drop_role(owner)

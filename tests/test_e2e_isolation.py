@@ -84,25 +84,31 @@ def plane(server):
     template_db = rpc("saas.template", "read", [template_id], ["database_name"])[0][
         "database_name"]
     tenants = {}
-    for sub in ("iso-a", "iso-b"):
-        partner_id = rpc("res.partner", "create", {"name": f"Owner {sub}",
-                                                   "email": f"boss@{sub}.test"})
-        instance_id = rpc("saas.instance", "create", {
-            "name": f"Company {sub}", "subdomain": sub, "partner_id": partner_id,
-            "plan_id": plan_id})
-        rpc("saas.instance", "request_provisioning", [instance_id], PASSWORD)
-        tenants[sub] = instance_id
-    for sub, instance_id in tenants.items():
-        state = rpc.wait("saas.instance", instance_id, "state", ("active", "failed"))
-        assert state == "active", rpc("saas.instance.log", "search_read",
-                                      [("instance_id", "=", instance_id)], ["step", "message"])
-    info = {sub: rpc("saas.instance", "read", [iid], ["database_name", "url"])[0]
-            for sub, iid in tenants.items()}
-    yield rpc, template_db, info, tenants
-    for instance_id in tenants.values():
-        rpc("saas.instance", "action_terminate", [instance_id])
-    for instance_id in tenants.values():
-        rpc.wait("saas.instance", instance_id, "state", ("terminated",), timeout=60)
+    try:
+        for sub in ("iso-a", "iso-b"):
+            partner_id = rpc("res.partner", "create", {"name": f"Owner {sub}",
+                                                       "email": f"boss@{sub}.test"})
+            instance_id = rpc("saas.instance", "create", {
+                "name": f"Company {sub}", "subdomain": sub, "partner_id": partner_id,
+                "plan_id": plan_id})
+            tenants[sub] = instance_id
+            rpc("saas.instance", "request_provisioning", [instance_id], PASSWORD)
+        for instance_id in tenants.values():
+            state = rpc.wait("saas.instance", instance_id, "state", ("active", "failed"))
+            assert state == "active", rpc("saas.instance.log", "search_read",
+                                          [("instance_id", "=", instance_id)],
+                                          ["step", "message"])
+        info = {sub: rpc("saas.instance", "read", [iid], ["database_name", "url"])[0]
+                for sub, iid in tenants.items()}
+        yield rpc, template_db, info, tenants
+    finally:
+        for instance_id in tenants.values():
+            state = rpc("saas.instance", "read", [instance_id], ["state"])[0]["state"]
+            if state == "provisioning":
+                rpc("saas.instance", "action_mark_failed", [instance_id])
+            rpc("saas.instance", "action_terminate", [instance_id])
+        for instance_id in tenants.values():
+            rpc.wait("saas.instance", instance_id, "state", ("terminated",), timeout=60)
 
 
 def _host(info):
@@ -131,7 +137,7 @@ def test_tenant_admin_cannot_reach_anything_else(server, plane):
         "rename other tenant": outside_tx + f"env.cr.execute('ALTER DATABASE \"{b['database_name']}\" RENAME TO \"{PREFIX}t_stolen\"')",
         "alter other tenant": outside_tx + f"env.cr.execute('ALTER DATABASE \"{b['database_name']}\" ALLOW_CONNECTIONS false')",
         "rename own database": outside_tx + f"env.cr.execute('ALTER DATABASE \"{role_a}\" RENAME TO \"{PREFIX}t_other\"')",
-        "create role": outside_tx + "env.cr.execute('CREATE ROLE evil LOGIN SUPERUSER')",
+        "create role": outside_tx + "env.cr.execute('CREATE ROLE evil LOGIN')",
         "grant itself createdb": outside_tx + f"env.cr.execute('ALTER ROLE \"{role_a}\" CREATEDB')",
         "signal master sessions": f"env.cr.execute(\"SELECT pg_terminate_backend({spy_target.info.backend_pid})\")",
         "lift suspension": "env.cr.execute(\"UPDATE saas_control.tenant_setting SET value = '9' WHERE key = 'max_users'\")",
@@ -152,11 +158,16 @@ def test_tenant_admin_cannot_reach_anything_else(server, plane):
     assert "must be owner" in outcomes["drop other tenant"]
     assert "permission denied to create database" in outcomes["create database"]
     assert "permission denied" in outcomes["lift suspension"]
-    assert "may only connect as its own role" in outcomes["master registry"]
+    assert "permission denied to create role" in outcomes["create role"]
+    # (Odoo blanks env.registry.registries/new on each registry; the
+    # connection gate behind them is tested in saas_router's tests)
+    for name, outcome in sorted(outcomes.items()):
+        print(f"{name:<28} {outcome[:110]}")
 
     # reading other sessions' queries: nothing but "<insufficient privilege>"
     seen = attacker.run_code(
-        "env.cr.execute(\"SELECT count(*) FROM pg_stat_activity WHERE query LIKE %s\", "
+        "env.cr.execute(\"SELECT count(*) FROM pg_stat_activity WHERE query LIKE %s "
+        "AND pid <> pg_backend_pid()\", "
         f"['%{MARKER}%'])\noutcome = 'seen %s' % env.cr.fetchone()[0]")
     assert seen == "seen 0", seen
     with pg_master() as conn, conn.cursor() as cr:  # the master does see it

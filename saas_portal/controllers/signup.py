@@ -12,6 +12,7 @@ from odoo.tools import escape_psql, str2bool
 
 from odoo.addons.auth_signup.models.res_partner import SignupError
 from odoo.addons.saas_provisioning.tools import secret_box
+from odoo.addons.saas_router.routing import tenant_db_name
 
 _logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def subdomain_reason(env, subdomain):
         Instance._check_subdomain_available(subdomain)
     except ValidationError as exc:
         return exc.args[0]
-    return None
+    return Instance._database_taken_reason(tenant_db_name(subdomain))
 
 
 def published_plans(env):

@@ -3,6 +3,8 @@ import json
 from odoo.exceptions import AccessDenied
 from odoo.tests import tagged
 
+from odoo.addons.saas_router.routing import tenant_db_name
+
 from .common import PASSWORD, SaasPortalCase
 
 
@@ -42,6 +44,14 @@ class TestSignup(SaasPortalCase):
         status, data = check("h7-taken")
         self.assertFalse(data["available"])
         self.assertIn("already taken", data["reason"])
+        # a database of that name made by anyone else: never adopted
+        squatted = tenant_db_name("h7-squatted")
+        pg = self.server._pg_admin()
+        pg.create_database(squatted)
+        self.addCleanup(pg.drop, squatted)
+        status, data = check("h7-squatted")
+        self.assertFalse(data["available"])
+        self.assertIn("already exists", data["reason"])
         # throttled per client address, counted in the database
         self.env["ir.config_parameter"].sudo().set_param("saas_portal.check_rate_limit", "3")
         self.env["saas.signup.attempt"].search([]).unlink()

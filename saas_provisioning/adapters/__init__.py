@@ -11,9 +11,11 @@ from .errors import (  # noqa: F401
     DatabaseExistsError,
     DatabaseInUseError,
     DatabaseNotFoundError,
+    DatabaseNotOursError,
     InvalidNameError,
     ServerUnreachableError,
     TemplateBusyError,
+    TemplateOutdatedError,
 )
 from .names import check_db_name  # noqa: F401
 from .pg_admin import PgAdmin  # noqa: F401

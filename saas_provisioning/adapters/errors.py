@@ -43,3 +43,9 @@ class DatabaseNotOursError(AdapterError):
     """A database exists under a name we were about to create, and it does
     not carry the mark of our own earlier try (owned by the tenant's role):
     it was made by someone else and must never be adopted. Not retryable."""
+
+
+class TemplateOutdatedError(AdapterError):
+    """A clone's objects do not all belong to its tenant's role after the
+    hand-over: its template was built before templates had an objects owner
+    (or by hand). Rebuild the template. Not retryable."""

@@ -16,7 +16,7 @@ from psycopg2 import sql
 from passlib.context import CryptContext
 
 from . import _pg
-from .errors import AdapterError, ServerUnreachableError
+from .errors import AdapterError, ServerUnreachableError, TemplateOutdatedError
 from .names import check_db_name
 
 # The settings the master decides live in a schema the master's role owns:
@@ -225,6 +225,18 @@ class TenantDatabase:
         with self._transaction(trusted=True) as cr:
             cr.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(
                 sql.Identifier(objects_owner), sql.Identifier(tenant_role)))
+            # what the tenant could not own, it could not use: a template
+            # built before it had an objects owner leaves tables of ours
+            cr.execute("""SELECT count(*) FROM pg_catalog.pg_class c
+                            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                           WHERE n.nspname = 'public'
+                             AND c.relowner <> (SELECT oid FROM pg_catalog.pg_roles
+                                                 WHERE rolname = %s)""", [tenant_role])
+            foreign = cr.fetchone()[0]
+        if foreign:
+            raise TemplateOutdatedError(
+                f"{self.dbname}: {foreign} objects of its template do not belong to "
+                f"{objects_owner}: rebuild the template (built before per-tenant roles?)")
 
     # -- Odoo data ----------------------------------------------------------------
 

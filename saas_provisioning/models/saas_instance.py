@@ -18,6 +18,7 @@ from ..adapters.errors import (
     DatabaseExistsError,
     DatabaseNotOursError,
     TemplateBusyError,
+    TemplateOutdatedError,
 )
 from ..adapters.tenant_db import hash_password
 from ..tools import odoo_cli, secret_box
@@ -98,16 +99,23 @@ class SaasInstance(models.Model):
     def _role_name(self):
         return credentials.tenant_role_name(self.database_name)
 
+    @api.model
+    def _database_taken_reason(self, dbname, server=None):
+        """Why ``dbname`` cannot be a new instance's database, or None: a
+        database already there (made by hand, or left by anyone) is never
+        adopted."""
+        server = server or self.env["saas.server"]._pick_for_new_instance()
+        if server and server._pg_admin().exists(dbname):
+            return _("A database named %(db)s already exists on %(server)s: this name "
+                     "cannot be used until an administrator removes it.",
+                     db=dbname, server=server.name)
+        return None
+
     def _check_database_name_free(self):
-        """A new instance's database name must be nobody's yet: a database
-        already there (made by hand, or left by anyone) is never adopted."""
         for instance in self:
-            server = instance.server_id or instance.env["saas.server"]._pick_for_new_instance()
-            if server and server._pg_admin().exists(instance.database_name):
-                raise UserError(_(
-                    "A database named %(db)s already exists on %(server)s: the subdomain "
-                    "%(sub)s cannot be used until an administrator removes it.",
-                    db=instance.database_name, server=server.name, sub=instance.subdomain))
+            reason = instance._database_taken_reason(instance.database_name, instance.server_id)
+            if reason:
+                raise UserError(reason)
 
     def _tenant_settings(self):
         """What the master decides for the tenant; saas_tenant enforces it."""
@@ -195,7 +203,7 @@ class SaasInstance(models.Model):
         started = time.monotonic()
         try:
             message = getattr(self, f"_provision_{step}")()
-        except DatabaseNotOursError as exc:
+        except (DatabaseNotOursError, TemplateOutdatedError) as exc:
             # never worth a retry: a person must look at that database
             self._log("provision", step, "failed", started, str(exc))
             self._set_state("failed", str(exc))
@@ -352,9 +360,17 @@ class SaasInstance(models.Model):
             instance._log("suspend", "write limits", "done", started, reason)
         return True
 
+    def _reset_role(self):
+        """The tenant's role as the clone step made it, LOGIN granted: undoes
+        what its owner may have changed on it (its own password, say)."""
+        role = self._role_name()
+        self.server_id._pg_admin().ensure_role(
+            role, credentials.scram_verifier(credentials.tenant_role_password(role)), login=True)
+
     def _hook_reactivate(self):
         for instance in self:
             started = time.monotonic()
+            instance._reset_role()
             instance._tenant_db().write_settings(
                 dict(instance._tenant_settings(), suspended="0", suspended_reason=""))
             instance._set_state("active")
