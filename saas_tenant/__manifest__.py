@@ -10,7 +10,7 @@
     # only needed to mark the login page of a suspended instance.  It must
     # never depend on a master addon (saas_base, ...).
     "depends": ["web"],
-    "data": [],
+    "data": ["data/ir_actions_data.xml"],
     "post_init_hook": "post_init_hook",
     "installable": True,
 }

@@ -23,6 +23,20 @@ class IrModuleModule(models.Model):
             )
         return super().write(vals)
 
+    def _search(self, domain, offset=0, limit=None, order=None):
+        if self.env.context.get("saas_offered_only"):
+            domain = list(domain) + [
+                "|", ("state", "!=", "uninstalled"), ("name", "in", self._offered_names())]
+        return super()._search(domain, offset=offset, limit=limit, order=order)
+
+    def _offered_names(self):
+        """Names of the uninstalled modules this tenant may install."""
+        self.env.cr.execute("SELECT name FROM ir_module_module WHERE state = 'uninstalled'")
+        allowed = module_policy.tenant_allowed(self.env.cr)
+        dirs = module_policy.odoo_addons_dirs()
+        return [name for (name,) in self.env.cr.fetchall()
+                if module_policy.is_allowed(name, allowed, dirs)]
+
     def button_install(self):
         res = super().button_install()
         # button_install marked the modules and their dependencies
