@@ -165,7 +165,7 @@ class TestBrowserSignup(SaasPortalCase):
         self.assertEqual(len(instance), 1)
         self.assertEqual(instance.state, "active", instance.log_ids.mapped("message"))
         self.assertEqual(set(instance.log_ids.mapped("step")),
-                         {"clone", "filestore", "customise", "verify"})
+                         {"clone", "role", "filestore", "customise", "verify"})
         self.assertGreaterEqual(pump.done, 4)
         user = self.env["res.users"].search([("login", "=", TOUR_LOGIN)])
         self.assertTrue(user.has_group("base.group_portal"))
