@@ -27,7 +27,7 @@ CONF = RUN_DIR / "odoo.conf"
 APT_PACKAGES = [
     "postgresql", "postgresql-client", "libpq-dev", "libldap2-dev",
     "libsasl2-dev", "build-essential", "python3-dev", "chromium",
-    "libnss-myhostname",
+    "libnss-myhostname", "nginx",
 ]
 # Our addons, in dependency order; the master database gets all of them.
 MASTER_ADDONS = ["saas_base", "saas_provisioning", "saas_billing_contract", "saas_sso",

@@ -31,9 +31,9 @@ class IrModuleModule(models.Model):
 
     def _offered_names(self):
         """Names of the uninstalled modules this tenant may install."""
-        self.env.cr.execute("SELECT name FROM ir_module_module WHERE state = 'uninstalled'")
         allowed = module_policy.tenant_allowed(self.env.cr)
         dirs = module_policy.odoo_addons_dirs()
+        self.env.cr.execute("SELECT name FROM ir_module_module WHERE state = 'uninstalled'")
         return [name for (name,) in self.env.cr.fetchall()
                 if module_policy.is_allowed(name, allowed, dirs)]
 
