@@ -135,28 +135,16 @@ def burst(srv, rpc, plan_id, partner_id, count):
 
 
 def drop(name):
-    subprocess.run(["psql", "-d", "postgres", "-q", "-c",
-                    f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
-                   env=devtool.pg_env(), check=False)
+    devtool.drop_prefixed(name)
 
 
 def cleanup():
-    out = subprocess.run(["psql", "-d", "postgres", "-tA", "-c",
-                          f"SELECT datname FROM pg_database WHERE datname LIKE '{PREFIX}%'"],
-                         env=devtool.pg_env(), capture_output=True, text=True).stdout.split()
-    for name in out:
-        subprocess.run(["psql", "-d", "postgres", "-q", "-c",
-                        f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'],
-                       env=devtool.pg_env(), check=False)
-        drop(name)
+    devtool.drop_prefixed(PREFIX)
 
 
 def bench_config():
-    conf = devtool.write_config(db_name=f"{PREFIX}master", path=devtool.RUN_DIR / "bench.conf")
-    text = conf.read_text().split("[saas_router]")[0]
-    conf.write_text(text + f"[saas_router]\ntenant_db_prefix = {PREFIX}t_\n"
-                    f"template_db_prefix = {PREFIX}tpl_\nbase_domain = localhost\n")
-    return conf
+    return devtool.write_config(db_name=f"{PREFIX}master", path=devtool.RUN_DIR / "bench.conf",
+                                prefix=PREFIX)
 
 
 def main():

@@ -201,37 +201,18 @@ def signup_once(browser, srv, plan_id, sub):
 
 
 def drop(name):
-    subprocess.run(["psql", "-d", "postgres", "-q", "-c",
-                    f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
-                   env=devtool.pg_env(), check=False)
+    devtool.drop_prefixed(name, keep=())
 
 
 def cleanup(keep_master=False):
-    """Drop the bench's databases and filestores (the master too unless
-    ``keep_master``: a master installed beforehand is reused)."""
-    names = subprocess.run(["psql", "-d", "postgres", "-tA", "-c",
-                            f"SELECT datname FROM pg_database WHERE datname LIKE '{PREFIX}%'"],
-                           env=devtool.pg_env(), capture_output=True, text=True).stdout.split()
-    if keep_master:
-        names = [name for name in names if name != f"{PREFIX}master"]
-    for name in names:
-        subprocess.run(["psql", "-d", "postgres", "-q", "-c",
-                        f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'],
-                       env=devtool.pg_env(), check=False)
-        drop(name)
-    filestores = devtool.RUN_DIR / "filestore-root" / "filestore"
-    for path in filestores.glob(f"{PREFIX}*"):
-        if path.name in names:
-            shutil.rmtree(path, ignore_errors=True)
+    """Drop the bench's databases, roles and filestores (the master too
+    unless ``keep_master``: a master installed beforehand is reused)."""
+    devtool.drop_prefixed(PREFIX, keep=(f"{PREFIX}master",) if keep_master else ())
 
 
 def bench_config(port):
-    conf = devtool.write_config(db_name=f"{PREFIX}master", http_port=port,
-                                path=devtool.RUN_DIR / "h7_bench.conf")
-    text = conf.read_text().split("[saas_router]")[0]
-    conf.write_text(text + f"[saas_router]\ntenant_db_prefix = {PREFIX}t_\n"
-                    f"template_db_prefix = {PREFIX}tpl_\nbase_domain = localhost\n")
-    return conf
+    return devtool.write_config(db_name=f"{PREFIX}master", http_port=port,
+                                path=devtool.RUN_DIR / "h7_bench.conf", prefix=PREFIX)
 
 
 def pct(values, p):

@@ -189,6 +189,32 @@ def db_exists(name):
     return res.stdout.strip() == "1"
 
 
+def psql(query, db="postgres"):
+    return subprocess.run(["psql", "-d", db, "-tAq"], input=query, capture_output=True,
+                          text=True, env=pg_env(), check=True).stdout
+
+
+def drop_prefixed(prefix, keep=()):
+    """Drop every database named ``<prefix>...`` (templates included), the
+    tenant roles named like them, and their filestores: what a test or
+    benchmark run (maybe interrupted) left.  Returns the dropped names."""
+    like = prefix.replace("_", "\\_") + "%"
+    names = [n for n in psql(f"SELECT datname FROM pg_database WHERE datname LIKE '{like}';")
+             .split() if n not in keep]
+    for name in names:
+        psql(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true; '
+             f'ALTER DATABASE "{name}" IS_TEMPLATE false;')
+        psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);')
+    for role in psql(f"SELECT rolname FROM pg_roles WHERE rolname LIKE '{like}';").split():
+        if role not in keep:
+            psql(f'DROP ROLE IF EXISTS "{role}";')
+    filestore = RUN_DIR / "filestore-root" / "filestore"
+    for path in filestore.glob(f"{prefix}*"):
+        if path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+    return names
+
+
 # -- Odoo configuration ------------------------------------------------------------
 
 def tenant_role_secret():
@@ -203,7 +229,11 @@ def tenant_role_secret():
     return path.read_text().strip()
 
 
-def write_config(db_name=MASTER_DB, http_port=HTTP_PORT, path=CONF, extra=""):
+def write_config(db_name=MASTER_DB, http_port=HTTP_PORT, path=CONF, extra="",
+                 prefix="saas_"):
+    """The Odoo configuration; ``prefix`` names the tenant (``<prefix>t_``)
+    and template (``<prefix>tpl_``) databases, so that tests and benchmarks
+    keep to databases of their own."""
     path.parent.mkdir(parents=True, exist_ok=True)
     addons = ",".join(str(d) for d in odoo_addon_dirs() + [REPO])
     data_dir = RUN_DIR / "filestore-root"
@@ -237,8 +267,8 @@ log_level = info
 channels = root:4,root.saas_clone:2
 
 [saas_router]
-tenant_db_prefix = saas_t_
-template_db_prefix = saas_tpl_
+tenant_db_prefix = {prefix}t_
+template_db_prefix = {prefix}tpl_
 base_domain = localhost
 tenant_role_secret = {tenant_role_secret()}
 """)

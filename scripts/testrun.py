@@ -7,12 +7,9 @@ and a silently skipped test is a test that cannot fail.
 """
 import os
 import re
-import shutil
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import devtool
 
@@ -32,43 +29,15 @@ SKIP_RE = re.compile(r"\bskipped \S+ : |websocket-client module is not installed
 TEST_PREFIX = "saas_test_"
 
 
-def psql(sql, db="postgres"):
-    return subprocess.run(["psql", "-d", db, "-tAq"], input=sql, capture_output=True,
-                          text=True, env=devtool.pg_env(), check=True).stdout
-
-
 def drop_test_databases():
     """Drop what an earlier (maybe interrupted) run left: every database of ours
-    named saas_test_*, templates included."""
-    names = psql(f"SELECT datname FROM pg_database WHERE datname LIKE '{TEST_PREFIX}%';").split()
-    for name in names:
-        psql(f"ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS true; "
-             f"ALTER DATABASE \"{name}\" IS_TEMPLATE false;")
-        psql(f"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE);")
-    # tenant roles are named like their databases
-    roles = psql(f"SELECT rolname FROM pg_roles WHERE rolname LIKE '{TEST_PREFIX}%';").split()
-    for name in roles:
-        psql(f"DROP ROLE IF EXISTS \"{name}\";")
-    filestore = devtool.RUN_DIR / "filestore-root" / "filestore"
-    for path in filestore.glob(f"{TEST_PREFIX}*"):
-        shutil.rmtree(path, ignore_errors=True)
+    named saas_test_*, templates included, the tenant roles, the filestores."""
+    devtool.drop_prefixed(TEST_PREFIX)
 
 
 def test_config():
-    extra = "\n".join([
-        "[saas_router]",
-        f"tenant_db_prefix = {TEST_PREFIX}t_",
-        f"template_db_prefix = {TEST_PREFIX}tpl_",
-        "base_domain = localhost",
-        f"tenant_role_secret = {devtool.tenant_role_secret()}",
-    ])
-    conf = devtool.write_config(db_name="saas_test_master", http_port=TEST_HTTP_PORT,
-                                path=devtool.RUN_DIR / "test.conf")
-    text = conf.read_text()
-    # the test prefixes replace the [saas_router] section of the run config
-    text = text.split("[saas_router]")[0] + extra + "\n"
-    conf.write_text(text)
-    return conf
+    return devtool.write_config(db_name="saas_test_master", http_port=TEST_HTTP_PORT,
+                                path=devtool.RUN_DIR / "test.conf", prefix=TEST_PREFIX)
 
 
 def run_odoo_tests(conf, db, addons, tags, log_dir):

@@ -201,7 +201,7 @@ def test_tenant_admin_cannot_reach_anything_else(server, plane):
         assert dict(cr.fetchall()) == {"max_users": "5"}
 
 
-def test_roles_and_ownership(plane):
+def test_roles_and_ownership(server, plane):
     _rpc, template_db, info, _tenants = plane
     db = info["iso-a"]["database_name"]
     with pg_master() as conn, conn.cursor() as cr:
@@ -214,9 +214,12 @@ def test_roles_and_ownership(plane):
         # CONNECT only for the owner (and us, members of it)
         cr.execute("SELECT has_database_privilege('public', %s, 'CONNECT')", [db])
         assert cr.fetchone()[0] is False
-        cr.execute("SELECT has_database_privilege(%s, %s, 'CONNECT')",
-                   [db, info["iso-b"]["database_name"]])
-        assert cr.fetchone()[0] is False
+        for other in (info["iso-b"]["database_name"], server.db, template_db, "template1"):
+            cr.execute("SELECT has_database_privilege(%s, %s, 'CONNECT')", [db, other])
+            assert cr.fetchone()[0] is False, other
+        # a member of no role (nor any role a member of it but us)
+        cr.execute("SELECT count(*) FROM pg_auth_members WHERE member = %s::regrole", [db])
+        assert cr.fetchone()[0] == 0
     with pg_master(db) as conn, conn.cursor() as cr:
         # every object of the tenant's but the master's settings
         cr.execute("""SELECT count(*) FROM pg_class c JOIN pg_namespace n

@@ -26,9 +26,13 @@ class SaasServer(models.Model):
         # public schema for PUBLIC: a tenant's role could then connect to the
         # master and plant functions that the master's own queries would
         # call.  Only the master's role (its owner) keeps them.
-        self.env.cr.execute(SQL("REVOKE ALL ON DATABASE %s FROM PUBLIC",
-                                SQL.identifier(self.env.cr.dbname)))
-        self.env.cr.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        cr = self.env.cr
+        cr.execute("SELECT has_database_privilege('public', current_database(), 'CONNECT') "
+                   "OR has_database_privilege('public', current_database(), 'TEMPORARY') "
+                   "OR has_schema_privilege('public', 'public', 'CREATE')")
+        if cr.fetchone()[0]:
+            cr.execute(SQL("REVOKE ALL ON DATABASE %s FROM PUBLIC", SQL.identifier(cr.dbname)))
+            cr.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
 
     # -- the doors to this server: one small object per kind of outside system
 
