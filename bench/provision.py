@@ -14,6 +14,7 @@ database of its own, builds the templates, then:
 Prints the figures; asserts nothing.  Everything it creates is dropped.
 """
 import argparse
+import importlib.util
 import statistics
 import subprocess
 import sys
@@ -78,10 +79,27 @@ def sequential(srv, rpc, plan_id, partner_id, n, tag):
     return results
 
 
+def _credentials():
+    """saas_router/credentials.py, loaded on its own (no registry here)."""
+    path = Path(__file__).resolve().parent.parent / "saas_router" / "credentials.py"
+    spec = importlib.util.spec_from_file_location("_saas_credentials", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def fresh_install(srv, modules):
-    """`odoo -i` of the same modules into a new database + its first login page."""
+    """`odoo -i` of the same modules into a new database + its first login page;
+    the database belongs to a tenant role, as ours do, so that it is routed."""
     name = f"{PREFIX}t_fresh"
+    creds = _credentials()
+    verifier = creds.scram_verifier(creds.derive_password(devtool.tenant_role_secret(), name))
     t0 = time.perf_counter()
+    devtool.psql(f"""CREATE ROLE "{name}" LOGIN PASSWORD '{verifier}';
+                     GRANT "{name}" TO CURRENT_USER;
+                     CREATE DATABASE "{name}" OWNER "{name}" ENCODING 'unicode'
+                         LC_COLLATE 'C' TEMPLATE template0;
+                     REVOKE ALL ON DATABASE "{name}" FROM PUBLIC;""")
     subprocess.run([devtool.python(), devtool.odoo_launcher(), "-c", str(srv.conf), "-d", name,
                     "-i", modules, "--stop-after-init", "--without-demo=all",
                     "--log-level=warn", "--no-http"], check=True)
