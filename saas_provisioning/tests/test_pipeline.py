@@ -192,9 +192,9 @@ class TestPipeline(HttpCase):
         instance = self._instance("crashy")
         with trap_jobs() as trap:
             instance.request_provisioning(PASSWORD)
-            trap.perform_enqueued_jobs()  # the clone only
-            self.assertEqual(instance.provision_step, "clone")
-            # the worker dies here: the filestore job it enqueued is lost
+            trap.perform_enqueued_jobs()  # the database job only: clone, filestore
+            self.assertEqual(instance.provision_step, "filestore")
+            # the worker dies here: the customise job it enqueued is lost
             trap.enqueued_jobs.clear()
         self.assertTrue(self.pg.exists(instance.database_name))
         self.assertEqual(instance.state, "provisioning")
