@@ -25,7 +25,10 @@ from . import routing
 
 _logger = logging.getLogger(__name__)
 
-SETTINGS_TABLE = "saas_control.tenant_setting"
+# the master's settings in a tenant (saas_tenant/limits.py reads them too;
+# the table's definition is docs/ARCHITECTURE.md's "saas_tenant" section)
+SETTINGS_SCHEMA = "saas_control"
+SETTINGS_TABLE = f"{SETTINGS_SCHEMA}.tenant_setting"
 ALLOWED_KEY = "allowed_modules"
 
 
@@ -76,8 +79,8 @@ def refused_modules(cr, module_list):
     to_install = [name for (name,) in cr.fetchall()]
     if not to_install:
         return []
-    allowed = tenant_allowed(cr)
-    return [name for name in to_install if not is_allowed(name, allowed)]
+    allowed, dirs = tenant_allowed(cr), odoo_addons_dirs()
+    return [name for name in to_install if not is_allowed(name, allowed, dirs)]
 
 
 _odoo_add_modules = odoo_graph.Graph.add_modules

@@ -153,9 +153,11 @@ def db_list(force=False, host=None):
     host is answered from the catalog, other hosts from Odoo's list."""
     host = _request_host(host)
     kind, name = classify(host)
-    if kind == "tenant" or (kind == "none"):
-        return db_filter([name] if name else [], host)
-    return db_filter(_odoo_db_list(force, host), host)
+    if kind == "tenant":
+        return db_filter([name], host)
+    if kind == "none":
+        return []
+    return _odoo_db_list(force, host)  # filtered by db_filter above
 
 
 def install():

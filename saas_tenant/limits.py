@@ -14,10 +14,13 @@ change made by the master is seen by every worker on its next request.
 """
 from markupsafe import Markup
 
+from odoo.addons.saas_router.modules import SETTINGS_SCHEMA, SETTINGS_TABLE
+
+# Named once, in saas_router (loaded server-wide wherever tenants are served).
 # Not "saas": a role of that name (ours in development) would find it first
 # in the default search_path ("$user", public) and hide every Odoo table.
-SCHEMA = "saas_control"
-TABLE = f"{SCHEMA}.tenant_setting"
+SCHEMA = SETTINGS_SCHEMA
+TABLE = SETTINGS_TABLE
 
 # Keys of the contract (docs/ARCHITECTURE.md, "saas_tenant").
 SUSPENDED = "suspended"

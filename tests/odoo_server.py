@@ -85,6 +85,16 @@ class OdooServer:
         return Rpc(self.url, self.db, login, password)
 
 
+def host_xmlrpc(url, host, service, method, *params, timeout=120):
+    """An XML-RPC call to the server at ``url`` sent with ``host`` as its Host
+    header (a tenant's); a Fault is raised as xmlrpc.client.Fault."""
+    body = xmlrpc.client.dumps(params, method, allow_none=True)
+    response = requests.post(f"{url}/xmlrpc/2/{service}", data=body, timeout=timeout,
+                             headers={"Host": host, "Content-Type": "text/xml"})
+    (result,), _method = xmlrpc.client.loads(response.text)
+    return result
+
+
 class Rpc:
     def __init__(self, url, db, login, password):
         common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common")

@@ -15,7 +15,7 @@ import psycopg2
 import pytest
 import requests
 
-from odoo_server import OdooServer, devtool, setup_control_plane
+from odoo_server import devtool, host_xmlrpc, setup_control_plane
 
 PREFIX = os.environ.get("SAAS_TEST_PREFIX", "saas_test_")
 PASSWORD = "Iso-admin-Pass-42"
@@ -31,11 +31,7 @@ class TenantRpc:
         assert self.uid, f"cannot log in {login} on {db}"
 
     def _call(self, service, method, *params):
-        body = xmlrpc.client.dumps(params, method, allow_none=True)
-        response = requests.post(f"{self.url}/xmlrpc/2/{service}", data=body, timeout=120,
-                                 headers={"Host": self.host, "Content-Type": "text/xml"})
-        (result,), _method = xmlrpc.client.loads(response.text)
-        return result
+        return host_xmlrpc(self.url, self.host, service, method, *params)
 
     def __call__(self, model, method, *args, **kw):
         return self._call("object", "execute_kw", self.db, self.uid, self.password,
@@ -66,15 +62,6 @@ class TenantRpc:
 def pg_master(db="postgres"):
     return psycopg2.connect(host="127.0.0.1", port=devtool.PG_PORT, user=devtool.PG_USER,
                             password=devtool.PG_PASSWORD, dbname=db)
-
-
-@pytest.fixture(scope="module")
-def server():
-    srv = OdooServer(PREFIX + "e2e_master")
-    srv.install()
-    srv.start()
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture(scope="module")

@@ -10,32 +10,19 @@ import os
 import xmlrpc.client
 
 import psycopg2
-import pytest
 import requests
 
-from odoo_server import OdooServer, devtool, setup_control_plane
+from odoo_server import devtool, host_xmlrpc, setup_control_plane
 
 PREFIX = os.environ.get("SAAS_TEST_PREFIX", "saas_test_")
 PASSWORD = "E2e-admin-Pass-42"
 
 
-@pytest.fixture(scope="module")
-def server():
-    srv = OdooServer(PREFIX + "e2e_master")
-    srv.install()
-    srv.start()
-    yield srv
-    srv.stop()
-
-
 def tenant_rpc_login(srv, db, host, login, password):
     """XML-RPC authenticate on the tenant, sent to the server with its Host."""
-    body = xmlrpc.client.dumps((db, login, password, {}), "authenticate")
-    response = requests.post(srv.url + "/xmlrpc/2/common", data=body, timeout=30,
-                             headers={"Host": host, "Content-Type": "text/xml"})
     try:
-        (uid,), _ = xmlrpc.client.loads(response.text)
-        return uid
+        return host_xmlrpc(srv.url, host, "common", "authenticate", db, login, password, {},
+                           timeout=30)
     except xmlrpc.client.Fault:
         return False
 

@@ -178,6 +178,11 @@ class PgAdmin:
 
     # -- roles --------------------------------------------------------------------
 
+    @staticmethod
+    def _has_role(cr, role):
+        cr.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", [role])
+        return cr.fetchone() is not None
+
     def _check_role(self, role):
         check_db_name(role)
         if role.startswith("pg_") or role in ("postgres", self.conn_params.get("user")):
@@ -200,8 +205,7 @@ class PgAdmin:
             if password_verifier else sql.SQL("")
         ident = sql.Identifier(role)
         with self._cursor() as cr:
-            cr.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", [role])
-            exists = cr.fetchone() is not None
+            exists = self._has_role(cr, role)
             if not exists:
                 try:
                     cr.execute(sql.SQL("CREATE ROLE {} {}{}").format(ident, attrs, password))
@@ -232,16 +236,14 @@ class PgAdmin:
     def role_exists(self, role):
         check_db_name(role)
         with self._cursor() as cr:
-            cr.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", [role])
-            return cr.fetchone() is not None
+            return self._has_role(cr, role)
 
     def drop_role(self, role):
         """Drop ``role`` if it exists (idempotent); its databases must be
         dropped first.  Returns True when a role was dropped."""
         self._check_role(role)
         with self._cursor() as cr:
-            cr.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", [role])
-            if cr.fetchone() is None:
+            if not self._has_role(cr, role):
                 return False
             cr.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
         _logger.info("dropped role %s", role)

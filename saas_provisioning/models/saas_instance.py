@@ -103,6 +103,14 @@ class SaasInstance(models.Model):
     def _role_name(self):
         return credentials.tenant_role_name(self.database_name)
 
+    def _ensure_role(self, login=False):
+        """The tenant's role as the pipeline makes it (created or reset, with
+        its derived password), allowed to log in only if ``login``."""
+        role = self._role_name()
+        self.server_id._pg_admin().ensure_role(
+            role, credentials.scram_verifier(credentials.tenant_role_password(role)),
+            login=login)
+
     @api.model
     def _database_taken_reason(self, dbname, server=None):
         """Why ``dbname`` cannot be a new instance's database, or None: a
@@ -253,7 +261,7 @@ class SaasInstance(models.Model):
         role = self._role_name()
         _PasswordHasher.start_for(self)  # no-op when already started at reservation
         t_role = time.monotonic()
-        pg.ensure_role(role, credentials.scram_verifier(credentials.tenant_role_password(role)))
+        self._ensure_role()  # NOLOGIN until customised
         role_seconds = time.monotonic() - t_role
         message = _("Cloned from %s") % template_db
         try:
@@ -348,17 +356,12 @@ class SaasInstance(models.Model):
             instance._log("suspend", "write limits", "done", started, reason)
         return True
 
-    def _reset_role(self):
-        """The tenant's role as the clone step made it, LOGIN granted: undoes
-        what its owner may have changed on it (its own password, say)."""
-        role = self._role_name()
-        self.server_id._pg_admin().ensure_role(
-            role, credentials.scram_verifier(credentials.tenant_role_password(role)), login=True)
-
     def _hook_reactivate(self):
         for instance in self:
             started = time.monotonic()
-            instance._reset_role()
+            # undoes what the tenant may have changed on its role (its own
+            # password, say)
+            instance._ensure_role(login=True)
             instance._tenant_db().write_settings(
                 dict(instance._tenant_settings(), suspended="0", suspended_reason=""))
             instance._set_state("active")
