@@ -28,7 +28,12 @@ APT_PACKAGES = [
     "postgresql", "postgresql-client", "libpq-dev", "libldap2-dev",
     "libsasl2-dev", "build-essential", "python3-dev", "chromium",
     "libnss-myhostname", "nginx",
+    # PDF invoices (Odoo's reports), DNS server and client for saas_dns tests
+    "wkhtmltopdf", "pdns-server", "pdns-backend-sqlite3", "dnsutils",
 ]
+# moto's S3/Route53 server pulls Werkzeug 3 and cryptography 50, which break
+# Odoo 18: it runs from a virtualenv of its own.
+MOTO_REQUIREMENT = "moto[server]==5.2.5"
 # Our addons, in dependency order; the master database gets all of them.
 MASTER_ADDONS = ["saas_base", "saas_provisioning", "saas_billing_contract", "saas_sso",
                  "saas_portal"]
@@ -131,6 +136,29 @@ def ensure_venv():
         log("installing requirements.txt")
         sh(pip + ["-r", str(ours)])
         stamp.write_text(time.strftime("%F %T"))
+
+
+def moto_venv():
+    return CACHE / "moto-venv"
+
+
+def moto_server():
+    """Path of the moto_server script (tests start it on loopback)."""
+    return str(moto_venv() / "bin" / "moto_server")
+
+
+def ensure_moto():
+    venv = moto_venv()
+    stamp = venv / f".{hashlib.sha256(MOTO_REQUIREMENT.encode()).hexdigest()[:12]}"
+    if stamp.exists():
+        return
+    log(f"creating moto's virtualenv {venv}")
+    if venv.exists():
+        shutil.rmtree(venv)
+    sh([sys.executable, "-m", "venv", str(venv)])
+    sh([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
+        "--disable-pip-version-check", MOTO_REQUIREMENT])
+    stamp.write_text(time.strftime("%F %T"))
 
 
 # -- PostgreSQL ------------------------------------------------------------------
@@ -281,6 +309,7 @@ def setup():
     ensure_apt()
     ensure_odoo_src()
     ensure_venv()
+    ensure_moto()
     ensure_postgres()
     write_config()
     log(f"setup done in {time.time() - t0:.1f}s")

@@ -13,30 +13,30 @@ import xml.etree.ElementTree as ET
 
 import devtool
 
-# Odoo test runs: (database, addons to install, test tags).  saas_tenant is
-# tested in a database of its own, as it is only ever installed in tenants.
-ODOO_RUNS = [
-    ("saas_test_tenant", ["saas_tenant"], ["/saas_tenant"]),
-    ("saas_test_master",
-     ["saas_router", "saas_base", "saas_provisioning", "saas_billing_contract", "saas_sso",
-      "saas_portal"],
-     ["/saas_router", "/saas_base", "/saas_provisioning", "/saas_billing_contract",
-      "/saas_sso", "/saas_portal"]),
-]
+# Every database, role and filestore of a test run is named with this prefix;
+# runs with different prefixes (and SAAS_TEST_HTTP_PORT) can share a cluster.
+TEST_PREFIX = os.environ.get("SAAS_TEST_PREFIX", "saas_test_")
 TEST_HTTP_PORT = int(os.environ.get("SAAS_TEST_HTTP_PORT", "8169"))
+MASTER_TEST_ADDONS = ["saas_router", *devtool.MASTER_ADDONS]
+# Odoo test runs: (database, addons to install, test tags).  saas_tenant is
+# tested in a database of its own, as it is only ever installed in tenants;
+# the master's addons share one database (one install of account & co).
+ODOO_RUNS = [
+    (TEST_PREFIX + "tenant", ["saas_tenant"], ["/saas_tenant"]),
+    (TEST_PREFIX + "master", MASTER_TEST_ADDONS, ["/" + a for a in MASTER_TEST_ADDONS]),
+]
 RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
 SKIP_RE = re.compile(r"\bskipped \S+ : |websocket-client module is not installed")
-TEST_PREFIX = "saas_test_"
 
 
 def drop_test_databases():
     """Drop what an earlier (maybe interrupted) run left: every database of ours
-    named saas_test_*, templates included, the tenant roles, the filestores."""
+    named with the test prefix, templates included, the tenant roles, the filestores."""
     devtool.drop_prefixed(TEST_PREFIX)
 
 
 def test_config():
-    return devtool.write_config(db_name="saas_test_master", http_port=TEST_HTTP_PORT,
+    return devtool.write_config(db_name=TEST_PREFIX + "master", http_port=TEST_HTTP_PORT,
                                 path=devtool.RUN_DIR / "test.conf", prefix=TEST_PREFIX)
 
 
@@ -80,7 +80,9 @@ def run_pytest(conf, log_dir, args):
                SAAS_PYTHON=devtool.python(), PYTHONPATH=str(devtool.REPO))
     # pytest-odoo (installed for those who run Odoo tests under pytest) would
     # load an Odoo registry for every test: these tests start their own servers
-    cmd = [devtool.python(), "-m", "pytest", "-p", "no:odoo", str(devtool.REPO / "tests"), "-q", "-rs",
+    # test files or node ids given: only those; else the whole tests/ folder
+    where = [] if any(not a.startswith("-") for a in args) else [str(devtool.REPO / "tests")]
+    cmd = [devtool.python(), "-m", "pytest", "-p", "no:odoo", *where, "-q", "-rs",
            f"--junitxml={junit}", *args]
     t0 = time.time()
     rc = subprocess.run(cmd, env=env, cwd=devtool.REPO).returncode
@@ -107,14 +109,24 @@ def run_all(args):
     conf = test_config()
     drop_test_databases()
     totals = [0, 0, 0]
+    # --pytest-only: no Odoo run; --no-pytest: no pytest run;
+    # --addons a,b: one Odoo run of just these addons (and their tests)
     only_pytest = "--pytest-only" in args
-    args = [a for a in args if a != "--pytest-only"]
+    no_pytest = "--no-pytest" in args
+    runs = ODOO_RUNS
+    if "--addons" in args:
+        i = args.index("--addons")
+        addons = args[i + 1].split(",")
+        runs = [(TEST_PREFIX + "addons", addons, ["/" + a for a in addons])]
+        del args[i:i + 2]
+    args = [a for a in args if a not in ("--pytest-only", "--no-pytest")]
     if not only_pytest:
-        for db, addons, tags in ODOO_RUNS:
+        for db, addons, tags in runs:
             for i, n in enumerate(run_odoo_tests(conf, db, addons, tags, log_dir)):
                 totals[i] += n
-    for i, n in enumerate(run_pytest(conf, log_dir, args)):
-        totals[i] += n
+    if not no_pytest:
+        for i, n in enumerate(run_pytest(conf, log_dir, args)):
+            totals[i] += n
     drop_test_databases()
     passed, failed, skipped = totals
     print(f"[test] whole suite in {time.time() - t0:.0f}s")
