@@ -1,5 +1,6 @@
-from . import connections, modules, routing
+from . import connections, crons, modules, routing
 
 routing.install()
 connections.install()
 modules.install()
+crons.install()

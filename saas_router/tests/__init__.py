@@ -1,1 +1,1 @@
-from . import test_router
+from . import test_crons, test_router

@@ -1,0 +1,193 @@
+import threading
+import time
+from unittest.mock import patch
+
+from odoo import sql_db
+from odoo.tests import BaseCase, tagged
+from odoo.tools import config
+from odoo.tools.lru import LRU
+
+from odoo.addons.saas_router import crons, routing
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+class FakeTenants:
+    """Tenant databases and when their next job is due (clock time, None:
+    no job, or SUSPENDED), as read from PostgreSQL."""
+
+    def __init__(self, clock, **due_at):
+        self.clock = clock
+        self.due_at = {routing.tenant_db_name(k): v for k, v in due_at.items()}
+        self.reads = []
+
+    def list(self):
+        return sorted(self.due_at)
+
+    def next_due(self, dbname):
+        self.reads.append(dbname)
+        value = self.due_at[dbname]
+        if isinstance(value, Exception):
+            raise value
+        if value is None or value == crons.SUSPENDED:
+            return value
+        return value - self.clock()
+
+
+def db(sub):
+    return routing.tenant_db_name(sub)
+
+
+@tagged("post_install", "-at_install")
+class TestTenantCronSchedule(BaseCase):
+    def schedule(self, tenants, clock):
+        return crons.TenantCronSchedule(tenants.list, tenants.next_due, clock=clock,
+                                        recheck=3600, suspended_recheck=300)
+
+    def test_idle_tenants_cost_one_read_then_nothing(self):
+        clock = FakeClock()
+        tenants = FakeTenants(clock, busy=clock.now - 5, idle=clock.now + 86400, empty=None)
+        schedule = self.schedule(tenants, clock)
+        self.assertEqual(schedule.due(), [db("busy")])
+        self.assertEqual(sorted(tenants.reads), sorted(tenants.list()))
+        # later passes read nobody until something changes or the recheck
+        tenants.reads.clear()
+        for _ in range(10):
+            clock.now += 30
+            schedule.due()
+        self.assertEqual(tenants.reads, [])
+        # the busy tenant's jobs ran: read again, no longer due
+        tenants.due_at[db("busy")] = clock.now + 600
+        schedule.refresh(db("busy"))
+        self.assertEqual(schedule.due(), [])
+        # time passes: due again without any read
+        clock.now += 601
+        tenants.reads.clear()
+        self.assertEqual(schedule.due(), [db("busy")])
+        self.assertEqual(tenants.reads, [])
+
+    def test_notification_and_recheck_read_again(self):
+        clock = FakeClock()
+        tenants = FakeTenants(clock, a=None, b=None)
+        schedule = self.schedule(tenants, clock)
+        self.assertEqual(schedule.due(), [])
+        # a new trigger in tenant a: Odoo notifies cron_trigger with its name
+        tenants.due_at[db("a")] = clock.now
+        schedule.notified([db("a"), "some_master_db", db("not_known")])
+        self.assertEqual(schedule.due(), [db("a")])
+        # b changed by plain SQL (no notification): seen at the latest at the recheck
+        tenants.due_at[db("b")] = clock.now
+        clock.now += 3600
+        self.assertEqual(schedule.due(), [db("a"), db("b")])
+
+    def test_suspended_and_broken_tenants_do_not_run(self):
+        clock = FakeClock()
+        tenants = FakeTenants(clock, off=crons.SUSPENDED, broken=RuntimeError("boom"),
+                              ok=clock.now)
+        schedule = self.schedule(tenants, clock)
+        with self.assertLogs("odoo.addons.saas_router.crons", "WARNING"):
+            self.assertEqual(schedule.due(), [db("ok")])
+        # reactivated: seen within the suspended recheck, not the hourly one
+        tenants.due_at[db("off")] = clock.now
+        clock.now += 301
+        self.assertIn(db("off"), schedule.due())
+
+    def test_dropped_tenant_is_forgotten(self):
+        clock = FakeClock()
+        tenants = FakeTenants(clock, a=clock.now, b=clock.now)
+        schedule = self.schedule(tenants, clock)
+        self.assertEqual(schedule.due(), [db("a"), db("b")])
+        del tenants.due_at[db("a")]
+        self.assertEqual(schedule.due(), [db("b")])
+
+
+class FakeRegistry:
+    def __init__(self, ready=True, on_ready=None):
+        self._ready = ready
+        self._on_ready = on_ready
+
+    @property
+    def ready(self):
+        if self._on_ready:
+            self._on_ready()
+        return self._ready
+
+
+@tagged("post_install", "-at_install")
+class TestCronPass(BaseCase):
+    def race_registries(self):
+        """An LRU of registries in which reading one registry stands for a
+        request thread loading another one in between (a new tenant's first
+        request): what killed Odoo's cron thread."""
+        registries = LRU(10)
+
+        def load_new_registry():
+            registries["new"] = FakeRegistry(ready=False)
+
+        # the LRU puts each new entry first: "a" is read first
+        registries["c"] = FakeRegistry()
+        registries["b"] = FakeRegistry(ready=False)
+        registries["a"] = FakeRegistry(on_ready=load_new_registry)
+        return registries
+
+    def test_registry_lookup_during_the_pass(self):
+        registries = self.race_registries()
+        # Odoo's loop over registries.d.items() dies of it ...
+        with self.assertRaisesRegex(RuntimeError, "mutated during iteration"):
+            for _name, registry in registries.d.items():
+                registry.ready  # noqa: B018
+        # ... ours reads a snapshot taken under the LRU's lock
+        self.assertEqual(sorted(crons.ready_databases(self.race_registries())), ["a", "c"])
+
+    def test_pass_goes_on_after_an_error_and_always_has_the_master(self):
+        clock = FakeClock()
+        tenants = FakeTenants(clock, due=clock.now, idle=None)
+        schedule = crons.TenantCronSchedule(tenants.list, tenants.next_due, clock=clock)
+        registries = LRU(10)
+        registries["loaded_db"] = FakeRegistry()
+        processed = []
+
+        def process(dbname):
+            processed.append(dbname)
+            if dbname == "loaded_db":
+                raise RuntimeError("a broken database")
+
+        with patch.dict(config.options, db_name="master_db"), \
+                self.assertLogs("odoo.addons.saas_router.crons", "WARNING"):
+            done = crons.dispatch_once(registries, (), schedule, process)
+        self.assertEqual(processed, ["master_db", "loaded_db", db("due")])
+        self.assertEqual(done, ["master_db", db("due")])
+
+    def test_cron_thread_survives_an_error(self):
+        """The replaced cron thread logs an error of a pass and goes on
+        (Odoo's died and every cron of the process stopped)."""
+        passes = []
+        stop = threading.Event()
+
+        def dispatch(registries, notified=()):
+            passes.append(list(notified))
+            if len(passes) == 1:
+                raise RuntimeError("OrderedDict mutated during iteration")
+            stop.set()
+
+        thread = threading.Thread(target=crons.cron_thread, args=(None, 0, stop), daemon=True)
+        with patch.object(crons, "dispatch_once", dispatch), \
+                patch.object(crons, "ERROR_PAUSE", 0.05), \
+                self.assertLogs("odoo.addons.saas_router.crons", "ERROR"):
+            thread.start()
+            deadline = time.monotonic() + 30
+            while not stop.is_set() and time.monotonic() < deadline:
+                # wake it as Odoo does, naming a database
+                with sql_db.db_connect("postgres").cursor() as cr:
+                    cr.execute("NOTIFY cron_trigger, 'wake_db'")
+                time.sleep(0.2)
+            thread.join(10)
+        self.assertFalse(thread.is_alive())
+        self.assertGreaterEqual(len(passes), 2, "a second pass ran after the error")
+        self.assertIn("wake_db", passes[-1])
