@@ -339,7 +339,38 @@ def cmd_run(args):
         log(f"master database ready in {time.time() - t0:.0f}s")
     log(f"backend: http://localhost:{HTTP_PORT}/odoo   login: admin / admin")
     log(f"tenants: http://<subdomain>.localhost:{HTTP_PORT}")
-    os.execv(python(), odoo_cmd() + ["-d", MASTER_DB] + args)
+    if os.environ.get("SAAS_DEMO", "1") == "0":
+        os.execv(python(), odoo_cmd() + ["-d", MASTER_DB] + args)
+    # Odoo in a child process; once it answers, the demo is made true
+    # (template built, demo tenants provisioned: scripts/demo.py)
+    proc = subprocess.Popen(odoo_cmd() + ["-d", MASTER_DB] + args)
+    try:
+        if wait_http(f"http://127.0.0.1:{HTTP_PORT}/web/login", proc):
+            sys.path.insert(0, str(REPO / "scripts"))
+            import demo  # noqa: PLC0415
+            try:
+                demo.bootstrap(f"http://127.0.0.1:{HTTP_PORT}", MASTER_DB,
+                               f"http://localhost:{HTTP_PORT}")
+            except Exception as exc:  # noqa: BLE001 (the server keeps running)
+                log(f"demo not prepared: {exc}")
+        sys.exit(proc.wait())
+    except KeyboardInterrupt:
+        proc.terminate()
+        sys.exit(proc.wait())
+
+
+def wait_http(url, proc, timeout=300):
+    import urllib.request  # noqa: PLC0415
+
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                if answer.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.5)
+    return False
 
 
 def cmd_odoo(args):

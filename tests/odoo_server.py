@@ -17,6 +17,7 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
 import devtool  # noqa: E402
+from odoo_rpc import Rpc  # noqa: E402,F401
 
 
 def free_port():
@@ -94,28 +95,6 @@ def host_xmlrpc(url, host, service, method, *params, timeout=120):
     (result,), _method = xmlrpc.client.loads(response.text)
     return result
 
-
-class Rpc:
-    def __init__(self, url, db, login, password):
-        common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common")
-        self.uid = common.authenticate(db, login, password, {})
-        if not self.uid:
-            raise RuntimeError(f"cannot log in {login} on {db}")
-        self.models = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object", allow_none=True)
-        self.db, self.password = db, password
-
-    def __call__(self, model, method, *args, **kw):
-        return self.models.execute_kw(self.db, self.uid, self.password, model, method,
-                                      list(args), kw)
-
-    def wait(self, model, rec_id, field, values, timeout=120, interval=0.02):
-        """Poll until ``field`` of the record is in ``values``; return it."""
-        deadline = time.time() + timeout
-        while True:
-            value = self(model, "read", [rec_id], [field])[0][field]
-            if value in values or time.time() > deadline:
-                return value
-            time.sleep(interval)
 
 
 def setup_control_plane(rpc, server_url, modules="base,web,portal", name="Small"):

@@ -1,0 +1,98 @@
+"""What `./dev run` does once the master answers: make the demo true.
+
+The demo data defines a server, the "Small" template, two plans and a few
+customers' instances in draft (and one failed).  Here, through the running
+server and its job runner, as an administrator would: the template is built
+(once: it is kept with the master database), the demo instances are
+provisioned for real (Gemini Furniture is then suspended, as its trial
+ended), and the demo portal customer (login `portal`, password `portal`)
+gets a tenant at `demo.<base_domain>`.  Every step is skipped when done, so
+a second `./dev run` is ready in seconds.
+"""
+import time
+
+import requests
+
+from odoo_rpc import Rpc
+
+
+def say(msg):
+    print(f"[demo] {msg}", flush=True)
+
+
+def xmlid(rpc, module, name):
+    rows = rpc("ir.model.data", "search_read", [("module", "=", module), ("name", "=", name)],
+               ["res_id"])
+    return rows[0]["res_id"] if rows else None
+
+
+def wait_state(rpc, model, rec_id, done, timeout):
+    state = rpc.wait(model, rec_id, "state", done + ("failed",), timeout=timeout, interval=0.5)
+    if state not in done:
+        raise RuntimeError(f"{model} {rec_id} is {state}: see its chatter/log in the backend")
+    return state
+
+
+def ensure_template(rpc, template_id):
+    state = rpc("saas.template", "read", [template_id], ["state"])[0]["state"]
+    if state == "ready":
+        return
+    say("building the demo template (base, web, portal): about a minute, once")
+    t0 = time.time()
+    if state != "building":
+        rpc("saas.template", "action_build", [template_id])
+    wait_state(rpc, "saas.template", template_id, ("ready",), timeout=900)
+    say(f"template ready in {time.time() - t0:.0f}s")
+
+
+def ensure_active(rpc, instance_id):
+    row = rpc("saas.instance", "read", [instance_id], ["state", "name"])[0]
+    if row["state"] == "draft":
+        rpc("saas.instance", "request_provisioning", [instance_id])
+    if row["state"] in ("draft", "provisioning"):
+        wait_state(rpc, "saas.instance", instance_id, ("active",), timeout=300)
+        say(f"{row['name']}: active")
+    return rpc("saas.instance", "read", [instance_id], ["state", "url"])[0]
+
+
+def bootstrap(url, db, base_url):
+    rpc = Rpc(url, db, "admin", "admin")
+    server_id = xmlid(rpc, "saas_base", "saas_server_local")
+    template_id = xmlid(rpc, "saas_base", "saas_template_small")
+    if not (server_id and template_id):
+        say("no demo data in this master database: nothing to prepare")
+        return
+    # the demo server record calls this Odoo server back (verify step), and
+    # tenants are named under the port it listens on
+    rpc("saas.server", "write", [server_id], {"odoo_url": url})
+    port = url.rsplit(":", 1)[1]
+    domain = rpc("ir.config_parameter", "get_param", "saas_base.base_domain")
+    if domain in (False, "localhost:8069") and port != "8069":
+        rpc("ir.config_parameter", "set_param", "saas_base.base_domain", f"localhost:{port}")
+    ensure_template(rpc, template_id)
+    for name in ("saas_instance_deco", "saas_instance_gemini_trial", "saas_instance_gemini"):
+        instance_id = xmlid(rpc, "saas_base", name)
+        if instance_id:
+            ensure_active(rpc, instance_id)
+    gemini = xmlid(rpc, "saas_base", "saas_instance_gemini")
+    if gemini and rpc("saas.instance", "read", [gemini], ["state"])[0]["state"] == "active":
+        rpc("saas.instance", "action_suspend", [gemini],
+            context={"saas_suspend_reason": "Invoice overdue (demo)"})
+        say("Gemini Furniture: suspended (invoice overdue)")
+    # the demo portal customer's own tenant
+    partner_id = xmlid(rpc, "base", "partner_demo_portal")
+    plan_id = xmlid(rpc, "saas_base", "saas_plan_starter")
+    found = rpc("saas.instance", "search", [("subdomain", "=", "demo"),
+                                            ("state", "!=", "terminated")])
+    instance_id = found[0] if found else rpc("saas.instance", "create", {
+        "name": "Demo Company", "subdomain": "demo", "partner_id": partner_id,
+        "plan_id": plan_id, "admin_login": "admin"})
+    demo = ensure_active(rpc, instance_id)
+    host = demo["url"].split("://", 1)[1].rstrip("/")
+    answer = requests.get(f"{url}/web/login", headers={"Host": host}, timeout=60)
+    say(f"tenant {demo['url']}: login page {answer.status_code}")
+    say("what to try:")
+    say(f"  backend       {base_url}/odoo  (admin / admin): SaaS > Instances, Templates, Plans")
+    say(f"  signup        {base_url}/saas/signup  (a new tenant in about a second)")
+    say(f"  customer      {base_url}/my/saas  (portal / portal): 'Open' signs in to its tenant")
+    say(f"  tenant        {demo['url']}")
