@@ -21,8 +21,9 @@ prefork cron workers walk ``db_name`` (our master) when it is set.  So:
 The threaded server's cron thread is replaced by ``cron_thread``: Odoo's
 iterates ``Registry.registries.d`` without the LRU's lock, so a request
 thread loading a registry meanwhile (a new tenant's first request) killed it
-with "OrderedDict mutated during iteration", and nothing restarted it.  Ours takes a snapshot under the LRU's lock and survives any
-exception of a pass (logged, retried after a pause).
+with "OrderedDict mutated during iteration", and nothing restarted it.
+Ours takes a snapshot under the LRU's lock and survives any exception of a
+pass (logged, retried after a pause).
 """
 import contextlib
 import logging
