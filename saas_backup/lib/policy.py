@@ -32,7 +32,7 @@ def select_kept(backups, daily=7, weekly=2, monthly=1, latest=7):
         the ``weekly`` most recent ISO weeks, of the ``monthly`` most recent
         months.  Everything else may be pruned.
     """
-    ordered = sorted(backups, key=lambda item: (item[1], str(item[0])), reverse=True)
+    ordered = sorted(backups, key=lambda item: (item[1], item[0]), reverse=True)
     kept = {key for key, _when in ordered[:max(latest, 0)]}
     counts = {"daily": daily, "weekly": weekly, "monthly": monthly}
     for period, bucket_of in _buckets().items():
