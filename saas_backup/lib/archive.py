@@ -266,7 +266,8 @@ def restore_archive(conn_params, archive_path, dbname, role, filestore_dir):
 
 def table_counts(conn, tables):
     """{table: rows} for the given schema-qualified tables ('public.x'),
-    counted on ``conn``; a missing table counts -1."""
+    counted on ``conn`` (ONLY: a COPY block holds a parent's own rows, not
+    its inheriting children's, e.g. ir_actions); a missing table counts -1."""
     result = {}
     with conn.cursor() as cr:
         for name in tables:
@@ -275,7 +276,7 @@ def table_counts(conn, tables):
             if cr.fetchone()[0] is None:
                 result[name] = -1
                 continue
-            cr.execute(sql.SQL("SELECT count(*) FROM {}.{}").format(
+            cr.execute(sql.SQL("SELECT count(*) FROM ONLY {}.{}").format(
                 sql.Identifier(schema.strip('"')), sql.Identifier(table.strip('"'))))
             result[name] = cr.fetchone()[0]
     return result

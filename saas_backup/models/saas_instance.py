@@ -4,9 +4,10 @@ from datetime import timedelta
 
 import psycopg2
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, sql_db
 from odoo.exceptions import AccessError, UserError
 from odoo.modules import neutralize
+from odoo.modules.registry import Registry
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.saas_provisioning.adapters.errors import AdapterError, DatabaseNotOursError
@@ -25,6 +26,14 @@ RESTORE_ERRORS = (StorageError, archive.ArchiveError, AdapterError, psycopg2.Err
 # Only server code can put this object in a context (JSON-RPC cannot): the
 # forced termination of action_terminate_forced, checked there for managers.
 _FORCE_TERMINATE = object()
+
+
+def _forget_database(dbname):
+    """Drop this process's registry and pooled connections of ``dbname`` (it
+    may serve that tenant): the database is about to be replaced, and open
+    connections would each delay the drop."""
+    Registry.delete(dbname)
+    sql_db.close_db(dbname)
 
 
 class SaasInstance(models.Model):
@@ -122,10 +131,10 @@ class SaasInstance(models.Model):
                                     order="drill_date desc, id desc", limit=1)
             health = policy.health(instance._backup_configured(), last.done_at or None, now,
                                    drill_failed=drilled.drill_state == "failed")
-            vals = {"last_backup_id": last.id, "last_backup_at": last.done_at,
-                    "backup_health": health}
-            if any(instance[k] != v for k, v in vals.items()):
-                instance.sudo().write(vals)
+            if (instance.last_backup_id, instance.last_backup_at, instance.backup_health) != (
+                    last, last.done_at or False, health):
+                instance.sudo().write({"last_backup_id": last.id, "last_backup_at": last.done_at,
+                                       "backup_health": health})
 
     def _prune_backups(self):
         """Apply retention to the done backups of each instance."""
@@ -300,16 +309,20 @@ class SaasInstance(models.Model):
         if self.state not in ("active", "suspended"):
             return _("Skipped: instance is %s", self.state)
         started = time.monotonic()
+        server = self.server_id
+        pg, files = server._pg_admin(), server._filestore()
+        role, dbname = self._role_name(), self.database_name
+        scratch = self._restore_scratch_name()
+        if not pg.exists(dbname) and pg.database_owner(scratch) == role:
+            # an earlier try stopped between the drop and the rename
+            self._swap_in(scratch)
+            return _("Finished the swap of an earlier try")
         safety = self._create_backup("safety")
         result = safety._job_run()  # raises RetryableJobError on storage trouble
         if safety.state != "done":
             message = _("Restore in place abandoned: the safety backup failed (%s).", result)
             self.message_post(body=message)
             return message
-        server = self.server_id
-        pg, files = server._pg_admin(), server._filestore()
-        role, dbname = self._role_name(), self.database_name
-        scratch = f"{tenant_db_prefix()}_restore_{self.id}"
         try:
             pg.drop(scratch)
             files.remove(scratch)
@@ -318,19 +331,30 @@ class SaasInstance(models.Model):
             # the master's own settings table, written as the master
             TenantDatabase(server._connection_params(), scratch).write_settings(settings)
             self._log("restore", "load", "done", started, backup.key)
-            t_swap = time.monotonic()
-            pg.set_login(role, False)
-            pg.drop(dbname)
-            pg.rename(scratch, dbname)
-            files.remove(dbname)
-            files.rename(scratch, dbname)
-            pg.set_login(role, True)
+            self._swap_in(scratch)
         except RESTORE_ERRORS as exc:
             self._log("restore", "load", "retry", started, str(exc))
             raise RetryableJobError(str(exc), seconds=10) from exc
-        self._log("restore", "swap", "done", t_swap)
-        from odoo.modules.registry import Registry  # noqa: PLC0415
-        Registry.delete(dbname)  # this process may hold the old database's registry
         self.message_post(body=_("Restored in place from %(key)s; safety backup %(safety)s.",
                                  key=backup.key, safety=safety.key))
         return _("Restored %s in place", backup.key)
+
+    def _restore_scratch_name(self):
+        # a "_" right after the tenant prefix: no subdomain maps to it
+        return f"{tenant_db_prefix()}_restore_{self.id}"
+
+    def _swap_in(self, scratch):
+        """Replace the live database and filestore by ``scratch``'s while the
+        tenant's role may not log in (nobody reaches either meanwhile)."""
+        started = time.monotonic()
+        server = self.server_id
+        pg, files = server._pg_admin(), server._filestore()
+        role, dbname = self._role_name(), self.database_name
+        pg.set_login(role, False)
+        _forget_database(dbname)
+        pg.drop(dbname)
+        pg.rename(scratch, dbname)
+        files.remove(dbname)
+        files.rename(scratch, dbname)
+        pg.set_login(role, True)
+        self._log("restore", "swap", "done", started)
