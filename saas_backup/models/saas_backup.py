@@ -6,7 +6,7 @@ import time
 import psycopg2
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.release import major_version, serie, version, version_info
 
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -187,9 +187,16 @@ class SaasBackup(models.Model):
             archive.create_tenant_database(params, dbname, role)
             return archive.restore_archive(params, tmp, dbname, role, filestore_dir)
 
+    def _check_manager(self):
+        # the archive is the customer's whole database: managers only
+        # (these methods are public: JSON-RPC reaches them)
+        if not self.env.user.has_group("saas_base.group_saas_manager"):
+            raise AccessError(_("Only SaaS managers may download, restore or drill backups."))
+
     def action_download(self):
         """Backend: a short-lived link to the archive."""
         self.ensure_one()
+        self._check_manager()
         self._check_restorable()
         url = self._download_url()
         if not url:
@@ -204,6 +211,7 @@ class SaasBackup(models.Model):
 
     def action_restore(self):
         self.ensure_one()
+        self._check_manager()
         self._check_restorable()
         return {
             "type": "ir.actions.act_window", "res_model": "saas.backup.restore",
@@ -306,6 +314,7 @@ class SaasBackup(models.Model):
         return jobs
 
     def action_drill(self):
+        self._check_manager()
         for backup in self:
             backup._check_restorable()
             backup.with_delay(channel=BACKUP_CHANNEL, priority=10, max_retries=1,

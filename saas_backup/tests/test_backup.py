@@ -273,6 +273,9 @@ class TestBackup(HttpCase):
         listed = set(self.s3.list(self.source.database_name))
         self.assertIn(kept.key, listed)
         self.assertFalse(set((backups - kept).mapped("key")) & listed, "pruned from storage")
+        with self.assertRaises(AccessError):
+            kept.with_user(user).action_download()
+        self.assertIn("X-Amz-Signature", kept.action_download()["url"])
 
     def test_restore_in_place_after_a_safety_backup(self):
         backup = self._backup(self.source)
