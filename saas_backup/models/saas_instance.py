@@ -1,4 +1,3 @@
-import logging
 import time
 from datetime import timedelta
 
@@ -17,8 +16,6 @@ from odoo.addons.saas_router.routing import tenant_db_prefix
 from ..lib import archive, policy
 from ..lib.storage import StorageError
 from .saas_backup import BACKUP_CHANNEL
-
-_logger = logging.getLogger(__name__)
 
 HEALTH = [("none", "Not configured"), ("normal", "Normal"), ("warning", "Warning"),
           ("danger", "Danger")]
