@@ -36,7 +36,7 @@ APT_PACKAGES = [
 MOTO_REQUIREMENT = "moto[server]==5.2.5"
 # Our addons, in dependency order; the master database gets all of them.
 MASTER_ADDONS = ["saas_base", "saas_provisioning", "saas_billing_contract", "saas_sso",
-                 "saas_portal"]
+                 "saas_portal", "saas_backup"]
 TEST_DB = os.environ.get("SAAS_TEST_DB", "saas_test")
 
 
@@ -292,7 +292,7 @@ without_demo = False
 log_level = info
 {extra}
 [queue_job]
-channels = root:4,root.saas_clone:2
+channels = root:4,root.saas_clone:2,root.saas_backup:1
 
 [saas_router]
 tenant_db_prefix = {prefix}t_

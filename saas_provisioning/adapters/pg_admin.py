@@ -288,7 +288,10 @@ class PgAdmin:
         with self._cursor() as cr:
             cr.execute(
                 "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, %s)) "
-                "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
+                # autovacuum workers (bootstrap superuser) may not be signalled
+                # by us; RENAME and DROP cancel them themselves
+                "AND backend_type = 'client backend'",
                 [int(timeout_ms), dbname],
             )
             return cr.fetchone()[0]
@@ -335,12 +338,22 @@ class PgAdmin:
             # WITH (FORCE) (PostgreSQL 13+) terminates the remaining sessions
             # itself, atomically with the drop; terminating first as well
             # keeps the error clear on servers where FORCE is not allowed.
+            # Client sessions only: an autovacuum worker (busy on a freshly
+            # restored database) runs as the bootstrap superuser, which we
+            # may not signal; a plain DROP DATABASE cancels it itself.
             cr.execute(
                 "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()", [dbname])
+                "WHERE datname = %s AND pid <> pg_backend_pid() "
+                "AND backend_type = 'client backend'", [dbname])
             try:
-                cr.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(dbname)))
+                try:
+                    cr.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                        sql.Identifier(dbname)))
+                except psycopg2.Error as exc:
+                    if exc.pgcode != errorcodes.INSUFFICIENT_PRIVILEGE:
+                        raise
+                    cr.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(
+                        sql.Identifier(dbname)))
             except psycopg2.Error as exc:
                 if exc.pgcode == errorcodes.OBJECT_IN_USE:
                     raise DatabaseInUseError(f"database {dbname!r} is in use") from exc

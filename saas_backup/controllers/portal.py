@@ -1,0 +1,35 @@
+from werkzeug.exceptions import NotFound
+
+from odoo import http
+from odoo.http import request
+
+from odoo.addons.saas_portal.controllers.portal import SaasCustomerPortal
+
+from ..lib.storage import StorageError
+
+
+class SaasBackupPortal(SaasCustomerPortal):
+
+    def _saas_detail_values(self, instance, **extra):
+        values = super()._saas_detail_values(instance, **extra)
+        values["backups"] = request.env["saas.backup"].sudo().search(
+            [("instance_id", "=", instance.id), ("state", "=", "done")], limit=10)
+        return values
+
+    @http.route("/my/saas/<int:instance_id>/backup/<int:backup_id>/download", type="http",
+                auth="user", methods=["GET"])
+    def portal_my_saas_backup_download(self, instance_id, backup_id, **kw):
+        """Redirect to a short-lived presigned URL of the customer's own backup."""
+        instance = self._saas_instance(instance_id)
+        if not instance:
+            raise NotFound()
+        backup = request.env["saas.backup"].sudo().browse(backup_id).exists()
+        if not backup or backup.instance_id != instance or backup.state != "done":
+            raise NotFound()
+        try:
+            url = backup._download_url()
+        except StorageError:
+            url = None
+        if not url:
+            raise NotFound()
+        return request.redirect(url, local=False)

@@ -1,0 +1,7 @@
+from . import (
+    res_config_settings,
+    saas_backup,
+    saas_backup_storage,
+    saas_instance,
+    saas_instance_log,
+)
