@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.saas_sso.controllers.main import refused_response, sso_post_response
 
 _logger = logging.getLogger(__name__)
 
@@ -105,17 +106,23 @@ class SaasCustomerPortal(CustomerPortal):
                               self._saas_detail_values(instance,
                                                        plan_changed=kw.get("plan_changed")))
 
-    @http.route("/my/saas/<int:instance_id>/open", type="http", auth="user", methods=["GET"])
-    def portal_my_saas_open(self, instance_id, **kw):
+    # POST with Odoo's CSRF check (type="http" routes check it on POST): a
+    # link or a form on another site does nothing; a GET answers 405.
+    @http.route("/my/saas/<int:instance_id>/open", type="http", auth="user", methods=["POST"])
+    def portal_my_saas_open(self, instance_id, reason=None, **kw):
         instance = self._saas_instance(instance_id)
         if not instance or instance.state != "active":
             return request.not_found()
         try:
-            # As the customer, not sudo: saas_sso decides who gets a token.
-            url = request.env["saas.instance"].browse(instance.id)._sso_login_url()
-        except AccessError:
-            return request.not_found()
-        return request.redirect(url, local=False)
+            # As the user, not sudo: saas_sso decides who may open which
+            # tenant login (access list, ownership, support with a reason).
+            form = request.env["saas.instance"].browse(instance.id)._sso_login_form(
+                reason=reason)
+        except AccessError as exc:
+            return refused_response(exc.args[0], status=403)
+        except UserError as exc:
+            return refused_response(exc.args[0], status=400)
+        return sso_post_response(form)
 
     @http.route("/my/saas/<int:instance_id>/plan", type="http", auth="user",
                 methods=["GET", "POST"], website=True)
