@@ -47,6 +47,54 @@ class SaasInstance(models.Model):
             return instance.admin_login
         return None
 
+    def _sso_is_owner(self):
+        """The current user is the instance's own contact (who signed up):
+        they decide who else may open it."""
+        self.ensure_one()
+        return not self.env.user._is_public() and \
+            self.env.user.partner_id == self.sudo().partner_id
+
+    def _sso_access_candidates(self):
+        """Contacts of the customer with a portal account, other than the owner."""
+        self.ensure_one()
+        customer = self.sudo().partner_id.commercial_partner_id
+        partners = self.env["res.partner"].sudo().search(
+            [("commercial_partner_id", "=", customer.id), ("user_ids", "!=", False)])
+        return partners - self.sudo().partner_id
+
+    def _sso_check_manage_access(self):
+        if not (self._sso_is_owner() or self._sso_is_support()):
+            raise AccessError(_("Only %(owner)s decides who may open this instance.",
+                                owner=self.sudo().partner_id.name))
+
+    def _sso_set_access(self, partner, tenant_login):
+        """Allow ``partner`` to open the instance as ``tenant_login`` (the
+        owner or a SaaS manager only)."""
+        self.ensure_one()
+        self._sso_check_manage_access()
+        Access = self.env["saas.instance.access"].sudo()
+        line = Access.search([("instance_id", "=", self.id), ("partner_id", "=", partner.id)])
+        vals = {"tenant_login": (tenant_login or "").strip()}
+        if line:
+            line.write(vals)
+        else:
+            line = Access.create(dict(vals, instance_id=self.id, partner_id=partner.id))
+        self.sudo().message_post(body=_("%(who)s allowed %(contact)s to open the instance as "
+                                        "%(login)s.", who=self.env.user.name,
+                                        contact=partner.name, login=line.tenant_login))
+        return line
+
+    def _sso_remove_access(self, line):
+        self.ensure_one()
+        self._sso_check_manage_access()
+        line = line.sudo().filtered(lambda a: a.instance_id.id == self.id)
+        if line:
+            self.sudo().message_post(body=_("%(who)s removed %(contact)s's access.",
+                                            who=self.env.user.name,
+                                            contact=line.partner_id.name))
+            line.unlink()
+        return True
+
     def _sso_can_open(self):
         """Whether the current user gets an Open button (no token is made)."""
         self.ensure_one()
