@@ -180,10 +180,11 @@ class TestBrowserSignup(SaasPortalCase):
                 return !!document.querySelector('.o_main_navbar');
             }
             const form = document.querySelector('form.o_saas_open_form');
-            if (form && !window.saasOpenPressed) {
+            if (form && document.readyState === 'complete' && !window.saasOpenPressed) {
                 window.saasOpenPressed = true;
                 form.removeAttribute('target');
-                form.querySelector('button.o_saas_open').click();
+                // after this evaluation has returned: the page then navigates
+                setTimeout(() => form.querySelector('button.o_saas_open').click(), 50);
             }
             return false;
         })()"""

@@ -113,8 +113,8 @@ class TestPortalAccess(SaasPortalCase):
         found = call("saas.instance", "search_read", [[]], {"fields": ["name"]})
         self.assertEqual([r["name"] for r in found], ["Alpha"])
         for method, args in (("write", [[self.inst_b.id], {"plan_id": self.plan_big.id}]),
-                             ("_sso_login_url", [[self.inst_b.id]]),
-                             ("_sso_login_url", [[self.inst_a.id]]),
+                             ("_sso_login_form", [[self.inst_b.id]]),
+                             ("_sso_login_form", [[self.inst_a.id]]),
                              ("change_plan", [[self.inst_b.id], self.plan_big.id]),
                              ("request_provisioning", [[self.inst_b.id], "x"]),
                              ("action_suspend", [[self.inst_b.id]]),

@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 import psycopg2
@@ -267,7 +268,9 @@ class TestPipeline(HttpCase):
         self.assertGreater(float(settings["storage_used_mb"]), 5, "shipped to the tenant")
         self.assertEqual(settings["storage_measured_at"],
                          str(instance.usage_date), "with the time of the measure")
-        self.assertIn("Test plan", settings["storage_plans"])
+        published = self.env["saas.plan"].search([("published", "=", True)])
+        self.assertEqual({p["name"] for p in json.loads(settings["storage_plans"])},
+                         set(published.mapped("name")), "the plans a customer can move to")
         self.env["saas.instance"]._cron_usage_sweep()
         self.assertEqual(instance.user_count, 1)
         self.assertEqual(len(instance.usage_ids), 2)
