@@ -1,6 +1,7 @@
 {
     "name": "SaaS Single Sign-On",
-    "summary": "One-click, single-use sign-in from the master into a tenant (RS256 JWT)",
+    "summary": "One-click, single-use sign-in from the master into a tenant (RS256 JWT, "
+    "posted, never in a URL): who may open which tenant login, logged support logins",
     "version": "18.0.1.0.0",
     "category": "SaaS",
     "license": "LGPL-3",

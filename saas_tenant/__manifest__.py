@@ -1,6 +1,7 @@
 {
     "name": "SaaS Tenant",
-    "summary": "Enforce the master's decisions (suspension, user limit) inside a tenant",
+    "summary": "Enforce the master's decisions (suspension, user and storage limits) "
+    "inside a tenant",
     "version": "18.0.1.0.0",
     "category": "Tools",
     "license": "LGPL-3",
@@ -11,6 +12,9 @@
     # never depend on a master addon (saas_base, ...).
     "depends": ["web"],
     "data": ["data/ir_actions_data.xml"],
+    "assets": {
+        "web.assets_backend": ["saas_tenant/static/src/storage_banner.js"],
+    },
     "post_init_hook": "post_init_hook",
     "installable": True,
 }

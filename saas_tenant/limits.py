@@ -12,6 +12,8 @@ Reading it costs one indexed query on a table of a handful of rows; callers
 read it at most once per request and keep no cross-request cache, so a
 change made by the master is seen by every worker on its next request.
 """
+import json
+
 from markupsafe import Markup
 
 from odoo.addons.saas_router.modules import SETTINGS_SCHEMA, SETTINGS_TABLE
@@ -137,3 +139,86 @@ def suspended_page(settings):
         % items
     )
 
+
+
+# -- storage quota -------------------------------------------------------------
+# The master measures the database and the filestore (usage sweep, activation,
+# plan change) and ships the figure with the time of the measure; what was
+# uploaded since is added here, so the quota holds between two measures.
+STORAGE_USED_MB = "storage_used_mb"
+STORAGE_MEASURED_AT = "storage_measured_at"  # "YYYY-MM-DD HH:MM:SS", UTC
+STORAGE_PLANS = "storage_plans"  # JSON [{"name": ..., "max_storage_mb": ...}]
+STORAGE_WARN_RATIO = 0.9
+
+
+def _float(settings, key):
+    try:
+        return max(float((settings.get(key) or "0").strip()), 0.0)
+    except ValueError:
+        return 0.0
+
+
+def storage_used_mb(settings):
+    """What the master measured (database + filestore), in MB."""
+    return _float(settings, STORAGE_USED_MB)
+
+
+def storage_measured_at(settings):
+    value = (settings.get(STORAGE_MEASURED_AT) or "").strip()
+    return value or None
+
+
+def fitting_plan(settings, needed_mb):
+    """Name of the smallest plan offered by the master whose storage holds
+    ``needed_mb`` (0 = no limit counts as holding anything), or None."""
+    try:
+        plans = json.loads(settings.get(STORAGE_PLANS) or "[]")
+    except ValueError:
+        return None
+    fitting = []
+    for plan in plans if isinstance(plans, list) else []:
+        if not isinstance(plan, dict) or not plan.get("name"):
+            continue
+        try:
+            limit = float(plan.get("max_storage_mb") or 0)
+        except (TypeError, ValueError):
+            continue
+        if not limit or limit >= needed_mb:
+            fitting.append((limit or float("inf"), str(plan["name"])))
+    return min(fitting)[1] if fitting else None
+
+
+def storage_refusal(settings, used_mb, adding_bytes):
+    """Plain-text refusal when ``adding_bytes`` on top of ``used_mb`` exceeds
+    ``max_storage_mb``; None when it fits (or there is no limit)."""
+    limit = max_storage_mb(settings)
+    if not limit or adding_bytes <= 0:
+        return None
+    needed = used_mb + adding_bytes / 2**20
+    if needed <= limit:
+        return None
+    message = (f"Storage limit reached: your plan allows {limit} MB and this instance "
+               f"uses {used_mb:.1f} MB; this file ({adding_bytes / 2**20:.1f} MB) does "
+               "not fit. Delete files you no longer need")
+    plan = fitting_plan(settings, needed)
+    if plan:
+        message += f", or upgrade to the {plan} plan"
+    else:
+        message += ", or contact your service provider"
+    return message + "."
+
+
+def storage_warning(settings, used_mb):
+    """Banner text once ``used_mb`` reaches 90 % of the limit, else None."""
+    limit = max_storage_mb(settings)
+    if not limit or used_mb < STORAGE_WARN_RATIO * limit:
+        return None
+    percent = min(int(100 * used_mb / limit), 999)
+    text = (f"This instance uses {used_mb:.0f} MB of the {limit} MB its plan allows "
+            f"({percent} %).")
+    plan = fitting_plan(settings, limit + 1)
+    if plan:
+        text += f" New files will be refused at the limit: consider the {plan} plan."
+    else:
+        text += " New files will be refused at the limit."
+    return text

@@ -128,6 +128,7 @@ def test_tenant_admin_cannot_reach_anything_else(server, plane):
         "grant itself createdb": outside_tx + f"env.cr.execute('ALTER ROLE \"{role_a}\" CREATEDB')",
         "signal master sessions": f"env.cr.execute(\"SELECT pg_terminate_backend({spy_target.info.backend_pid})\")",
         "lift suspension": "env.cr.execute(\"UPDATE saas_control.tenant_setting SET value = '9' WHERE key = 'max_users'\")",
+        "lift storage quota": "env.cr.execute(\"UPDATE saas_control.tenant_setting SET value = '0' WHERE key IN ('max_storage_mb', 'storage_used_mb')\")",
         "insert setting": "env.cr.execute(\"INSERT INTO saas_control.tenant_setting (key, value) VALUES ('x', 'y')\")",
         "trigger on settings": "env.cr.execute('CREATE TRIGGER t BEFORE UPDATE ON saas_control.tenant_setting FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()')",
         "drop settings": "env.cr.execute('DROP TABLE saas_control.tenant_setting')",

@@ -8,11 +8,13 @@ import psycopg2
 from odoo import _, http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
-from odoo.tools import escape_psql, str2bool
+from odoo.tools import escape_psql
 
 from odoo.addons.auth_signup.models.res_partner import SignupError
 from odoo.addons.saas_provisioning.tools import secret_box
 from odoo.addons.saas_router.routing import tenant_db_name
+
+from .. import signup_rules
 
 _logger = logging.getLogger(__name__)
 
@@ -180,7 +182,12 @@ class SaasSignup(http.Controller):
     def signup_submit(self, **form):
         env = request.env
         form = {key: value for key, value in form.items() if isinstance(value, str)}
-        attempt, over = env["saas.signup.attempt"]._record_attempt(client_address(), "signup")
+        Attempt = env["saas.signup.attempt"]
+        attempt, over = Attempt._record_attempt(client_address(), "signup")
+        if over == signup_rules.GLOBAL_CAP:
+            return self._render_form(form, error=_(
+                "We are receiving an unusual number of sign-ups; please try again in an "
+                "hour."), status=429)
         if over:
             return self._render_form(form, error=_(
                 "Too many sign-ups from your address; please try again in an hour."), status=429)
@@ -189,6 +196,10 @@ class SaasSignup(http.Controller):
             attempt.result = "honeypot"
             return self._render_form(form, error=_("Your request could not be processed."),
                                      status=400)
+        captcha_error = Attempt._captcha_verify(form, client_address())
+        if captcha_error:
+            attempt.result = "captcha"
+            return self._render_form(form, error=captcha_error, status=400)
         # A second submission of the same form (double click, back + resend):
         # lead to the instance that the first one created.
         token = form.get("signup_token") or ""
@@ -206,6 +217,15 @@ class SaasSignup(http.Controller):
         if errors:
             attempt.result = "invalid: " + ", ".join(sorted(errors))
             return self._render_form(form, errors=errors, status=400)
+        if not env["saas.server"].sudo()._pick_for_new_instance():
+            # Refused before anything is made: no half-made tenant waits for
+            # a server that has no room.
+            attempt.result = "no_capacity"
+            _logger.warning("sign-up of %s refused: no server with free capacity",
+                            clean["subdomain"])
+            return self._render_form(form, error=_(
+                "We cannot take new sign-ups right now: our servers are full. Please try "
+                "again later; nothing was created and your details were not kept."), status=503)
         try:
             with env.cr.savepoint():
                 instance, user = self._create_signup(clean)
@@ -228,33 +248,48 @@ class SaasSignup(http.Controller):
         attempt.write({"result": "accepted", "instance_id": instance.id})
         # Commit now: the job runner can start the clone while this answers.
         env.cr.commit()
-        # Log the new customer in.  Their password was hashed a moment ago
-        # in this very request; checking it again (session.authenticate)
-        # would only cost another PBKDF2 round-trip (~0.5 s).  A new account
-        # has no second factor, so the session is finalised at once, as
-        # Session.authenticate does in that case.
-        request.session.pre_login = user.login
-        request.session.pre_uid = user.id
-        request.session.finalize(env)
+        if not user:
+            # Email verification: no account, no session, no database until
+            # the link in the mail is followed.
+            return request.render("saas_portal.signup_check_mail", {
+                "instance": instance, "email": clean["email"],
+                "hours": instance._signup_verify_hours(), "page_name": "saas_signup"})
+        self._log_in(user)
         return request.redirect(f"/saas/progress/{instance.id}")
 
+    def _log_in(self, user):
+        # Their password was hashed a moment ago in this very request;
+        # checking it again (session.authenticate) would only cost another
+        # PBKDF2 round-trip (~0.5 s).  A new account has no second factor,
+        # so the session is finalised at once, as Session.authenticate does
+        # in that case.
+        request.session.pre_login = user.login
+        request.session.pre_uid = user.id
+        request.session.finalize(request.env)
+
+    @staticmethod
+    def _create_user(env, partner, email, name, password):
+        # auth_signup's path: a copy of the portal template user, so the new
+        # account gets exactly the portal groups configured for sign-ups.
+        return env["res.users"].sudo().with_context(no_reset_password=True)._signup_create_user({
+            "login": email,
+            "email": email,
+            "name": name,
+            "password": password,
+            "partner_id": partner.id,
+        })
+
     def _create_signup(self, clean):
-        """Partner, portal user, instance and the provisioning request, in
-        the caller's transaction (one savepoint: all or nothing)."""
+        """Partner, instance, and either (verification off) the portal user
+        and the provisioning request, or (verification on, the default) the
+        verification mail only: the user and the database come when the
+        link is followed.  In the caller's transaction (one savepoint: all
+        or nothing).  Returns (instance, user or None)."""
         env = request.env
         partner = env["res.partner"].sudo().create({
             "name": clean["company_name"],
             "email": clean["email"],
             "is_company": True,
-        })
-        # auth_signup's path: a copy of the portal template user, so the new
-        # account gets exactly the portal groups configured for sign-ups.
-        user = env["res.users"].sudo().with_context(no_reset_password=True)._signup_create_user({
-            "login": clean["email"],
-            "email": clean["email"],
-            "name": clean["company_name"],
-            "password": clean["password"],
-            "partner_id": partner.id,
         })
         instance = env["saas.instance"].sudo().create({
             "name": clean["company_name"],
@@ -266,28 +301,54 @@ class SaasSignup(http.Controller):
             "portal_signup": True,
             "signup_token": clean["signup_token"],
         })
-        verify = str2bool(env["ir.config_parameter"].sudo().get_param(
-            "saas_portal.signup_verify_email") or "False", False)
-        if verify:
+        if instance._signup_verify_required():
+            # The password waits sealed (it becomes the portal user's and the
+            # tenant administrator's once the address is confirmed).
             instance.admin_password_sealed = secret_box.seal(
                 instance._master_secret(), clean["password"])
             instance._signup_prepare_verification()
-        else:
-            instance.request_provisioning(clean["password"])
+            return instance, None
+        user = self._create_user(env, partner, clean["email"], clean["company_name"],
+                                 clean["password"])
+        instance.request_provisioning(clean["password"])
         return instance, user
 
     @http.route("/saas/signup/verify/<int:instance_id>", type="http", auth="public",
                 methods=["GET"], website=True, sitemap=False)
     def signup_verify(self, instance_id, token="", **kw):
-        instance = request.env["saas.instance"].sudo().browse(instance_id).exists()
-        try:
-            ok = instance and instance._signup_verify(token)
-        except UserError as exc:
-            _logger.warning("verified sign-up %s cannot be provisioned: %s", instance_id, exc)
-            ok = False
-        if not ok:
+        """The link of the verification mail: the portal user is created, the
+        browser logged in and the instance provisioned, only now."""
+        env = request.env
+        instance = env["saas.instance"].sudo().browse(instance_id).exists()
+        if not (instance and instance._signup_check_verify_token(token)):
             return request.not_found()
-        return request.redirect(f"/web/login?redirect=/saas/progress/{instance_id}")
+        refusal = None
+        if email_taken(env, instance.admin_login):
+            refusal = _("An account already uses this email address: log in to your portal "
+                        "to order another instance.")
+        elif not env["saas.server"].sudo()._pick_for_new_instance():
+            refusal = _("Your address is confirmed, but our servers are full right now: "
+                        "follow the same link again later (it stays valid for %s hours "
+                        "after your sign-up).", instance._signup_verify_hours())
+        if refusal:
+            return request.render("saas_portal.signup_check_mail", {
+                "instance": instance, "refusal": refusal, "page_name": "saas_signup"})
+        try:
+            with env.cr.savepoint():
+                password = secret_box.open_sealed(instance._master_secret(),
+                                                  instance.admin_password_sealed)
+                user = self._create_user(env, instance.partner_id, instance.admin_login,
+                                         instance.name, password)
+                instance._signup_verify(token)
+        except (UserError, SignupError, ValueError, psycopg2.IntegrityError) as exc:
+            _logger.warning("verified sign-up %s cannot be provisioned: %s", instance_id, exc)
+            return request.render("saas_portal.signup_check_mail", {
+                "instance": instance, "page_name": "saas_signup", "refusal": _(
+                    "We cannot create your Odoo right now; please follow the same link "
+                    "again later.")})
+        env.cr.commit()
+        self._log_in(user)
+        return request.redirect(f"/saas/progress/{instance.id}")
 
     # ------------------------------------------------------------------
     # progress page

@@ -1,14 +1,20 @@
 import logging
 import secrets
+from datetime import timedelta
 
-from odoo import _, fields, models
-from odoo.tools import consteq
+from odoo import _, api, fields, models
+from odoo.tools import consteq, str2bool
+
+from .. import signup_rules
 
 _logger = logging.getLogger(__name__)
 
 # What the customer sees on the progress page, in pipeline order.  Keys are
 # saas_provisioning's provision_step values, plus "active" for the end.
 PROGRESS_STEPS = ["reserved", "clone", "filestore", "customise", "verify", "active"]
+# An unverified sign-up gives its name back after this many hours (setting
+# saas_portal.signup_verify_hours).
+DEFAULT_VERIFY_HOURS = 24
 
 
 class SaasInstance(models.Model):
@@ -80,8 +86,23 @@ class SaasInstance(models.Model):
         }
 
     # ------------------------------------------------------------------
-    # email verification (optional setting)
+    # email verification (on by default)
     # ------------------------------------------------------------------
+    @api.model
+    def _signup_verify_required(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(
+            "saas_portal.signup_verify_email", "True")
+        return str2bool(value or "True", True)
+
+    @api.model
+    def _signup_verify_hours(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(
+            "saas_portal.signup_verify_hours", DEFAULT_VERIFY_HOURS)
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return DEFAULT_VERIFY_HOURS
+
     def _signup_prepare_verification(self):
         self.ensure_one()
         token = secrets.token_urlsafe(32)
@@ -91,16 +112,51 @@ class SaasInstance(models.Model):
             template.sudo().with_context(verify_token=token).send_mail(self.id)
         return token
 
+    def _signup_check_verify_token(self, token):
+        """Whether ``token`` is this unverified, unexpired sign-up's (nothing
+        is changed)."""
+        self.ensure_one()
+        sudo = self.sudo()
+        if (sudo.signup_verified or not sudo.signup_verify_token or not token
+                or sudo.state != "draft"):
+            return False
+        if signup_rules.verification_expired(sudo.create_date, fields.Datetime.now(),
+                                             self._signup_verify_hours()):
+            return False
+        return consteq(sudo.signup_verify_token, token)
+
     def _signup_verify(self, token):
         """Start provisioning if ``token`` is this instance's; True if done."""
         self.ensure_one()
+        if not self._signup_check_verify_token(token):
+            return False
         sudo = self.sudo()
-        if sudo.signup_verified or not sudo.signup_verify_token or not token:
-            return False
-        if not consteq(sudo.signup_verify_token, token):
-            return False
         sudo.write({"signup_verified": True, "signup_verify_token": False})
         sudo.request_provisioning()  # the password was sealed at sign-up
+        return True
+
+    @api.model
+    def _cron_expire_unverified_signups(self):
+        """Sign-ups never verified in time give their name back: the instance
+        (which never had a database) is terminated, its sealed password and
+        token forgotten, and the partner made for it archived."""
+        hours = self._signup_verify_hours()
+        if hours <= 0:
+            return True
+        limit = fields.Datetime.now() - timedelta(hours=hours)
+        expired = self.sudo().search([
+            ("portal_signup", "=", True), ("signup_verified", "=", False),
+            ("state", "=", "draft"), ("create_date", "<=", limit)])
+        for instance in expired:
+            instance.write({"signup_verify_token": False, "admin_password_sealed": False})
+            instance._set_state("terminated", _("Sign-up never confirmed: expired after "
+                                                "%s hours.", hours))
+            partner = instance.partner_id
+            others = self.sudo().search_count([("partner_id", "=", partner.id),
+                                               ("id", "!=", instance.id),
+                                               ("state", "!=", "terminated")])
+            if not partner.with_context(active_test=False).user_ids and not others:
+                partner.active = False
         return True
 
     # ------------------------------------------------------------------

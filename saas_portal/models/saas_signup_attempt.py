@@ -2,11 +2,14 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from .. import signup_rules
+
 # Defaults of the ir.config_parameter settings (see res_config_settings).
-DEFAULT_SIGNUP_LIMIT = 5  # sign-up submissions per client address ...
+DEFAULT_SIGNUP_LIMIT = 5  # sign-up submissions per client address (IPv6: per /64) ...
 DEFAULT_SIGNUP_WINDOW = 3600  # ... per this many seconds
 DEFAULT_CHECK_LIMIT = 30  # availability checks per client address ...
 DEFAULT_CHECK_WINDOW = 60  # ... per this many seconds
+DEFAULT_GLOBAL_HOURLY_CAP = 100  # accepted sign-ups per hour, all addresses together
 
 
 class SaasSignupAttempt(models.Model):
@@ -16,6 +19,7 @@ class SaasSignupAttempt(models.Model):
     in process memory because a production server runs several workers (and
     several machines): an in-memory counter would let each worker grant its
     own quota.  Rows are short-lived: a cron deletes those older than a day.
+    The rules themselves are plain Python (``saas_portal/signup_rules.py``).
     """
 
     _name = "saas.signup.attempt"
@@ -24,43 +28,72 @@ class SaasSignupAttempt(models.Model):
     _log_access = False
 
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
-    ip = fields.Char(string="Client Address", required=True, index=True)
+    ip = fields.Char(string="Client Address", required=True, index=True,
+                     help="The address, or its /64 network for IPv6: what the limit counts.")
     kind = fields.Selection(
         [("signup", "Sign-up"), ("check", "Availability check")], required=True, index=True)
     result = fields.Char(help="accepted, or the rule that refused the attempt")
     instance_id = fields.Many2one("saas.instance", ondelete="set null")
 
     @api.model
+    def _param_int(self, key, default):
+        value = self.env["ir.config_parameter"].sudo().get_param(key, default)
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return default
+
+    @api.model
     def _limits(self, kind):
-        params = self.env["ir.config_parameter"].sudo()
         if kind == "signup":
-            limit = params.get_param("saas_portal.signup_rate_limit", DEFAULT_SIGNUP_LIMIT)
-            window = params.get_param("saas_portal.signup_rate_window", DEFAULT_SIGNUP_WINDOW)
-        else:
-            limit = params.get_param("saas_portal.check_rate_limit", DEFAULT_CHECK_LIMIT)
-            window = params.get_param("saas_portal.check_rate_window", DEFAULT_CHECK_WINDOW)
-        return int(limit), int(window)
+            return (self._param_int("saas_portal.signup_rate_limit", DEFAULT_SIGNUP_LIMIT),
+                    self._param_int("saas_portal.signup_rate_window", DEFAULT_SIGNUP_WINDOW))
+        return (self._param_int("saas_portal.check_rate_limit", DEFAULT_CHECK_LIMIT),
+                self._param_int("saas_portal.check_rate_window", DEFAULT_CHECK_WINDOW))
 
     @api.model
     def _record_attempt(self, ip, kind):
-        """Record an attempt; return it and whether the address is over its quota.
+        """Record an attempt; return it and the limit it hits (a
+        ``signup_rules`` reason) or False.
 
-        An advisory lock per (address, kind) serialises concurrent requests of
-        one client across workers, so that N parallel requests cannot all read
-        "under the limit" before any of them is counted.
+        Advisory locks per (address bucket, kind) -- and, for sign-ups, one
+        global lock -- serialise concurrent requests across workers, so that
+        N parallel requests cannot all read "under the limit" before any of
+        them is counted.
         """
-        ip = (ip or "unknown")[:64]
+        bucket = signup_rules.address_bucket(ip)
         self.env.cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                            [f"saas_portal:{kind}:{ip}"])
+                            [f"saas_portal:{kind}:{bucket}"])
         limit, window = self._limits(kind)
-        since = fields.Datetime.now() - timedelta(seconds=window)
-        recent = self.sudo().search_count(
-            [("ip", "=", ip), ("kind", "=", kind), ("date", ">=", since)])
-        attempt = self.sudo().create({"ip": ip, "kind": kind})
-        over = limit > 0 and recent >= limit
+        now = fields.Datetime.now()
+        recent = self.sudo().search_count([
+            ("ip", "=", bucket), ("kind", "=", kind),
+            ("date", ">=", now - timedelta(seconds=window))])
+        global_cap = global_recent = 0
+        if kind == "signup":
+            global_cap = self._param_int("saas_portal.signup_global_hourly_cap",
+                                         DEFAULT_GLOBAL_HOURLY_CAP)
+            if global_cap > 0:
+                self.env.cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                                    ["saas_portal:signup:global"])
+                global_recent = self.sudo().search_count([
+                    ("kind", "=", "signup"), ("result", "=", "accepted"),
+                    ("date", ">=", now - timedelta(hours=1))])
+        attempt = self.sudo().create({"ip": bucket, "kind": kind})
+        over = signup_rules.refusal(recent, limit, global_recent, global_cap)
         if over:
-            attempt.result = "rate_limited"
-        return attempt, over
+            attempt.result = over
+        return attempt, over or False
+
+    @api.model
+    def _captcha_verify(self, form, ip):
+        """CAPTCHA hook, off by default: return None when the sign-up may go
+        on, else the message to show.  An addon for a provider (hCaptcha,
+        Turnstile, reCAPTCHA, ...) overrides this to call the provider's
+        verification endpoint with the response field of ``form``, and
+        inherits the template ``saas_portal.signup_captcha`` to add its
+        widget to the form (see readme/CONFIGURE.md)."""
+        return None
 
     @api.model
     def _gc(self, days=1):

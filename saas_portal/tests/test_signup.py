@@ -133,36 +133,6 @@ class TestSignup(SaasPortalCase):
         self.assertIn("support team has been notified", status["message"])
         self.assertNotIn("disk full", status["message"], "no internals shown to customers")
 
-    def test_email_verification(self):
-        self.env["ir.config_parameter"].sudo().set_param("saas_portal.signup_verify_email", "True")
-        jobs_before = self.env["queue.job"].search_count([])
-        response = self._post_signup(self._signup_data(subdomain="h7-verify",
-                                                       email="verify@acme.test"))
-        self.assertEqual(response.status_code, 303)
-        instance = self.env["saas.instance"].search([("subdomain", "=", "h7-verify")])
-        self.assertEqual(instance.state, "draft")
-        self.assertFalse(instance.signup_verified)
-        self.assertEqual(self.env["queue.job"].search_count([]), jobs_before)
-        mail = self.env["mail.mail"].search([("email_to", "ilike", "verify@acme.test")])
-        self.assertEqual(len(mail), 1)
-        token = instance.sudo().signup_verify_token
-        self.assertIn(f"/saas/signup/verify/{instance.id}?token={token}", mail.body_html)
-        status = self.url_open(f"/saas/progress/{instance.id}/status").json()
-        self.assertIn("Check your mailbox", status["message"])
-        wrong = self.url_open(f"/saas/signup/verify/{instance.id}?token=nope",
-                              allow_redirects=False)
-        self.assertEqual(wrong.status_code, 404)
-        self.assertEqual(instance.state, "draft")
-        right = self.url_open(f"/saas/signup/verify/{instance.id}?token={token}",
-                              allow_redirects=False)
-        self.assertEqual(right.status_code, 303)
-        instance.invalidate_recordset()
-        self.assertEqual(instance.state, "provisioning")
-        self.assertEqual(self.env["queue.job"].search_count([]), jobs_before + 1)
-        again = self.url_open(f"/saas/signup/verify/{instance.id}?token={token}",
-                              allow_redirects=False)
-        self.assertEqual(again.status_code, 404, "a link works once")
-
     def test_portal_home_counter(self):
         self._post_signup(self._signup_data(subdomain="h7-count", email="count@acme.test"))
         home = self.url_open("/my/home")

@@ -1,3 +1,4 @@
+import json
 import logging
 import secrets
 import threading
@@ -329,6 +330,8 @@ class SaasInstance(models.Model):
         self.write({"provision_done_at": fields.Datetime.now(), "provision_seconds": seconds,
                     "current_job_uuid": False})
         self._set_state("active", _("Ready at %(url)s.", url=self.url))
+        # usage from the first minute, not from the next sweep
+        self._measure_usage()
         # rendering the mail takes longer than the rest of this step: the
         # customer's instance is shown active without waiting for it
         self.with_delay(channel=DEFAULT_CHANNEL, priority=20,
@@ -453,30 +456,72 @@ class SaasInstance(models.Model):
     def _cron_usage_sweep(self):
         """Users, database and filestore size of every live instance, read by
         SQL and from the filesystem (no registry is loaded)."""
-        instances = self.search([("state", "in", ("active", "suspended"))])
-        now = fields.Datetime.now()
+        self.search([("state", "in", ("active", "suspended"))])._measure_usage()
+        return True
+
+    def _measure_usage(self):
+        """The one door for usage: measure the live instances among ``self``
+        (users, database and filestore size), write the figures on them and
+        their history, and ship the storage figure to each tenant, whose
+        storage quota counts from it (saas_tenant).  Called when a tenant
+        becomes active, after a plan change and by the sweep; an instance
+        that cannot be read is skipped with a warning, never an error."""
+        live = self.filtered(lambda i: i.state in ("active", "suspended")
+                             and i.server_id and i.database_name)
         usage_vals = []
-        for server in instances.server_id:
-            on_server = instances.filtered(lambda i, s=server: i.server_id == s)
-            sizes = server._pg_admin().sizes_bytes(on_server.mapped("database_name"))
+        plans = self._storage_plans_setting() if live else "[]"
+        for server in live.server_id:
+            on_server = live.filtered(lambda i, s=server: i.server_id == s)
+            try:
+                sizes = server._pg_admin().sizes_bytes(on_server.mapped("database_name"))
+            except AdapterError as exc:
+                _logger.warning("usage: cannot read database sizes on %s: %s", server.name, exc)
+                continue
             files = server._filestore()
             for instance in on_server:
+                now = fields.Datetime.now()
+                tenant = instance._tenant_db()
                 try:
-                    users = instance._tenant_db().count_internal_users()
-                except AdapterError:
+                    users = tenant.count_internal_users()
+                    filestore_bytes = files.size_bytes(instance.database_name)
+                except (AdapterError, OSError):
                     _logger.warning("usage: cannot read users of %s", instance.database_name)
                     continue
                 vals = {
                     "user_count": users,
                     "db_size_mb": sizes.get(instance.database_name, 0) / 2**20,
-                    "filestore_size_mb": files.size_bytes(instance.database_name) / 2**20,
-                    "usage_date": now,
+                    "filestore_size_mb": filestore_bytes / 2**20,
                 }
-                instance.write(vals)
+                instance.write(dict(vals, usage_date=now))
                 usage_vals.append(dict(vals, instance_id=instance.id, date=now))
-                usage_vals[-1].pop("usage_date")
-        self.env["saas.instance.usage"].create(usage_vals)
+                try:
+                    tenant.write_settings({
+                        "storage_used_mb": "%.3f" % (vals["db_size_mb"]
+                                                     + vals["filestore_size_mb"]),
+                        "storage_measured_at": fields.Datetime.to_string(now),
+                        "storage_plans": plans,
+                    })
+                except AdapterError as exc:
+                    _logger.warning("usage: cannot ship storage to %s: %s",
+                                    instance.database_name, exc)
+        self.env["saas.instance.usage"].sudo().create(usage_vals)
         return True
+
+    @api.model
+    def _storage_plans_setting(self):
+        """JSON of the published plans' storage, so that a tenant refusing an
+        upload can name the plan that would fit."""
+        plans = self.env["saas.plan"].sudo().search([("published", "=", True)],
+                                                    order="sequence, max_storage_mb, id")
+        return json.dumps([{"name": plan.name, "max_storage_mb": plan.max_storage_mb or 0}
+                           for plan in plans])
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "plan_id" in vals:
+            # after a plan change the tenant's figures are fresh at once
+            self._measure_usage()
+        return res
 
     # ------------------------------------------------------------------
     # bulk operations

@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 import psycopg2
@@ -258,10 +259,25 @@ class TestPipeline(HttpCase):
             instance.request_provisioning(PASSWORD)
             run_jobs(trap)
         self.assertEqual(instance.state, "active")
-        self.env["saas.instance"]._cron_usage_sweep()
+        # measured at activation, not at the next sweep
         self.assertEqual(instance.user_count, 1)
         self.assertGreater(instance.db_size_mb, 5)
+        self.assertTrue(instance.usage_date)
         self.assertEqual(len(instance.usage_ids), 1)
+        settings = instance._tenant_db().read_settings()
+        self.assertGreater(float(settings["storage_used_mb"]), 5, "shipped to the tenant")
+        self.assertEqual(settings["storage_measured_at"],
+                         str(instance.usage_date), "with the time of the measure")
+        published = self.env["saas.plan"].search([("published", "=", True)])
+        self.assertEqual({p["name"] for p in json.loads(settings["storage_plans"])},
+                         set(published.mapped("name")), "the plans a customer can move to")
+        self.env["saas.instance"]._cron_usage_sweep()
+        self.assertEqual(instance.user_count, 1)
+        self.assertEqual(len(instance.usage_ids), 2)
+        # and after a plan change
+        bigger = self.plan.copy({"name": "Bigger plan", "max_storage_mb": 500})
+        instance.plan_id = bigger
+        self.assertEqual(len(instance.usage_ids), 3)
 
         orphan_db = tenant_db_name("orphan-db")
         self.pg.create_from_template(orphan_db, self.template.database_name)

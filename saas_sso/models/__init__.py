@@ -1,2 +1,3 @@
 from . import saas_sso_key
 from . import saas_instance
+from . import saas_instance_access

@@ -1,11 +1,10 @@
 import json
 import time
 from unittest.mock import patch
-from urllib.parse import parse_qs, urlparse
 
 import jwt
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.saas_provisioning.adapters.errors import ServerUnreachableError
@@ -65,6 +64,19 @@ class TestSso(TransactionCase):
         cls.instance = cls._instance("h6-shop", "active")
         cls.suspended = cls._instance("h6-paused", "suspended")
         cls.draft = cls._instance("h6-draft", "draft")
+        # Carla may open the three instances as their administrator
+        Access = cls.env["saas.instance.access"]
+        cls.access = Access.create({"instance_id": cls.instance.id, "partner_id": cls.contact.id,
+                                    "tenant_login": "owner@h6.example.com"})
+        for instance in cls.suspended | cls.draft:
+            Access.create({"instance_id": instance.id, "partner_id": cls.contact.id,
+                           "tenant_login": "owner@h6.example.com"})
+        # the person who signed up (the instance's own contact), and a
+        # colleague of Carla's given portal access to pay invoices
+        cls.owner_user = new_test_user(cls.env, login="h6_owner", groups="base.group_portal",
+                                       partner_id=cls.customer.id)
+        cls.colleague = new_test_user(cls.env, login="h6_accountant", groups="base.group_portal")
+        cls.colleague.partner_id.parent_id = cls.customer
 
     @classmethod
     def _instance(cls, subdomain, state):
@@ -85,11 +97,9 @@ class TestSso(TransactionCase):
         patcher.start()
         self.addCleanup(patcher.stop)
 
-    def _token_of(self, url):
-        parsed = urlparse(url)
-        self.assertEqual(f"{parsed.scheme}://{parsed.netloc}", self.instance.url)
-        self.assertEqual(parsed.path, "/saas_sso/login")
-        return parse_qs(parsed.query)["token"][0]
+    def _token_of(self, form):
+        self.assertEqual(form["action"], f"{self.instance.url}/saas_sso/login")
+        return form["token"]
 
     def _decode(self, token, audience=None):
         """Decode as the tenant does (saas_tenant/sso.py)."""
@@ -123,7 +133,7 @@ class TestSso(TransactionCase):
 
     def test_token_claims(self):
         before = int(time.time())
-        token = self._token_of(self.instance.with_user(self.portal_user)._sso_login_url())
+        token = self._token_of(self.instance.with_user(self.portal_user)._sso_login_form())
         header = jwt.get_unverified_header(token)
         self.assertEqual(header["alg"], "RS256")
         self.assertEqual(header["kid"], self.Key._signing_key().kid)
@@ -137,49 +147,95 @@ class TestSso(TransactionCase):
         # another tenant's audience is refused by the verifier
         with self.assertRaises(jwt.InvalidAudienceError):
             self._decode(token, audience="saas_t_h6_other")
-        # explicit login, and a fresh jti every time
+        # a fresh jti every time; the access line decides the login
+        self.access.tenant_login = "carla@h6.example.com"
         other = self._decode(self._token_of(
-            self.instance.with_user(self.portal_user)._sso_login_url("carla@h6.example.com")))
+            self.instance.with_user(self.portal_user)._sso_login_form()))
         self.assertEqual(other["sub"], "carla@h6.example.com")
         self.assertNotEqual(other["jti"], claims["jti"])
+        # and a customer cannot ask for another login than theirs
+        with self.assertRaises(AccessError):
+            self.instance.with_user(self.portal_user)._sso_login_form("owner@h6.example.com")
 
     # -- who may get a token ------------------------------------------------------
 
     def test_customer_may(self):
-        url = self.instance.with_user(self.portal_user)._sso_login_url()
+        url = self.instance.with_user(self.portal_user)._sso_login_form()
         self.assertTrue(url)
         self.assertFalse(self.instance.message_ids.filtered(
             lambda m: "Support login" in (m.body or "")), "a customer login is no support login")
 
+    def test_owner_and_colleague(self):
+        owner = self.instance.with_user(self.owner_user)
+        self.assertTrue(owner._sso_can_open())
+        self.assertEqual(self._decode(self._token_of(owner._sso_login_form()))["sub"],
+                         "owner@h6.example.com")
+        # a colleague sees the instance (the portal's record rule) but may not open it
+        colleague = self.instance.with_user(self.colleague)
+        self.assertTrue(colleague.read(["subdomain"]))
+        self.assertFalse(colleague._sso_can_open())
+        with patch.object(type(self.Key), "_sign", side_effect=AssertionError("minted")):
+            with self.assertRaises(AccessError):
+                colleague._sso_login_form()
+            with self.assertRaises(AccessError):
+                colleague._sso_login_form("owner@h6.example.com")
+        # once listed, as the login of their line
+        self.env["saas.instance.access"].create({
+            "instance_id": self.instance.id, "partner_id": self.colleague.partner_id.id,
+            "tenant_login": "books@h6.example.com"})
+        self.assertEqual(self._decode(self._token_of(colleague._sso_login_form()))["sub"],
+                         "books@h6.example.com")
+        # a contact of another customer cannot be listed
+        with self.assertRaises(ValidationError):
+            self.env["saas.instance.access"].create({
+                "instance_id": self.instance.id, "partner_id": self.other_portal.partner_id.id,
+                "tenant_login": "x@h6.example.com"})
+
     def test_other_customer_may_not(self):
         with self.assertRaises(AccessError):
-            self.instance.with_user(self.other_portal)._sso_login_url()
+            self.instance.with_user(self.other_portal)._sso_login_form()
 
     def test_internal_user_may_not(self):
         with self.assertRaises(AccessError):
-            self.instance.with_user(self.internal)._sso_login_url()
+            self.instance.with_user(self.internal)._sso_login_form()
 
     def test_public_user_may_not(self):
         public = self.env.ref("base.public_user")
         with self.assertRaises(AccessError):
-            self.instance.with_user(public)._sso_login_url()
+            self.instance.with_user(public)._sso_login_form()
 
     def test_manager_may_and_is_logged(self):
-        url = self.instance.with_user(self.manager)._sso_login_url()
-        self.assertEqual(self._decode(self._token_of(url))["sub"], "owner@h6.example.com")
+        as_manager = self.instance.with_user(self.manager)
+        with self.assertRaisesRegex(UserError, "Say why"):
+            as_manager._sso_login_form(reason="  ")
+        self.assertFalse(self.instance.support_login_ids)
+        form = as_manager._sso_login_form(reason="Ticket 42: broken report")
+        self.assertEqual(self._decode(self._token_of(form))["sub"], "owner@h6.example.com")
         note = self.instance.message_ids[:1]
         self.assertIn("Support login by Sam Support", note.body)
         self.assertIn("owner@h6.example.com", note.body)
+        self.assertIn("Ticket 42", note.body)
         self.assertEqual(note.author_id, self.manager.partner_id)
-        action = self.instance.with_user(self.manager).action_sso_login()
-        self.assertEqual(action["type"], "ir.actions.act_url")
+        log = self.instance.support_login_ids
+        self.assertEqual(len(log), 1)
+        self.assertEqual((log.user_id, log.tenant_login, log.reason),
+                         (self.manager, "owner@h6.example.com", "Ticket 42: broken report"))
+        self.assertTrue(log.date)
+        # support may choose the tenant user
+        form = as_manager._sso_login_form("carla@h6.example.com", reason="check her rights")
+        self.assertEqual(self._decode(self._token_of(form))["sub"], "carla@h6.example.com")
+        # the backend button asks for the reason first
+        action = as_manager.action_sso_login()
+        self.assertEqual(action["res_model"], "saas.sso.support.wizard")
+        with self.assertRaises(AccessError):
+            self.instance.with_user(self.internal).action_sso_login()
 
     def test_instance_not_active(self):
         for instance in (self.suspended, self.draft):
             with self.assertRaises(UserError):
-                instance.with_user(self.portal_user)._sso_login_url()
+                instance.with_user(self.portal_user)._sso_login_form()
             with self.assertRaises(UserError):
-                instance.with_user(self.manager)._sso_login_url()
+                instance.with_user(self.manager)._sso_login_form(reason="support")
 
     # -- rotation ----------------------------------------------------------------
 
@@ -191,7 +247,7 @@ class TestSso(TransactionCase):
         self.assertNotEqual(new, old)
         self.assertEqual(old.state, "retiring")
         # new tokens use the new kid; the old token still verifies
-        token = self._token_of(self.instance.with_user(self.portal_user)._sso_login_url())
+        token = self._token_of(self.instance.with_user(self.portal_user)._sso_login_form())
         self.assertEqual(jwt.get_unverified_header(token)["kid"], new.kid)
         self._decode(token)
         self.assertEqual(self._decode(old_token)["sub"], "owner@h6.example.com")

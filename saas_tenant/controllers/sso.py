@@ -29,7 +29,12 @@ REFUSED_PAGE = Markup(
 
 
 class SaasTenantSso(http.Controller):
-    @http.route("/saas_sso/login", type="http", auth="none", methods=["GET"],
+    # POST only: the master answers "Open" with a form that the browser
+    # submits here, so the token travels in the request body and never in a
+    # URL (access logs, browser history, Referer).  No CSRF token: the
+    # request comes from the master's page, and the signed single-use token
+    # is itself the proof.  GET is refused (405): no caller of ours sends it.
+    @http.route("/saas_sso/login", type="http", auth="none", methods=["POST"],
                 readonly=False, csrf=False, save_session=True)
     def saas_sso_login(self, token=None, **kw):
         if not request.db:

@@ -1,3 +1,4 @@
+from . import ir_attachment
 from . import ir_http
 from . import ir_module_module
 from . import res_users

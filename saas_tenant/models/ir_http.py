@@ -58,3 +58,10 @@ class IrHttp(models.AbstractModel):
                 headers={"Retry-After": "3600", "Cache-Control": "no-store"},
             )
         )
+
+    def session_info(self):
+        info = super().session_info()
+        if request and request.session.uid and not self.env.user.share:
+            # The banner of the web client (static/src/storage_banner.js).
+            info["saas_storage_warning"] = self.env["ir.attachment"]._saas_storage_warning()
+        return info

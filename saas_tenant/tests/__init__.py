@@ -4,3 +4,4 @@ from . import test_suspension
 from . import test_tenant_admin
 from . import test_sso
 from . import test_apps
+from . import test_storage

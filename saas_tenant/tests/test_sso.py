@@ -91,7 +91,8 @@ class TestSso(HttpCase):
         self.opener.cookies[TEST_CURSOR_COOKIE_NAME] = self.canonical_tag
 
     def _get(self, token):
-        return self.url_open(f"/saas_sso/login?token={token}", allow_redirects=False)
+        # the master's page submits a form: the token is in the body
+        return self.url_open("/saas_sso/login", data={"token": token}, allow_redirects=False)
 
     def _session_uid(self):
         sid = self.opener.cookies.get("session_id")
@@ -193,10 +194,18 @@ class TestSso(HttpCase):
 
     def test_no_or_garbage_token(self):
         self._fresh_opener()
-        response = self.url_open("/saas_sso/login", allow_redirects=False)
+        response = self.url_open("/saas_sso/login", data={"token": ""}, allow_redirects=False)
         self.assertEqual(response.status_code, 403)
         self.assertIsNone(self._session_uid())
         self.assertRefused("not.a.token")
+
+    def test_token_in_url_refused(self):
+        """A token in a URL (logs, history) is never accepted, even valid."""
+        self._fresh_opener()
+        response = self.url_open(f"/saas_sso/login?token={self._token()}",
+                                 allow_redirects=False)
+        self.assertEqual(response.status_code, 405)
+        self.assertIsNone(self._session_uid())
 
     def test_suspended(self):
         master_write(self.env.cr, suspended="1")

@@ -118,8 +118,10 @@ function startProgress(box) {
             // Leave the finished list on screen a moment, then open the
             // instance (logged in through SSO when available).  A page that
             // sets data-no-redirect (browser tests) stays.
-            if (!box.dataset.noRedirect) {
-                setTimeout(() => window.location.assign(box.dataset.openUrl), 500);
+            // Opening is a POST with the CSRF token (never a GET link).
+            const openForm = box.querySelector("form.o_saas_progress_open_form");
+            if (!box.dataset.noRedirect && openForm) {
+                setTimeout(() => openForm.submit(), 500);
             }
         } else if (!data.failed && data.state !== "terminated") {
             setTimeout(poll, 400);

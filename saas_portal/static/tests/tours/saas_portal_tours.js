@@ -150,8 +150,8 @@ registry.category("web_tour.tours").add("saas_portal_my", {
             trigger: ".o_saas_invoices .o_saas_invoice_row a[href^='/my/invoices/']",
         },
         {
-            content: "The Open button leads through the portal's SSO route",
-            trigger: "a.o_saas_open[href$='/open']",
+            content: "The Open button posts (with its CSRF token) to the portal's SSO route",
+            trigger: "form.o_saas_open_form[method='post'][action$='/open'] button.o_saas_open",
         },
         screenshot("04_my_saas_instance"),
         {

@@ -1,0 +1,176 @@
+"""Who may open a tenant, and how: the Open button posts (CSRF) to the
+master, whose page posts the single-use token to the real tenant; the token
+is never in a URL nor in an access-log line."""
+import logging
+import re
+from unittest.mock import patch
+from urllib.parse import urlparse
+
+import requests
+
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.saas_provisioning.tests.common import provision
+
+from .common import PASSWORD, SaasPortalCase
+
+FORM_RE = re.compile(r'<form method="post" action="([^"]+)"><input type="hidden" '
+                     r'name="token" value="([^"]+)"')
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@tagged("post_install", "-at_install")
+class TestOpen(SaasPortalCase):
+    real_template = True
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.owner, cls.partner = cls._customer("h7-open-owner", "Open Co")
+        # a colleague of the owner's, given portal access to pay invoices
+        cls.accountant = new_test_user(cls.env, login="h7-open-books",
+                                       password="h7-open-books-pass",
+                                       groups="base.group_portal")
+        cls.accountant.partner_id.parent_id = cls.partner
+        cls.manager = new_test_user(cls.env, login="h7-open-support",
+                                    password="h7-open-support-pass", name="Sue Support",
+                                    groups="base.group_user,saas_base.group_saas_manager")
+        cls.instance = cls.env["saas.instance"].create({
+            "name": "Open Co", "subdomain": "h7-open", "partner_id": cls.partner.id,
+            "plan_id": cls.plan_small.id, "server_id": cls.server.id})
+        provision(cls.instance, PASSWORD)
+
+    @classmethod
+    def tearDownClass(cls):
+        dbname = cls.instance.database_name
+        cls.pg.drop(dbname)
+        cls.pg.drop_role(dbname)
+        cls.server._filestore().remove(dbname)
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.minted = []
+        Key = type(self.env["saas.sso.key"])
+        original = Key._sign
+
+        def counting_sign(key_self, audience, subject):
+            self.minted.append(subject)
+            return original(key_self, audience, subject)
+
+        patcher = patch.object(Key, "_sign", counting_sign)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def _detail(self):
+        page = self.url_open(f"/my/saas/{self.instance.id}")
+        self.assertEqual(page.status_code, 200)
+        # a visitor without any form on the page takes the token of another page
+        csrf = CSRF_RE.search(page.text) or CSRF_RE.search(self.url_open("/saas/signup").text)
+        return page.text, csrf.group(1)
+
+    def _press_open(self, csrf, **extra):
+        return self.url_open(f"/my/saas/{self.instance.id}/open",
+                             data=dict(extra, csrf_token=csrf), allow_redirects=False)
+
+    def _tenant_post(self, action, token):
+        session = requests.Session()
+        response = session.post(self.base_url() + urlparse(action).path, data={"token": token},
+                                headers={"Host": self.instance._host()},
+                                allow_redirects=False, timeout=60)
+        return session, response
+
+    def test_owner_full_sign_on_no_token_in_logs(self):
+        self.authenticate("h7-open-owner", "h7-open-owner-pass-123")
+        with self.assertLogs(level=logging.INFO) as logs:
+            text, csrf = self._detail()
+            self.assertIn('class="d-flex gap-2 align-items-center o_saas_open_form"', text)
+            page = self._press_open(csrf)
+            self.assertEqual(page.status_code, 200, page.text[:300])
+            self.assertEqual(page.headers["Cache-Control"], "no-store")
+            self.assertEqual(page.headers["Referrer-Policy"], "no-referrer")
+            action, token = FORM_RE.search(page.text).groups()
+            self.assertEqual(action, f"{self.instance.url}/saas_sso/login")
+            session, response = self._tenant_post(action, token)
+            self.assertEqual(response.status_code, 303, response.text[:300])
+            self.assertNotIn(token, response.headers["Location"])
+            backend = session.get(self.base_url() + "/odoo", headers={
+                "Host": self.instance._host()}, allow_redirects=False, timeout=60)
+            self.assertEqual(backend.status_code, 200, "signed in to the tenant")
+            info = session.post(self.base_url() + "/web/session/get_session_info",
+                                json={"params": {}}, headers={"Host": self.instance._host()},
+                                timeout=60).json()["result"]
+            self.assertEqual(info["username"], self.owner.email)
+            self.assertEqual(info["db"], self.instance.database_name)
+        self.assertEqual(self.minted, [self.owner.email])
+        access_lines = [line for line in logs.output if "werkzeug" in line]
+        self.assertTrue(any("POST /saas_sso/login" in line for line in access_lines),
+                        "the tenant's access-log line was captured")
+        self.assertTrue(any(f"POST /my/saas/{self.instance.id}/open" in line
+                            for line in access_lines))
+        signature = token.rsplit(".", 1)[-1]
+        for line in logs.output:
+            self.assertNotIn(signature, line)
+        self.assertFalse(self.instance.support_login_ids, "a customer is no support login")
+
+    def test_colleague_cannot_open(self):
+        self.authenticate("h7-open-books", "h7-open-books-pass")
+        text, csrf = self._detail()
+        self.assertIn("o_saas_no_open", text, "sees the instance, without an Open button")
+        self.assertNotIn("o_saas_open_form", text)
+        response = self._press_open(csrf)
+        self.assertEqual(response.status_code, 403)
+        self.assertNotIn('name="token"', response.text)
+        self.assertEqual(self.minted, [], "no token minted")
+        # nor may they grant themselves access
+        response = self.url_open(f"/my/saas/{self.instance.id}/access", data={
+            "csrf_token": csrf, "partner_id": str(self.accountant.partner_id.id),
+            "tenant_login": self.owner.email}, allow_redirects=False)
+        self.assertEqual(response.status_code, 403)
+        self.assertFalse(self.instance.access_ids)
+        # the owner allows them, from the portal
+        self.authenticate("h7-open-owner", "h7-open-owner-pass-123")
+        text, csrf = self._detail()
+        self.assertIn("o_saas_access_add", text)
+        self.assertIn(f'value="{self.accountant.partner_id.id}"', text)
+        response = self.url_open(f"/my/saas/{self.instance.id}/access", data={
+            "csrf_token": csrf, "partner_id": str(self.accountant.partner_id.id),
+            "tenant_login": self.owner.email}, allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(self.instance.access_ids.partner_id, self.accountant.partner_id)
+        self.authenticate("h7-open-books", "h7-open-books-pass")
+        text, csrf = self._detail()
+        self.assertIn("o_saas_open_form", text)
+        self.assertIn(self.accountant.name, text.split('id="access"')[1], "in the access list")
+        self.assertEqual(self._press_open(csrf).status_code, 200)
+        self.assertEqual(self.minted, [self.owner.email])
+
+    def test_cross_site_requests_do_nothing(self):
+        self.authenticate("h7-open-owner", "h7-open-owner-pass-123")
+        messages = len(self.instance.message_ids)
+        # a link on another site: a GET
+        get = self.url_open(f"/my/saas/{self.instance.id}/open", allow_redirects=False)
+        self.assertEqual(get.status_code, 405)
+        # a form on another site: a POST without our CSRF token
+        post = self.url_open(f"/my/saas/{self.instance.id}/open", data={"reason": "x"},
+                             headers={"Origin": "https://evil.example"}, allow_redirects=False)
+        self.assertEqual(post.status_code, 400)
+        self.assertNotIn('name="token"', get.text + post.text)
+        self.assertEqual(self.minted, [])
+        self.instance.invalidate_recordset()
+        self.assertEqual(len(self.instance.message_ids), messages)
+
+    def test_support_gives_a_reason(self):
+        self.authenticate("h7-open-support", "h7-open-support-pass")
+        text, csrf = self._detail()
+        self.assertIn('name="reason"', text)
+        refused = self._press_open(csrf, reason="  ")
+        self.assertEqual(refused.status_code, 400)
+        self.assertEqual(self.minted, [])
+        page = self._press_open(csrf, reason="Ticket 99: cannot post invoices")
+        self.assertEqual(page.status_code, 200)
+        log = self.instance.support_login_ids
+        self.assertEqual(len(log), 1)
+        self.assertEqual((log.user_id, log.tenant_login, log.reason),
+                         (self.manager, self.owner.email, "Ticket 99: cannot post invoices"))
+        self.assertIn("Support login by Sue Support", self.instance.message_ids[:1].body)
