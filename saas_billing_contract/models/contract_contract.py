@@ -8,6 +8,19 @@ class ContractContract(models.Model):
         string="SaaS Subscription", index=True, copy=False,
         help="Contract created by the SaaS control plane: one line per instance.")
     saas_instance_ids = fields.One2many("saas.instance", "contract_id", string="Instances")
+    saas_instance_count = fields.Integer(compute="_compute_saas_instance_count")
+
+    @api.depends("saas_instance_ids")
+    def _compute_saas_instance_count(self):
+        for contract in self:
+            contract.saas_instance_count = len(contract.saas_instance_ids)
+
+    def action_view_saas_instances(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("saas_base.saas_instance_action")
+        action["domain"] = [("contract_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
 
     def _prepare_recurring_invoices_values(self, date_ref=False):
         # The period of every line being invoiced is read before super()

@@ -66,6 +66,8 @@ class SaasCustomerPortal(CustomerPortal):
             "invoices": self._saas_invoices(instance),
             "next_invoice_date": instance.next_invoice_date,
             "pay_url": overdue[:1].get_portal_url() if overdue else False,
+            "billing": instance._billing_summary(),
+            "payment_token": instance._billing_payment_token(instance.partner_id),
         })
         values.update(extra)
         return values
@@ -103,7 +105,9 @@ class SaasCustomerPortal(CustomerPortal):
             return request.not_found()
         return request.render("saas_portal.portal_saas_instance",
                               self._saas_detail_values(instance,
-                                                       plan_changed=kw.get("plan_changed")))
+                                                       plan_changed=kw.get("plan_changed"),
+                                                       cancelled=kw.get("cancelled"),
+                                                       resumed=kw.get("resumed")))
 
     @http.route("/my/saas/<int:instance_id>/open", type="http", auth="user", methods=["GET"])
     def portal_my_saas_open(self, instance_id, **kw):
@@ -154,3 +158,37 @@ class SaasCustomerPortal(CustomerPortal):
             "error": error,
         })
         return request.render("saas_portal.portal_saas_plan", values)
+
+    # ------------------------------------------------------------------
+    # subscription: cancel (with a confirmation page) and resume
+    # ------------------------------------------------------------------
+    @http.route("/my/saas/<int:instance_id>/cancel", type="http", auth="user",
+                methods=["GET", "POST"], website=True)
+    def portal_my_saas_cancel(self, instance_id, **kw):
+        instance = self._saas_instance(instance_id)
+        if not instance:
+            return request.not_found()
+        billing = instance._billing_summary()
+        if not billing["can_cancel"]:
+            return request.redirect(f"/my/saas/{instance.id}")
+        error = None
+        if request.httprequest.method == "POST":
+            try:
+                with request.env.cr.savepoint():
+                    instance.action_cancel_subscription()
+            except UserError as exc:
+                error = exc.args[0]
+            else:
+                return request.redirect(f"/my/saas/{instance.id}?cancelled=1")
+        values = self._saas_detail_values(instance)
+        values.update({"page_name": "saas_cancel", "error": error})
+        return request.render("saas_portal.portal_saas_cancel", values)
+
+    @http.route("/my/saas/<int:instance_id>/resume", type="http", auth="user",
+                methods=["POST"], website=True)
+    def portal_my_saas_resume(self, instance_id, **kw):
+        instance = self._saas_instance(instance_id)
+        if not instance or not instance._billing_summary()["can_resume"]:
+            return request.not_found()
+        instance.action_resume_subscription()
+        return request.redirect(f"/my/saas/{instance.id}?resumed=1")
