@@ -11,3 +11,4 @@ from . import test_signup_email  # noqa: E402
 from . import test_hostile  # noqa: E402
 from . import test_portal_access  # noqa: E402
 from . import test_browser  # noqa: E402
+from . import test_browser_billing  # noqa: E402
