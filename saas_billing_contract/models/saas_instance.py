@@ -405,20 +405,22 @@ class SaasInstance(models.Model):
     def _cron_billing_dunning(self, date=None):
         """Daily: reminders at the configured steps, suspension past grace.
 
-        One query finds every overdue invoice of every instance; only the
-        instances that change are then touched."""
+        One query finds every overdue invoice of every instance (of the
+        instances in ``self`` when it is not empty); only the instances that
+        change are then touched."""
         date = date or fields.Date.context_today(self)
         grace = self._billing_int("grace_days")
         steps = [s for s in self._billing_steps("reminder_days") if s <= grace]
         self.env.flush_all()
-        self.env.cr.execute("""
+        only = "AND aml.saas_instance_id IN %s" if self.ids else ""
+        self.env.cr.execute(f"""
             SELECT DISTINCT aml.saas_instance_id, am.id, am.invoice_date_due
               FROM account_move_line aml
               JOIN account_move am ON am.id = aml.move_id
              WHERE am.move_type = 'out_invoice' AND am.state = 'posted'
                AND am.payment_state IN %s AND am.invoice_date_due < %s
-               AND aml.saas_instance_id IS NOT NULL
-        """, (UNPAID, date))
+               AND aml.saas_instance_id IS NOT NULL {only}
+        """, (UNPAID, date, tuple(self.ids)) if self.ids else (UNPAID, date))
         rows = self.env.cr.fetchall()
         past_grace = {}
         remind = {}

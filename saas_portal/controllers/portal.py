@@ -57,7 +57,10 @@ class SaasCustomerPortal(CustomerPortal):
         ]
 
     def _saas_detail_values(self, instance, **extra):
-        overdue = instance._overdue_invoices()
+        # the invoices that suspended it first, then any overdue one
+        overdue = instance.dunning_invoice_ids.filtered(
+            lambda m: m.payment_state in ("not_paid", "partial")
+        ) or instance._overdue_invoices()
         values = self._prepare_portal_layout_values()
         values.update({
             "page_name": "saas_instance",

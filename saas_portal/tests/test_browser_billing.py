@@ -116,7 +116,7 @@ class TestBrowserBilling(SaasPortalCase):
 
         # after the grace days: suspended
         grace = instance._billing_int("grace_days")
-        self.env["saas.instance"]._cron_billing_dunning(
+        instance._cron_billing_dunning(
             date=third.invoice_date_due + timedelta(days=grace + 1))
         self.assertEqual((instance.state, instance.billing_suspended), ("suspended", "dunning"))
         self.assertEqual(instance._tenant_db().read_settings()["suspended"], "1")

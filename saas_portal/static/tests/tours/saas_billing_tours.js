@@ -42,18 +42,33 @@ registry.category("web_tour.tours").add("saas_billing_signup", {
         {
             content: "The instance is ready",
             trigger: ".o_saas_progress_ready:not(.d-none):contains('ready')",
-            timeout: 90000,
+            timeout: 60000,
         },
     ],
 });
 
-function payWithNewCard(card, save) {
+function payWithNewCard(card, save, hasSavedCard) {
     const steps = [
         {
             content: "Pay Now opens the payment form",
             trigger: ".o_portal_sidebar a[data-bs-target='#pay_with']:contains('Pay Now')",
             run: "click",
         },
+    ];
+    if (hasSavedCard) {
+        steps.push(
+            {
+                content: "The saved card is offered first",
+                trigger: "#pay_with input[name=o_payment_radio][data-payment-option-type='token']",
+            },
+            {
+                content: "Choose another method",
+                trigger: "#pay_with [name=o_payment_expand_button]",
+                run: "click",
+            }
+        );
+    }
+    steps.push(
         {
             content: "Pay with a new card (the demo provider's payment method)",
             trigger: "#pay_with input[name=o_payment_radio][data-payment-option-type='payment_method'][data-provider-code='demo']",
@@ -63,8 +78,8 @@ function payWithNewCard(card, save) {
             content: "Card number",
             trigger: "#pay_with #customer_input:visible",
             run: `edit ${card}`,
-        },
-    ];
+        }
+    );
     if (save) {
         steps.push({
             content: "Save my payment details",
@@ -80,7 +95,7 @@ function payWithNewCard(card, save) {
         },
         {
             content: "Back on the invoice: it is paid",
-            trigger: "span.badge:contains('Paid')",
+            trigger: "body:has(.badge:contains('Paid')):contains('Your payment has been successfully processed')",
             timeout: 30000,
         }
     );
@@ -98,7 +113,7 @@ registry.category("web_tour.tours").add("saas_billing_pay_and_save", {
             trigger: ".o_saas_invoices .o_saas_invoice_row a[href^='/my/invoices/']",
             run: "click",
         },
-        ...payWithNewCard("4242", true),
+        ...payWithNewCard("4242", true, false),
         {
             content: "Back to the instance",
             trigger: "body",
@@ -128,7 +143,7 @@ registry.category("web_tour.tours").add("saas_billing_pay_overdue", {
             trigger: ".o_saas_suspended_banner:contains('suspended') a.o_saas_pay",
             run: "click",
         },
-        ...payWithNewCard("5555", false),
+        ...payWithNewCard("5555", false, true),
         {
             content: "Back to the instance",
             trigger: "body",
