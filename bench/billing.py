@@ -45,6 +45,7 @@ from datetime import date, timedelta
 N = {n}
 OVERDUE = {overdue}
 SAMPLE = {sample}
+PROFILE = {profile}
 # the cron runs on the day it invoices: due dates are computed from today
 start = date.today()
 env.company.email = "billing@bench.test"
@@ -104,9 +105,16 @@ print(f"FLOOR (Odoo alone): {{floor_posted}} invoices created {{t_floor_create:.
 jobs_before = env["queue.job"].search_count([])
 mails_before = env["mail.mail"].search_count([])
 t0 = time.perf_counter()
+if PROFILE:
+    import cProfile, pstats
+    profiler = cProfile.Profile()
+    profiler.enable()
 env["contract.contract"].cron_recurring_create_invoice(date_ref=start)
 env.flush_all()
 t_invoice = time.perf_counter() - t0
+if PROFILE:
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
 invoices = Move.search([("line_ids.saas_instance_id", "in", instances.ids)])
 posted = invoices.filtered(lambda m: m.state == "posted")
 jobs = env["queue.job"].search_count([]) - jobs_before
@@ -159,6 +167,7 @@ def main():
     parser.add_argument("--prefix", default="saas_bench_billing_")
     parser.add_argument("--port", type=int, default=8275)
     parser.add_argument("--keep", action="store_true", help="keep the master database")
+    parser.add_argument("--profile", action="store_true", help="cProfile our invoicing cron")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
     db = f"{args.prefix}master"
@@ -177,7 +186,8 @@ def main():
         print(f"database {db} installed in {time.perf_counter() - t0:.1f} s")
     try:
         odoo("--no-http", "--log-level=warn", command=("shell",),
-             input=SCRIPT.format(n=args.n, overdue=args.overdue, sample=args.sample), text=True)
+             input=SCRIPT.format(n=args.n, overdue=args.overdue, sample=args.sample,
+                                 profile=args.profile), text=True)
     finally:
         if not args.keep:
             devtool.drop_prefixed(args.prefix)
