@@ -7,6 +7,9 @@ from .saas_instance import UNPAID
 
 _logger = logging.getLogger(__name__)
 
+# invoices charged and mailed per job
+SETTLE_BATCH = 20
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -40,16 +43,43 @@ class AccountMove(models.Model):
         self._saas_enqueue_settle()
 
     def _saas_enqueue_settle(self):
-        for move in self.filtered(lambda m: m.state == "posted" and not m.is_move_sent):
-            move.with_delay(
-                priority=30, identity_key=f"saas_settle_invoice_{move.id}",
-                description=_("Charge and send invoice %s", move.name),
+        """One job per SETTLE_BATCH invoices (a queue.job costs about as much
+        as an invoice to create; a cron run makes hundreds)."""
+        moves = self.filtered(lambda m: m.state == "posted" and not m.is_move_sent)
+        for start in range(0, len(moves), SETTLE_BATCH):
+            batch = moves[start:start + SETTLE_BATCH]
+            batch.with_delay(
+                priority=30,
+                identity_key=f"saas_settle_invoices_{batch.ids[0]}_{batch.ids[-1]}_{len(batch)}",
+                description=_("Charge and send %(count)s invoice(s) from %(first)s",
+                              count=len(batch), first=batch[:1].name),
             )._saas_job_settle()
 
     def _saas_job_settle(self):
-        """Job: charge the saved payment method (if any), then mail the
-        invoice with its PDF.  Idempotent: a paid invoice is not charged
-        again, a sent one not sent again."""
+        """Job: per invoice, charge the saved payment method (if any), then
+        mail it with its PDF.  Each invoice in its own savepoint: one
+        failure is logged on it and does not undo the others' charges.
+        Idempotent: a paid invoice is not charged again, a sent one not
+        sent again."""
+        if len(self) == 1:
+            # alone (a retry): queue_job's retries and failed state apply
+            return f"{self.name}: {self._saas_settle_one()}"
+        results = []
+        for move in self:
+            try:
+                with self.env.cr.savepoint():
+                    results.append(f"{move.name}: {move._saas_settle_one()}")
+            except Exception as exc:  # noqa: BLE001  one invoice never undoes the others
+                _logger.exception("invoice %s: charge or mail failed, retried alone", move.name)
+                move.with_delay(
+                    priority=30, eta=300, max_retries=5,
+                    identity_key=f"saas_settle_invoice_{move.id}",
+                    description=_("Charge and send invoice %s (retry)", move.name),
+                )._saas_job_settle()
+                results.append(f"{move.name}: failed ({exc}), retried alone")
+        return "\n".join(results)
+
+    def _saas_settle_one(self):
         self.ensure_one()
         if self.state != "posted":
             return _("Not posted")

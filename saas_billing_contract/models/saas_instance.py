@@ -329,6 +329,10 @@ class SaasInstance(models.Model):
         elif line:
             self._replace_contract_line(line, new_plan, date, preview)
         self.plan_id = new_plan
+        if (self._billing_is_paid() and not self.contract_line_id
+                and self.state in ("provisioning", "active", "suspended")):
+            # from a free plan: billed from the change on
+            self._subscribe(date_start=date)
         self.message_post(body=_(
             "Plan changed from %(old)s to %(new)s on %(date)s: credit %(credit)s, "
             "charge %(charge)s.", old=old_plan.name, new=new_plan.name, date=date,

@@ -183,6 +183,8 @@ class TestBilling(HttpCase):
         self.assertEqual((extra.quantity, extra.price_unit, extra.saas_instance_id),
                          (2.0, 5.0, monthly), "4 users, 2 included")
         self.assertEqual(invoice.amount_untaxed, 30.0 + 300.0 + 10.0)
+        self.assertTrue(any("by contract" in body for body in invoice.message_ids.mapped("body")),
+                        "origin noted (batched)")
 
         self._invoice(start)  # the cron again on the same day: nothing more
         self.assertEqual(len(self._invoices(monthly)), 1)
@@ -411,6 +413,9 @@ class TestBilling(HttpCase):
         self.assertFalse(gratis.billing_can_subscribe)
         self.assertEqual(trial.contract_id, paid.contract_id, "one contract per customer")
         self.assertEqual(trial.contract_id.saas_instance_ids, trial | paid)
+        gratis.change_plan(self.monthly)
+        self.assertEqual(gratis.contract_line_id.date_start, today,
+                         "from a free plan to a paid one: billed from the change")
         # activation fixes the trial end; the line follows it
         trial._set_state("active")
         trial.trial_end_date = date(2025, 7, 10)
