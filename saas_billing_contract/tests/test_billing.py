@@ -364,6 +364,12 @@ class TestBilling(HttpCase):
         reminder = self._mails("Your trial of h5-trial")
         self.assertEqual(len(reminder), 1)
         self.assertIn("first invoice", reminder.body_html)
+        with freeze_time("2025-05-14"):
+            instance.action_cancel_subscription()
+            self.assertTrue(instance.contract_line_id.is_canceled)
+            instance.action_resume_subscription()
+        self.assertFalse(instance.contract_line_id.is_canceled)
+        self.assertEqual(instance.contract_line_id.recurring_next_date, date(2025, 5, 21))
         with freeze_time("2025-05-15"):
             instance.action_cancel_subscription()
         self.assertTrue(instance.contract_line_id.is_canceled)

@@ -1,8 +1,5 @@
 import shutil
-from contextlib import contextmanager
 from datetime import timedelta
-from unittest import SkipTest
-from unittest.mock import patch
 
 import requests
 
@@ -12,6 +9,7 @@ from odoo.tests import tagged
 from odoo.addons.saas_router.routing import tenant_db_name
 
 from .common import SaasPortalCase
+from . import test_browser
 from .test_browser import JobPump, ScreenshotBrowser
 
 LOGIN = "pay@h7.test"
@@ -44,17 +42,11 @@ class TestBrowserBilling(SaasPortalCase):
                 [("type", "=", "bank"), ("company_id", "=", cls.env.company.id)], limit=1)
         cls.provider = provider
 
-    @contextmanager
-    def _browser(self):
-        with patch("odoo.tests.common.ChromeBrowser", ScreenshotBrowser):
-            try:
-                yield
-            except SkipTest as exc:
-                self.fail(f"browser test skipped: {exc}")
-
-    def _drop_tenant(self, dbname):
-        self.pg.drop(dbname)
-        self.server._filestore().remove(dbname)
+    # the signup browser test's helpers: our browser class (a skip is a
+    # failure), a tenant dropped with its files
+    # (through the module: a TestCase imported here would run twice)
+    _browser = test_browser.TestBrowserSignup._browser
+    _drop_tenant = test_browser.TestBrowserSignup._drop_tenant
 
     def _invoice(self, date_ref=None):
         """OCA's invoicing cron; the charge and mail jobs run inline."""
