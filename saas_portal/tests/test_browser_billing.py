@@ -8,7 +8,7 @@ from odoo.tests import tagged
 
 from odoo.addons.saas_router.routing import tenant_db_name
 
-from .common import SaasPortalCase
+from .common import CSRF_RE, SaasPortalCase
 from . import test_browser
 from .test_browser import JobPump, ScreenshotBrowser
 
@@ -140,3 +140,13 @@ class TestBrowserBilling(SaasPortalCase):
         self.assertTrue(instance.contract_line_id.is_canceled)
         self.assertEqual(instance.billing_service_end, instance.trial_end_date)
         self.assertTrue(instance.billing_can_resume)
+        # another customer can neither see the confirmation nor cancel/resume
+        other, _partner = self._customer("h7-other", "Other Co")
+        self.authenticate(other.login, other.login + "-pass-123")
+        csrf = CSRF_RE.search(self.url_open("/saas/signup").text).group(1)
+        self.assertEqual(self.url_open(f"/my/saas/{instance.id}/cancel").status_code, 404)
+        for action in ("cancel", "resume"):
+            response = self.url_open(f"/my/saas/{instance.id}/{action}",
+                                     data={"csrf_token": csrf}, allow_redirects=False)
+            self.assertEqual(response.status_code, 404, action)
+        self.assertTrue(instance.contract_line_id.is_canceled)

@@ -183,6 +183,23 @@ registry.category("web_tour.tours").add("saas_billing_cancel_trial", {
         {
             content: "It can be resumed",
             trigger: "button.o_saas_resume",
+            run: "click",
+        },
+        {
+            content: "Resumed: the first invoice comes after the trial again",
+            trigger: ".o_saas_resumed:contains('goes on') ~ * .o_saas_next_invoice:contains('after your free trial')",
+        },
+        {
+            trigger: "a.o_saas_cancel:contains('Cancel subscription')",
+            run: "click",
+        },
+        {
+            trigger: "button.o_saas_cancel_confirm",
+            run: "click",
+        },
+        {
+            content: "Cancelled again",
+            trigger: ".o_saas_ends_on:contains('nothing will be invoiced')",
         },
     ],
 });
