@@ -1,13 +1,17 @@
 {
     "name": "SaaS Billing (OCA contracts)",
-    "summary": "Tenants billed by OCA contracts: posted invoices, dunning suspends, "
-    "payment reactivates, trials, prorated plan changes",
-    "version": "18.0.1.0.0",
+    "summary": "Tenants billed by OCA contracts from their request: posted invoices "
+    "charged with the saved payment method, dunning suspends, payment reactivates, "
+    "trials that convert, cancel at period end, prorated plan changes",
+    "version": "18.0.1.1.0",
     "category": "SaaS",
     "license": "LGPL-3",
     "author": "SaaS Control Plane contributors",
     "website": "https://github.com/saas-control-plane/saas",
-    "depends": ["saas_provisioning", "contract", "contract_line_successor", "account"],
+    "depends": [
+        "saas_provisioning", "contract", "contract_line_successor", "account",
+        "account_payment",
+    ],
     "data": [
         "security/ir.model.access.csv",
         "data/ir_config_parameter.xml",

@@ -31,7 +31,8 @@ class SaasInstance(models.Model):
     next_invoice_date = fields.Date(related="contract_line_id.recurring_next_date")
     invoice_count = fields.Integer(compute="_compute_invoice_count")
     billing_suspended = fields.Selection(
-        [("dunning", "Unpaid invoices"), ("trial", "Trial ended")],
+        [("dunning", "Unpaid invoices"), ("trial", "Trial ended"),
+         ("cancelled", "Subscription ended")],
         string="Suspended For", readonly=True, copy=False, tracking=True,
         help="Set when billing suspended the instance; payment (or a subscription "
         "for an ended trial) lifts it.")
@@ -44,6 +45,12 @@ class SaasInstance(models.Model):
         help="Days-before-trial-end of the last trial reminder sent (0: none).")
     billing_adjustment_ids = fields.One2many("saas.billing.adjustment", "instance_id",
                                              string="Pending Adjustments")
+    billing_can_subscribe = fields.Boolean(compute="_compute_billing_actions")
+    billing_can_cancel = fields.Boolean(compute="_compute_billing_actions")
+    billing_can_resume = fields.Boolean(compute="_compute_billing_actions")
+    billing_service_end = fields.Date(
+        string="Service Ends On", compute="_compute_billing_actions",
+        help="Last day of use of a cancelled subscription or trial.")
 
     # ------------------------------------------------------------------
     # settings
@@ -67,6 +74,19 @@ class SaasInstance(models.Model):
             if part.strip().isdigit():
                 steps.add(int(part.strip()))
         return sorted(steps)
+
+    @api.depends("plan_id.price", "state", "contract_line_id.is_canceled",
+                 "contract_line_id.date_end", "trial_end_date")
+    def _compute_billing_actions(self):
+        for instance in self:
+            summary = instance._billing_summary()
+            live = instance.state in ("draft", "provisioning", "active", "suspended")
+            instance.billing_can_subscribe = (summary["paid"] and live
+                                              and not summary["running"]
+                                              and not summary["can_resume"])
+            instance.billing_can_cancel = summary["can_cancel"]
+            instance.billing_can_resume = summary["can_resume"]
+            instance.billing_service_end = summary["ends_on"]
 
     # ------------------------------------------------------------------
     # invoices
@@ -118,12 +138,22 @@ class SaasInstance(models.Model):
     # subscription
     # ------------------------------------------------------------------
     def _billing_start_date(self):
-        """The contract line starts the day after the trial, or today."""
+        """The contract line starts the day after the trial, or today.  An
+        instance requested but not active yet has no trial end date: its
+        trial will end ``trial_days`` after today (realigned on activation,
+        ``_billing_align_trial_start``)."""
         self.ensure_one()
         today = fields.Date.context_today(self)
         if self.trial_end_date and self.trial_end_date >= today:
             return self.trial_end_date + timedelta(days=1)
+        if (not self.trial_end_date and self.plan_id.trial_days
+                and self.state in ("draft", "provisioning")):
+            return today + timedelta(days=self.plan_id.trial_days + 1)
         return today
+
+    def _billing_is_paid(self):
+        """Instances on a plan with a price: they get a contract line."""
+        return self.filtered(lambda i: i.plan_id and i.plan_id.price > 0)
 
     def _contract_line_name(self, plan):
         # #START# / #END# are OCA contract markers: each invoice line says
@@ -171,9 +201,13 @@ class SaasInstance(models.Model):
         Idempotent: an instance with a running line is left alone.  An
         instance suspended because its trial ended is reactivated."""
         for instance in self:
-            line = instance.contract_line_id
+            line = instance.contract_line_id.sudo()
             if line and not line.is_canceled and (
                     not line.date_end or line.date_end >= fields.Date.context_today(instance)):
+                if (date_start and line.date_start != date_start and not line.last_date_invoiced
+                        and not line.date_end):
+                    # nothing invoiced yet: an explicit start moves the line
+                    line.write({"date_start": date_start, "recurring_next_date": date_start})
                 continue
             if not instance.plan_id:
                 raise UserError(_("Instance %(name)s has no plan to subscribe to.",
@@ -188,7 +222,8 @@ class SaasInstance(models.Model):
             instance.message_post(body=_(
                 "Subscribed: %(plan)s, billed from %(start)s on contract %(contract)s.",
                 plan=instance.plan_id.name, start=start, contract=contract.display_name))
-            if instance.state == "suspended" and instance.billing_suspended == "trial":
+            if instance.state == "suspended" and instance.billing_suspended in ("trial",
+                                                                                "cancelled"):
                 instance._billing_lift_suspension()
         return True
 
@@ -294,6 +329,10 @@ class SaasInstance(models.Model):
         elif line:
             self._replace_contract_line(line, new_plan, date, preview)
         self.plan_id = new_plan
+        if (self._billing_is_paid() and not self.contract_line_id
+                and self.state in ("provisioning", "active", "suspended")):
+            # from a free plan: billed from the change on
+            self._subscribe(date_start=date)
         self.message_post(body=_(
             "Plan changed from %(old)s to %(new)s on %(date)s: credit %(credit)s, "
             "charge %(charge)s.", old=old_plan.name, new=new_plan.name, date=date,
@@ -370,20 +409,22 @@ class SaasInstance(models.Model):
     def _cron_billing_dunning(self, date=None):
         """Daily: reminders at the configured steps, suspension past grace.
 
-        One query finds every overdue invoice of every instance; only the
-        instances that change are then touched."""
+        One query finds every overdue invoice of every instance (of the
+        instances in ``self`` when it is not empty); only the instances that
+        change are then touched."""
         date = date or fields.Date.context_today(self)
         grace = self._billing_int("grace_days")
         steps = [s for s in self._billing_steps("reminder_days") if s <= grace]
         self.env.flush_all()
-        self.env.cr.execute("""
+        only = "AND aml.saas_instance_id IN %s" if self.ids else ""
+        self.env.cr.execute(f"""
             SELECT DISTINCT aml.saas_instance_id, am.id, am.invoice_date_due
               FROM account_move_line aml
               JOIN account_move am ON am.id = aml.move_id
              WHERE am.move_type = 'out_invoice' AND am.state = 'posted'
                AND am.payment_state IN %s AND am.invoice_date_due < %s
-               AND aml.saas_instance_id IS NOT NULL
-        """, (UNPAID, date))
+               AND aml.saas_instance_id IS NOT NULL {only}
+        """, (UNPAID, date, tuple(self.ids)) if self.ids else (UNPAID, date))
         rows = self.env.cr.fetchall()
         past_grace = {}
         remind = {}
@@ -427,7 +468,13 @@ class SaasInstance(models.Model):
             step = step_by_move[move.id]
             if move.saas_dunning_level >= step:
                 continue
-            if move.partner_id.email:
+            if self._billing_payment_token(move.partner_id):
+                # retry the saved payment method; a refusal mails the pay link
+                move.with_delay(
+                    priority=30, identity_key=f"saas_retry_charge_{move.id}_{step}",
+                    description=_("Retry charging invoice %s", move.name),
+                )._saas_job_settle()
+            elif move.partner_id.email:
                 template.send_mail(move.id, email_layout_xmlid="mail.mail_notification_light")
             move.saas_dunning_level = step
 
@@ -450,22 +497,196 @@ class SaasInstance(models.Model):
         return instances
 
     # ------------------------------------------------------------------
-    # trials
+    # subscription lifecycle: from the request, cancel / resume, end
     # ------------------------------------------------------------------
-    def _billing_has_subscription(self):
+    def _hook_provision(self):
+        res = super()._hook_provision()
+        # Every paid instance is subscribed when it is requested (portal
+        # signup, backend, API): the line starts after the trial.
+        self._billing_is_paid().filtered(lambda i: not i.contract_line_id)._subscribe()
+        return res
+
+    def _set_state(self, new_state, message=None):
+        starting = self.filtered(lambda i: i.state == "provisioning")
+        res = super()._set_state(new_state, message)
+        if new_state == "active" and starting:
+            starting._billing_align_trial_start()
+        elif new_state == "terminated":
+            self._billing_end_subscription()
+        return res
+
+    def _billing_align_trial_start(self):
+        """The trial end is known at activation: a line not invoiced yet
+        starts the day after it."""
+        for instance in self.filtered("trial_end_date"):
+            line = instance.contract_line_id.sudo()
+            start = instance.trial_end_date + timedelta(days=1)
+            if (line and not line.is_canceled and not line.last_date_invoiced
+                    and not line.date_end and line.date_start != start):
+                line.write({"date_start": start, "recurring_next_date": start})
+
+    def _billing_end_subscription(self):
+        """A terminated instance is billed no more: its line is cancelled when
+        nothing was invoiced, else it ends with the paid period."""
+        for instance in self:
+            line = instance.contract_line_id.sudo()
+            if not line or line.is_canceled:
+                continue
+            if not line.last_date_invoiced:
+                line.write({"is_canceled": True, "is_auto_renew": False})
+            elif not line.date_end or line.date_end > line.last_date_invoiced:
+                line.write({"date_end": line.last_date_invoiced, "is_auto_renew": False})
+            line.contract_id.message_post(body=_(
+                "%(sub)s terminated: its line is billed no more.", sub=instance.subdomain))
+
+    def _billing_service_end(self):
+        """Last day the customer may use the instance, or False (no end):
+        the trial end for an unsubscribed or cancelled trial, the end of the
+        paid period for a subscription cancelled at period end."""
         self.ensure_one()
-        return bool(self.contract_line_id and not self.contract_line_id.is_canceled)
+        line = self.contract_line_id
+        if not self._billing_is_paid():
+            return False
+        if not line or line.is_canceled:
+            if self.trial_end_date:
+                return self.trial_end_date
+            if line:
+                return line.date_start - timedelta(days=1)
+            return False
+        return line.date_end or False
+
+    def _billing_has_subscription(self):
+        """A running subscription (not cancelled, not ending)."""
+        self.ensure_one()
+        line = self.contract_line_id
+        return bool(line and not line.is_canceled and not line.date_end)
+
+    def action_subscribe(self):
+        """Backend button: subscribe an instance created without one."""
+        self._check_action_access()
+        free = self.filtered(lambda i: not i._billing_is_paid())
+        if free:
+            raise UserError(_("%(names)s: a free plan has no subscription.",
+                              names=", ".join(free.mapped("display_name"))))
+        live = self.filtered(lambda i: i.state in ("draft", "provisioning", "active", "suspended"))
+        if live != self:
+            raise UserError(_("Only a live instance can be subscribed."))
+        self._subscribe()
+        return True
+
+    def action_cancel_subscription(self):
+        """Customer or manager: end the subscription.  During the trial (or
+        before anything was invoiced) the line is cancelled and nothing is
+        ever invoiced; otherwise it ends with the paid period.  The instance
+        is suspended after that day and terminated after the retention days."""
+        self._check_action_access()
+        for instance in self:
+            line = instance.contract_line_id.sudo()
+            if not instance._billing_has_subscription():
+                raise UserError(_("%s has no running subscription to cancel.",
+                                  instance.display_name))
+            if not line.last_date_invoiced:
+                line.write({"is_canceled": True, "is_auto_renew": False})
+            else:
+                line.write({"date_end": line.last_date_invoiced, "is_auto_renew": False})
+            instance.message_post(body=_(
+                "Subscription cancelled by %(user)s: %(sub)s ends on %(end)s.",
+                user=self.env.user.display_name, sub=instance.subdomain,
+                end=instance._billing_service_end() or fields.Date.context_today(instance)))
+        return True
+
+    def action_resume_subscription(self):
+        """Undo a cancellation before the service ends."""
+        self._check_action_access()
+        today = fields.Date.context_today(self)
+        for instance in self:
+            line = instance.contract_line_id.sudo()
+            end = instance._billing_service_end()
+            if (not line or instance._billing_has_subscription() or instance.state != "active"
+                    or (end and end < today)):
+                raise UserError(_("%s has no cancelled subscription to resume.",
+                                  instance.display_name))
+            if line.is_canceled:
+                line.write({"is_canceled": False,
+                            "recurring_next_date": max(line.date_start, today)})
+            else:
+                line.write({"date_end": False})
+            instance.message_post(body=_("Subscription resumed by %(user)s.",
+                                         user=self.env.user.display_name))
+        return True
+
+    def _billing_summary(self):
+        """What the customer sees of the subscription (portal)."""
+        self.ensure_one()
+        line = self.contract_line_id.sudo()
+        today = fields.Date.context_today(self)
+        end = self._billing_service_end()
+        running = self._billing_has_subscription()
+        amount = 0.0
+        if running:
+            amount = line.price_subtotal
+            start, stop = line.next_period_date_start, line.next_period_date_end
+            extra = line._saas_extra_user_vals(start, stop)
+            if extra:
+                amount += extra["quantity"] * extra["price_unit"]
+            amount += sum(self.sudo().billing_adjustment_ids.filtered(
+                lambda a: not a.invoiced).mapped("amount"))
+        return {
+            "paid": bool(self._billing_is_paid()),
+            "running": running,
+            "ends_on": end,
+            "next_date": line.recurring_next_date if running else False,
+            "next_amount": amount,
+            "currency": line.currency_id or self.plan_id.currency_id,
+            "can_cancel": running and self.state in ("active", "suspended"),
+            "can_resume": bool(line and not running and self.state == "active"
+                               and end and end >= today),
+            "in_trial": bool(self.trial_end_date and self.trial_end_date >= today),
+        }
 
     @api.model
+    def _billing_payment_token(self, partner):
+        """The saved payment method charged for ``partner``'s invoices: the
+        newest active token of its commercial entity on a live provider."""
+        return self.env["payment.token"].sudo().search([
+            ("partner_id", "child_of", partner.commercial_partner_id.id),
+            ("provider_id.state", "in", ("enabled", "test")),
+            ("active", "=", True),
+        ], order="id desc", limit=1)
+
+    @api.model
+    def _billing_subscribe_unsubscribed(self):
+        """One-time catch-up (migration 18.0.1.1.0): subscribe every live
+        paid instance without a contract line.  Returns {subdomain: what}."""
+        report = {}
+        candidates = self.sudo().search([
+            ("state", "in", ("provisioning", "active", "suspended")),
+            ("contract_line_id", "=", False), ("plan_id.price", ">", 0)])
+        for instance in candidates:
+            if instance.state == "suspended":
+                # suspended by an ended trial or by hand: a subscription
+                # would bill (or reopen) it; a manager decides
+                report[instance.subdomain] = "skipped: suspended"
+                continue
+            instance._subscribe()
+            report[instance.subdomain] = "subscribed from %s" % (
+                instance.contract_line_id.date_start)
+        return report
+
+    # ------------------------------------------------------------------
+    # trials and ends of service
+    # ------------------------------------------------------------------
+    @api.model
     def _cron_billing_trial(self, date=None):
-        """Daily: trial reminders, suspension at trial end without a
-        subscription, termination after the retention days."""
+        """Daily: trial reminders; at the trial end a subscribed instance
+        simply goes on (the contract invoices it); an instance whose trial
+        or subscription ended without a running subscription is suspended,
+        and terminated after the retention days."""
         date = date or fields.Date.context_today(self)
         steps = self._billing_steps("trial_reminder_days")
-        running = self.search([("state", "=", "active"), ("trial_end_date", "!=", False),
-                               ("contract_line_id", "=", False)])
+        trials = self.search([("state", "=", "active"), ("trial_end_date", ">=", date)])
         template = self.env.ref("saas_billing_contract.mail_template_saas_trial_reminder")
-        for instance in running.filtered(lambda i: i.trial_end_date >= date):
+        for instance in trials:
             left = (instance.trial_end_date - date).days
             step = min((s for s in steps if s >= left), default=0)
             if step and (not instance.trial_reminder_sent or step < instance.trial_reminder_sent):
@@ -473,15 +694,26 @@ class SaasInstance(models.Model):
                     template.send_mail(instance.id,
                                        email_layout_xmlid="mail.mail_notification_light")
                 instance.trial_reminder_sent = step
-        expired = running.filtered(lambda i: i.trial_end_date < date)
-        for instance in expired:
-            instance.with_context(saas_suspend_reason=_(
-                "Trial ended on %s without a subscription.", instance.trial_end_date)
-            ).action_suspend()
-            instance.write({"billing_suspended": "trial", "billing_suspend_date": date})
+        candidates = self.search([
+            ("state", "=", "active"), ("plan_id.price", ">", 0), "|", "|",
+            "&", ("trial_end_date", "<", date), ("contract_line_id", "=", False),
+            ("contract_line_id.is_canceled", "=", True),
+            ("contract_line_id.date_end", "<", date)])
+        ended = self.browse()
+        for instance in candidates:
+            end = instance._billing_service_end()
+            if not end or end >= date:
+                continue
+            trial = not instance.contract_line_id.last_date_invoiced and instance.trial_end_date
+            reason = (_("Trial ended on %s without a subscription.", end) if trial
+                      else _("Subscription ended on %s.", end))
+            instance.with_context(saas_suspend_reason=reason).action_suspend()
+            instance.write({"billing_suspended": "trial" if trial else "cancelled",
+                            "billing_suspend_date": date})
+            ended |= instance
         retention = self._billing_int("trial_retention_days")
         to_end = self.search([
-            ("state", "=", "suspended"), ("billing_suspended", "=", "trial"),
+            ("state", "=", "suspended"), ("billing_suspended", "in", ("trial", "cancelled")),
             ("billing_suspend_date", "<=", date - relativedelta(days=retention)),
         ])
         for instance in to_end:
@@ -489,7 +721,7 @@ class SaasInstance(models.Model):
                     [("uuid", "=", instance.current_job_uuid),
                      ("state", "not in", ("done", "failed", "cancelled"))]):
                 continue
-            instance.message_post(body=_("Trial ended %(days)s days ago: terminating.",
+            instance.message_post(body=_("Service ended %(days)s days ago: terminating.",
                                          days=retention))
             instance.action_terminate()
-        return expired | to_end
+        return ended | to_end

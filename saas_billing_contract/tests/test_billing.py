@@ -1,5 +1,5 @@
 import socket
-from datetime import date
+from datetime import date, timedelta
 from unittest.mock import patch
 
 import psycopg2
@@ -104,9 +104,11 @@ class TestBilling(HttpCase):
             headers={"Host": instance._host()})
         return (response.json().get("result") or {}).get("uid")
 
-    def _invoice(self, when):
+    def _invoice(self, when, **context):
+        # the charge and the mail of each invoice are jobs: run them inline
         with freeze_time(when):
-            self.env["contract.contract"].cron_recurring_create_invoice(date_ref=when)
+            self.env["contract.contract"].with_context(
+                queue_job__no_delay=True, **context).cron_recurring_create_invoice(date_ref=when)
 
     def _invoices(self, instance):
         return self.env["account.move"].search(
@@ -123,7 +125,30 @@ class TestBilling(HttpCase):
 
     def _dunning(self, when):
         with freeze_time(when):
-            return self.Instance._cron_billing_dunning(date=when)
+            return self.Instance.with_context(
+                queue_job__no_delay=True)._cron_billing_dunning(date=when)
+
+    @classmethod
+    def _demo_provider(cls):
+        provider = cls.env.ref("payment.payment_provider_demo")
+        provider.write({"state": "test"})
+        if not provider.journal_id:
+            provider.journal_id = cls.env["account.journal"].search(
+                [("type", "=", "bank"), ("company_id", "=", cls.env.company.id)], limit=1)
+        return provider
+
+    def _saved_card(self, partner, state="done"):
+        """A card the customer saved with the demo provider (what the portal's
+        "Save my payment details" creates); ``state`` is what charges get."""
+        provider = self._demo_provider()
+        return self.env["payment.token"].create({
+            "provider_id": provider.id,
+            "payment_method_id": provider.payment_method_ids[:1].id,
+            "partner_id": partner.id,
+            "payment_details": "4242",
+            "provider_ref": "h5 demo card",
+            "demo_simulated_state": state,
+        })
 
     def _mails(self, subject_part):
         return self.env["mail.mail"].search([("subject", "ilike", subject_part)])
@@ -158,6 +183,8 @@ class TestBilling(HttpCase):
         self.assertEqual((extra.quantity, extra.price_unit, extra.saas_instance_id),
                          (2.0, 5.0, monthly), "4 users, 2 included")
         self.assertEqual(invoice.amount_untaxed, 30.0 + 300.0 + 10.0)
+        self.assertTrue(any("by contract" in body for body in invoice.message_ids.mapped("body")),
+                        "origin noted (batched)")
 
         self._invoice(start)  # the cron again on the same day: nothing more
         self.assertEqual(len(self._invoices(monthly)), 1)
@@ -323,24 +350,41 @@ class TestBilling(HttpCase):
         self.assertFalse(line.successor_contract_line_id)
         self.assertFalse(instance.billing_adjustment_ids)
 
-    def test_trial_expiry_suspends_then_terminates(self):
+    def test_cancelled_trial_is_never_invoiced_and_ends(self):
         instance = self._tenant("h5-trial", self.trial_plan)
+        self.assertTrue(instance.contract_line_id, "subscribed when requested")
         instance.trial_end_date = date(2025, 5, 20)
+        instance._billing_align_trial_start()
+        self.assertEqual(instance.contract_line_id.date_start, date(2025, 5, 21))
         cron = self.Instance._cron_billing_trial
         with freeze_time("2025-05-13"):
             cron(date(2025, 5, 13))
             cron(date(2025, 5, 13))
         self.assertEqual(instance.trial_reminder_sent, 7)
-        self.assertEqual(len(self._mails("Your trial of h5-trial")), 1)
+        reminder = self._mails("Your trial of h5-trial")
+        self.assertEqual(len(reminder), 1)
+        self.assertIn("first invoice", reminder.body_html)
+        with freeze_time("2025-05-14"):
+            instance.action_cancel_subscription()
+            self.assertTrue(instance.contract_line_id.is_canceled)
+            instance.action_resume_subscription()
+        self.assertFalse(instance.contract_line_id.is_canceled)
+        self.assertEqual(instance.contract_line_id.recurring_next_date, date(2025, 5, 21))
+        with freeze_time("2025-05-15"):
+            instance.action_cancel_subscription()
+        self.assertTrue(instance.contract_line_id.is_canceled)
+        self.assertEqual(instance.billing_service_end, date(2025, 5, 20))
         with freeze_time("2025-05-19"):
             cron(date(2025, 5, 19))
         self.assertEqual(len(self._mails("Your trial of h5-trial")), 2)
         with freeze_time("2025-05-20"):
             cron(date(2025, 5, 20))
         self.assertEqual(instance.state, "active", "the last trial day is still free")
+        self._invoice(date(2025, 5, 21))
         with freeze_time("2025-05-21"):
             cron(date(2025, 5, 21))
             cron(date(2025, 5, 21))
+        self.assertFalse(self._invoices(instance), "a cancelled trial is never invoiced")
         self.assertEqual((instance.state, instance.billing_suspended), ("suspended", "trial"))
         self.assertTrue(self._suspended_in_tenant(instance))
         self.assertTrue(self.pg.exists(instance.database_name), "data kept")
@@ -356,6 +400,138 @@ class TestBilling(HttpCase):
         with trap_jobs() as trap:
             cron(date(2025, 6, 21))
             trap.assert_jobs_count(0)
+        self._invoice(date(2025, 6, 21))
+        self.assertFalse(self._invoices(instance))
+
+    def test_requested_instances_are_subscribed_trial_converts(self):
+        free = self.env["saas.plan"].create({"name": "H5 Free", "price": 0.0,
+                                             "template_id": self.template.id})
+        trial = self._instance("h5-convert", self.trial_plan)
+        paid = self._instance("h5-paid", self.monthly)
+        gratis = self._instance("h5-free", free)
+        today = date.today()
+        with trap_jobs():
+            for instance in (trial, paid, gratis):
+                instance.request_provisioning()
+        self.assertEqual(paid.contract_line_id.date_start, today, "no trial: billed today")
+        self.assertEqual(trial.contract_line_id.date_start, today + timedelta(days=15))
+        self.assertFalse(gratis.contract_id, "free plans get no contract")
+        self.assertFalse(gratis.billing_can_subscribe)
+        self.assertEqual(trial.contract_id, paid.contract_id, "one contract per customer")
+        self.assertEqual(trial.contract_id.saas_instance_ids, trial | paid)
+        gratis.change_plan(self.monthly)
+        self.assertEqual(gratis.contract_line_id.date_start, today,
+                         "from a free plan to a paid one: billed from the change")
+        # activation fixes the trial end; the line follows it
+        trial._set_state("active")
+        trial.trial_end_date = date(2025, 7, 10)
+        trial._billing_align_trial_start()
+        self.assertEqual(trial.contract_line_id.date_start, date(2025, 7, 11))
+        cron = self.Instance._cron_billing_trial
+        with patch.object(type(self.Instance), "_hook_suspend") as suspend:
+            with freeze_time("2025-07-11"):
+                cron(date(2025, 7, 11))
+            suspend.assert_not_called()
+        self.assertEqual(trial.state, "active")
+        # a real PDF through wkhtmltopdf (Odoo renders HTML in tests otherwise)
+        self._invoice(date(2025, 7, 11), force_report_rendering=True)
+        invoice = self._invoices(trial)
+        self.assertEqual((invoice.state, invoice.amount_untaxed, invoice.invoice_date),
+                         ("posted", 30.0, date(2025, 7, 11)))
+        # its mail carries the PDF
+        mail = self._mails(invoice.name)
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(len(mail.attachment_ids), 1)
+        self.assertTrue(mail.attachment_ids.name.endswith(".pdf"), mail.attachment_ids.name)
+        self.assertTrue(mail.attachment_ids.raw.startswith(b"%PDF"))
+
+    def test_cancel_at_period_end_and_resume(self):
+        instance = self._instance("h5-cancel", self.monthly)
+        instance._write_state_machine({"state": "active"})
+        instance._subscribe(date_start=date(2025, 1, 1))
+        self._invoice(date(2025, 1, 1))
+        line = instance.contract_line_id
+        with freeze_time("2025-01-10"):
+            instance.action_cancel_subscription()
+            self.assertEqual(line.date_end, date(2025, 1, 31), "ends with the paid period")
+            self.assertTrue(instance.billing_can_resume)
+            instance.action_resume_subscription()
+        self.assertFalse(line.date_end)
+        self.assertEqual(line.recurring_next_date, date(2025, 2, 1))
+        with freeze_time("2025-01-20"):
+            instance.action_cancel_subscription()
+        self._invoice(date(2025, 2, 1))
+        self.assertEqual(len(self._invoices(instance)), 1, "nothing invoiced after the end")
+        with patch.object(type(self.Instance), "_hook_suspend", autospec=True,
+                          side_effect=lambda records: records._set_state("suspended")):
+            with freeze_time("2025-01-31"):
+                self.Instance._cron_billing_trial(date(2025, 1, 31))
+            self.assertEqual(instance.state, "active", "the paid period runs to its end")
+            with freeze_time("2025-02-01"):
+                self.Instance._cron_billing_trial(date(2025, 2, 1))
+        self.assertEqual((instance.state, instance.billing_suspended), ("suspended", "cancelled"))
+        with freeze_time("2025-02-02"), self.assertRaises(UserError):
+            instance.action_resume_subscription()
+
+    def test_saved_card_charged_refusal_retried_then_payment_reactivates(self):
+        instance = self._tenant("h5-card", self.monthly)
+        instance._subscribe(date_start=date(2025, 3, 1))
+        card = self._saved_card(self.customer)
+        self._invoice(date(2025, 3, 1))
+        march = self._invoices(instance)
+        self.assertIn(march.payment_state, ("paid", "in_payment"), "charged automatically")
+        tx = march.transaction_ids
+        self.assertEqual((tx.state, tx.token_id, tx.amount), ("done", card, march.amount_total))
+        self.assertTrue(tx.payment_id)
+        self.assertIn("paid with your saved payment method", self._mails(march.name).body_html)
+
+        card.demo_simulated_state = "error"  # the card is now refused
+        self._invoice(date(2025, 4, 1))
+        april = self._invoices(instance) - march
+        self.assertEqual((april.state, april.payment_state), ("posted", "not_paid"))
+        self.assertEqual(april.transaction_ids.state, "error")
+        failed = self._mails(f"Payment of invoice {april.name} failed")
+        self.assertEqual(len(failed), 1)
+        self.assertIn(april.get_portal_url(), failed.body_html)
+        # dunning steps retry the card (and mail the pay link again)
+        self._dunning(date(2025, 4, 2))
+        self.assertEqual(len(april.transaction_ids), 2)
+        self.assertEqual(len(self._mails(f"Payment of invoice {april.name} failed")), 2)
+        self.assertFalse(self._mails("Payment reminder"), "the retry replaces the reminder")
+        self._dunning(date(2025, 4, 16))
+        self.assertEqual((instance.state, instance.billing_suspended), ("suspended", "dunning"))
+        self.assertFalse(self._login(instance))
+
+        # paid (a new card): the transaction's post-processing reactivates at once
+        card.active = False
+        self._saved_card(self.customer)
+        with freeze_time("2025-04-17"):
+            tx = april._saas_charge_saved_token()
+        self.assertEqual(tx.state, "done")
+        self.assertTrue(tx.is_post_processed)
+        self.assertIn(april.payment_state, ("paid", "in_payment"))
+        self.assertEqual(instance.state, "active")
+        self.assertFalse(self._suspended_in_tenant(instance))
+        self.assertTrue(self._login(instance))
+
+    def test_migration_subscribes_live_paid_instances(self):
+        old = self.Instance._create_state_machine([{
+            "name": "Old", "subdomain": "h5-old", "partner_id": self.customer.id,
+            "plan_id": self.monthly.id, "server_id": self.server.id, "state": "active"}])
+        stopped = self.Instance._create_state_machine([{
+            "name": "Stopped", "subdomain": "h5-stopped", "partner_id": self.customer.id,
+            "plan_id": self.monthly.id, "server_id": self.server.id, "state": "suspended"}])
+        report = self.Instance._billing_subscribe_unsubscribed()
+        self.assertEqual(report["h5-old"], f"subscribed from {date.today()}")
+        self.assertEqual(report["h5-stopped"], "skipped: suspended")
+        self.assertTrue(old.contract_line_id)
+        self.assertFalse(stopped.contract_line_id)
+        self.assertNotIn("h5-old", self.Instance._billing_subscribe_unsubscribed(), "once")
+        self.assertTrue(stopped.billing_can_subscribe)
+        stopped.action_subscribe()
+        self.assertTrue(stopped.contract_line_id)
+        self.assertEqual(old.contract_id.action_view_saas_instances()["domain"],
+                         [("contract_id", "=", old.contract_id.id)])
 
     def test_subscribing_during_trial_starts_after_it(self):
         instance = self._instance("h5-subtrial", self.trial_plan,

@@ -58,7 +58,10 @@ class SaasCustomerPortal(CustomerPortal):
         ]
 
     def _saas_detail_values(self, instance, **extra):
-        overdue = instance._overdue_invoices()
+        # the invoices that suspended it first, then any overdue one
+        overdue = instance.dunning_invoice_ids.filtered(
+            lambda m: m.payment_state in ("not_paid", "partial")
+        ) or instance._overdue_invoices()
         values = self._prepare_portal_layout_values()
         values.update({
             "page_name": "saas_instance",
@@ -67,6 +70,8 @@ class SaasCustomerPortal(CustomerPortal):
             "invoices": self._saas_invoices(instance),
             "next_invoice_date": instance.next_invoice_date,
             "pay_url": overdue[:1].get_portal_url() if overdue else False,
+            "billing": instance._billing_summary(),
+            "payment_token": instance._billing_payment_token(instance.partner_id),
         })
         values.update(extra)
         return values
@@ -104,7 +109,9 @@ class SaasCustomerPortal(CustomerPortal):
             return request.not_found()
         return request.render("saas_portal.portal_saas_instance",
                               self._saas_detail_values(instance,
-                                                       plan_changed=kw.get("plan_changed")))
+                                                       plan_changed=kw.get("plan_changed"),
+                                                       cancelled=kw.get("cancelled"),
+                                                       resumed=kw.get("resumed")))
 
     # POST with Odoo's CSRF check (type="http" routes check it on POST): a
     # link or a form on another site does nothing; a GET answers 405.
@@ -188,3 +195,37 @@ class SaasCustomerPortal(CustomerPortal):
             "error": error,
         })
         return request.render("saas_portal.portal_saas_plan", values)
+
+    # ------------------------------------------------------------------
+    # subscription: cancel (with a confirmation page) and resume
+    # ------------------------------------------------------------------
+    @http.route("/my/saas/<int:instance_id>/cancel", type="http", auth="user",
+                methods=["GET", "POST"], website=True)
+    def portal_my_saas_cancel(self, instance_id, **kw):
+        instance = self._saas_instance(instance_id)
+        if not instance:
+            return request.not_found()
+        billing = instance._billing_summary()
+        if not billing["can_cancel"]:
+            return request.redirect(f"/my/saas/{instance.id}")
+        error = None
+        if request.httprequest.method == "POST":
+            try:
+                with request.env.cr.savepoint():
+                    instance.action_cancel_subscription()
+            except UserError as exc:
+                error = exc.args[0]
+            else:
+                return request.redirect(f"/my/saas/{instance.id}?cancelled=1")
+        values = self._saas_detail_values(instance)
+        values.update({"page_name": "saas_cancel", "error": error})
+        return request.render("saas_portal.portal_saas_cancel", values)
+
+    @http.route("/my/saas/<int:instance_id>/resume", type="http", auth="user",
+                methods=["POST"], website=True)
+    def portal_my_saas_resume(self, instance_id, **kw):
+        instance = self._saas_instance(instance_id)
+        if not instance or not instance._billing_summary()["can_resume"]:
+            return request.not_found()
+        instance.action_resume_subscription()
+        return request.redirect(f"/my/saas/{instance.id}?resumed=1")

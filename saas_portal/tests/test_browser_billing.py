@@ -1,0 +1,152 @@
+import shutil
+from datetime import timedelta
+
+import requests
+
+from odoo import fields
+from odoo.tests import tagged
+
+from odoo.addons.saas_router.routing import tenant_db_name
+
+from .common import CSRF_RE, SaasPortalCase
+from . import test_browser
+from .test_browser import JobPump, ScreenshotBrowser
+
+LOGIN = "pay@h7.test"
+
+
+@tagged("post_install", "-at_install")
+class TestBrowserBilling(SaasPortalCase):
+    """The paying customer's path in chromium, on real pages and a real
+    tenant: paid signup -> contract -> the invoicing cron posts the first
+    invoice -> paid online with Odoo's demo provider, card saved -> the next
+    invoice is charged automatically -> a refused charge leads, after grace,
+    to suspension -> paying in the portal reactivates the tenant at once."""
+
+    real_template = True
+
+    @classmethod
+    def setUpClass(cls):
+        if not shutil.which("chromium") and not shutil.which("chromium-browser"):
+            raise AssertionError("chromium is not installed: browser tests cannot run")
+        try:
+            import websocket  # noqa: F401
+        except ImportError as exc:
+            raise AssertionError("websocket-client is missing: Odoo would skip "
+                                 "every browser test") from exc
+        super().setUpClass()
+        provider = cls.env.ref("payment.payment_provider_demo")
+        provider.write({"state": "test", "is_published": True})
+        if not provider.journal_id:
+            provider.journal_id = cls.env["account.journal"].search(
+                [("type", "=", "bank"), ("company_id", "=", cls.env.company.id)], limit=1)
+        cls.provider = provider
+
+    # the signup browser test's helpers: our browser class (a skip is a
+    # failure), a tenant dropped with its files
+    # (through the module: a TestCase imported here would run twice)
+    _browser = test_browser.TestBrowserSignup._browser
+    _drop_tenant = test_browser.TestBrowserSignup._drop_tenant
+
+    def _invoice(self, date_ref=None):
+        """OCA's invoicing cron; the charge and mail jobs run inline."""
+        self.env["contract.contract"].with_context(
+            queue_job__no_delay=True).cron_recurring_create_invoice(date_ref=date_ref)
+
+    def _invoices(self, instance):
+        return self.env["account.move"].search(instance._billing_invoice_domain(),
+                                               order="invoice_date, id")
+
+    def test_paid_signup_pay_online_refusal_suspends_payment_reactivates(self):
+        self.addCleanup(self._drop_tenant, tenant_db_name("h7-pay"))
+        pump = JobPump(self.registry)
+        pump.start()
+        ScreenshotBrowser.signals = {"start_jobs": pump.gate.set}
+        try:
+            with self._browser():
+                self.start_tour("/saas/signup", "saas_billing_signup", timeout=180)
+        finally:
+            pump.stop()
+        instance = self.env["saas.instance"].search([("subdomain", "=", "h7-pay")])
+        self.assertEqual(instance.state, "active", instance.log_ids.mapped("message"))
+        today = fields.Date.context_today(instance)
+
+        # the contract exists from the signup, billed from today (no trial)
+        line = instance.contract_line_id
+        self.assertEqual((line.contract_id.partner_id, line.date_start, line.price_unit),
+                         (instance.partner_id, today, 49.0))
+
+        # the invoicing cron posts the first invoice (no card yet: unpaid)
+        self._invoice()
+        first = self._invoices(instance)
+        self.assertEqual((first.state, first.payment_state), ("posted", "not_paid"))
+
+        # paid online, the card saved
+        with self._browser():
+            self.start_tour(f"/my/saas/{instance.id}", "saas_billing_pay_and_save",
+                            login=LOGIN, timeout=120)
+        self.assertIn(first.payment_state, ("paid", "in_payment"))
+        token = instance._billing_payment_token(instance.partner_id)
+        self.assertEqual((token.provider_id, token.payment_details), (self.provider, "4242"))
+
+        # the next invoice is charged with it automatically
+        second_date = line.recurring_next_date
+        self._invoice(second_date)
+        second = self._invoices(instance) - first
+        self.assertEqual(second.invoice_date, second_date)
+        self.assertIn(second.payment_state, ("paid", "in_payment"))
+        self.assertEqual(second.transaction_ids.token_id, token)
+
+        # the card is refused: unpaid, the customer mailed a pay link
+        token.demo_simulated_state = "error"
+        third_date = line.recurring_next_date
+        self._invoice(third_date)
+        third = self._invoices(instance) - first - second
+        self.assertEqual((third.payment_state, third.transaction_ids.state), ("not_paid", "error"))
+        self.assertTrue(self.env["mail.mail"].search(
+            [("subject", "=", f"Payment of invoice {third.name} failed")]))
+
+        # after the grace days: suspended
+        grace = instance._billing_int("grace_days")
+        instance._cron_billing_dunning(
+            date=third.invoice_date_due + timedelta(days=grace + 1))
+        self.assertEqual((instance.state, instance.billing_suspended), ("suspended", "dunning"))
+        self.assertEqual(instance._tenant_db().read_settings()["suspended"], "1")
+
+        # paying it in the portal reactivates the tenant at once
+        with self._browser():
+            self.start_tour(f"/my/saas/{instance.id}", "saas_billing_pay_overdue",
+                            login=LOGIN, timeout=120)
+        self.assertIn(third.payment_state, ("paid", "in_payment"))
+        self.assertEqual(instance.state, "active")
+        self.assertEqual(instance._tenant_db().read_settings()["suspended"], "0")
+        page = requests.get(f"{self.base_url()}/web/login", headers={"Host": instance._host()},
+                            timeout=5)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn('name="login"', page.text)
+
+    def test_trial_cancelled_in_portal(self):
+        user, partner = self._customer("h7-trialist", "Trialist Co")
+        instance = self.env["saas.instance"]._create_state_machine([{
+            "name": "Trialist", "subdomain": "h7-trialist", "partner_id": partner.id,
+            "plan_id": self.plan_small.id, "server_id": self.server.id, "state": "active",
+            "trial_end_date": fields.Date.today() + timedelta(days=10)}])
+        instance._subscribe()
+        self.assertEqual(instance.contract_line_id.date_start,
+                         fields.Date.today() + timedelta(days=11))
+        with self._browser():
+            self.start_tour(f"/my/saas/{instance.id}", "saas_billing_cancel_trial",
+                            login=user.login, timeout=60)
+        self.assertTrue(instance.contract_line_id.is_canceled)
+        self.assertEqual(instance.billing_service_end, instance.trial_end_date)
+        self.assertTrue(instance.billing_can_resume)
+        # another customer can neither see the confirmation nor cancel/resume
+        other, _partner = self._customer("h7-other", "Other Co")
+        self.authenticate(other.login, other.login + "-pass-123")
+        csrf = CSRF_RE.search(self.url_open("/saas/signup").text).group(1)
+        self.assertEqual(self.url_open(f"/my/saas/{instance.id}/cancel").status_code, 404)
+        for action in ("cancel", "resume"):
+            response = self.url_open(f"/my/saas/{instance.id}/{action}",
+                                     data={"csrf_token": csrf}, allow_redirects=False)
+            self.assertEqual(response.status_code, 404, action)
+        self.assertTrue(instance.contract_line_id.is_canceled)
