@@ -721,7 +721,13 @@ class SaasInstance(models.Model):
                     [("uuid", "=", instance.current_job_uuid),
                      ("state", "not in", ("done", "failed", "cancelled"))]):
                 continue
-            instance.message_post(body=_("Service ended %(days)s days ago: terminating.",
-                                         days=retention))
-            instance.action_terminate()
+            try:
+                with self.env.cr.savepoint():
+                    instance.message_post(body=_(
+                        "Service ended %(days)s days ago: terminating.", days=retention))
+                    instance.action_terminate()
+            except UserError as exc:
+                # e.g. saas_backup refuses without a recent backup: the next
+                # run tries again (the scheduled backup makes one meanwhile)
+                instance.message_post(body=_("Not terminated yet: %s", exc))
         return ended | to_end
