@@ -1,0 +1,42 @@
+from odoo import models
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    def _webhook_data(self):
+        self.ensure_one()
+        instances = self.saas_instance_ids
+        return {
+            "invoice_id": self.id,
+            "number": self.name,
+            "move_type": self.move_type,
+            "instance_id": instances[:1].id or None,
+            "instance_ids": instances.ids,
+            "customer": {"id": self.partner_id.id, "name": self.partner_id.name},
+            "amount_total": self.amount_total,
+            "amount_residual": self.amount_residual,
+            "currency": self.currency_id.name,
+            "invoice_date": self.invoice_date or None,
+            "due_date": self.invoice_date_due or None,
+            "payment_state": self.payment_state,
+        }
+
+    def _webhook_saas_invoices(self):
+        return self.filtered(
+            lambda move: move.move_type in ("out_invoice", "out_refund") and move.saas_instance_ids)
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        Event = self.env["saas.webhook.event"]
+        for move in posted._webhook_saas_invoices():
+            Event._emit("invoice.posted", move)
+        return posted
+
+    def _invoice_paid_hook(self):
+        res = super()._invoice_paid_hook()
+        Event = self.env["saas.webhook.event"]
+        for move in self._webhook_saas_invoices().filtered(
+                lambda m: m.payment_state in ("paid", "in_payment")):
+            Event._emit("invoice.paid", move)
+        return res
