@@ -6,7 +6,7 @@ class AccountMove(models.Model):
 
     def _webhook_data(self):
         self.ensure_one()
-        instances = self.saas_instance_ids
+        instances = self._webhook_instances()
         return {
             "invoice_id": self.id,
             "number": self.name,
@@ -22,9 +22,16 @@ class AccountMove(models.Model):
             "payment_state": self.payment_state,
         }
 
+    def _webhook_instances(self):
+        # from the contract lines, not saas_instance_ids: that one has no
+        # dependencies and may still hold its value from before the lines
+        lines = self.invoice_line_ids
+        return lines.contract_line_id.saas_instance_id | lines.saas_instance_id
+
     def _webhook_saas_invoices(self):
         return self.filtered(
-            lambda move: move.move_type in ("out_invoice", "out_refund") and move.saas_instance_ids)
+            lambda move: move.move_type in ("out_invoice", "out_refund")
+            and move._webhook_instances())
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)

@@ -37,9 +37,10 @@ class SaasWebhookDelivery(models.Model):
 
     def init(self):
         # the drain's head query: pending rows of one endpoint in event order
+        # (deliveries are created with their event, so id order is event order)
         self.env.cr.execute("""
             CREATE INDEX IF NOT EXISTS saas_webhook_delivery_pending_idx
-                ON saas_webhook_delivery (endpoint_id, event_id) WHERE state = 'pending'
+                ON saas_webhook_delivery (endpoint_id, id) WHERE state = 'pending'
         """)
 
     def _attempt(self, session=None):

@@ -128,8 +128,10 @@ class SaasWebhookEndpoint(models.Model):
     def _set_new_secret(self):
         self.ensure_one()
         secret = signing.generate_secret()
-        self.sudo().write({"secret": secret, "secret_hint": signing.secret_hint(secret),
-                           "secret_revealed": False})
+        # past our own write(), which refuses a secret chosen by a caller
+        super(SaasWebhookEndpoint, self.sudo()).write({
+            "secret": secret, "secret_hint": signing.secret_hint(secret),
+            "secret_revealed": False})
         return secret
 
     # ------------------------------------------------------------------
@@ -166,6 +168,10 @@ class SaasWebhookEndpoint(models.Model):
     def action_enable(self):
         self.write({"state": "enabled", "disabled_reason": False, "failure_count": 0,
                     "failing_since": False})
+        # try the waiting messages now, not at the end of the last backoff
+        self.env["saas.webhook.delivery"].search([
+            ("endpoint_id", "in", self.ids), ("state", "=", "pending"),
+            ("next_attempt_date", "!=", False)]).next_attempt_date = False
         self._enqueue_drain()
 
     def action_disable(self):
@@ -231,7 +237,7 @@ class SaasWebhookEndpoint(models.Model):
             if endpoint.state != "enabled" or not endpoint.active:
                 return "endpoint disabled"
             head = Delivery.search([("endpoint_id", "=", endpoint.id), ("state", "=", "pending")],
-                                   order="event_id, id", limit=1)
+                                   order="id", limit=1)
             if not head:
                 return f"{sent} sent"
             now = fields.Datetime.now()

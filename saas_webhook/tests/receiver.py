@@ -16,6 +16,7 @@ class Receiver:
         self.down = False
         self.hang = 0.0
         self.requests = []
+        self.in_flight = 0
         self.lock = threading.Lock()
         receiver = self
 
@@ -32,9 +33,11 @@ class Receiver:
                     else:
                         status = receiver.default_status
                     hang = receiver.hang
+                    receiver.in_flight += 1
                 if hang:
                     time.sleep(hang)
                 with receiver.lock:
+                    receiver.in_flight -= 1
                     receiver.requests.append({
                         "headers": {k.lower(): v for k, v in self.headers.items()},
                         "body": body, "status": status, "time": time.time()})

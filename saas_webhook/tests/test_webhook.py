@@ -73,10 +73,14 @@ class TestWebhook(TransactionCase):
         retried later."""
         with trap_jobs() as trap:
             endpoint._enqueue_drain()
+            # the job runs on a cursor of its own (allow_commit)
+            self.env.flush_all()
             try:
                 trap.perform_enqueued_jobs()
             except RetryableJobError:
                 return True
+            finally:
+                self.env.invalidate_all()
         return False
 
     def _make_due(self, endpoint):
@@ -224,7 +228,9 @@ class TestWebhook(TransactionCase):
         self.receiver.default_status = 200
         with trap_jobs() as trap:
             endpoint.action_enable()
+            self.env.flush_all()
             trap.perform_enqueued_jobs()
+            self.env.invalidate_all()
         self.assertEqual(self.receiver.ids(200), [event.message_id, later.message_id])
 
     # billing events ----------------------------------------------------
