@@ -126,3 +126,44 @@ def test_backoff_full_jitter_over_three_days():
         attempts += 1
         total += backoff.retry_delay(attempts, rng=rng)
     assert 12 <= attempts <= 40
+
+
+def _receiver():
+    spec = importlib.util.spec_from_file_location(
+        "wh_receiver", TOOLS.parent / "tests" / "receiver.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.Receiver
+
+
+def test_transport_outcomes_and_dns_pinning():
+    transport = T["transport"]
+    body = b'{"type": "backup.failed"}'
+    with _receiver()(statuses=[200, 500, 429, 404, 301]) as receiver:
+        port = receiver.port
+        # a name no real DNS knows: only the pinned, checked address can work
+        pinned = {"pinned.test": ["127.0.0.1"]}
+        url = f"http://pinned.test:{port}/hook"
+        session = transport.new_session()
+
+        def send(**kw):
+            return transport.send(url, {"webhook-id": "msg_t"}, body, timeout=5,
+                                  session=session, resolve=_resolver(pinned), **kw)
+
+        assert send(allow_private=False).error.startswith("refused: host pinned.test resolves")
+        assert receiver.requests == [], "refused before any connection"
+        ok = send(allow_private=True)
+        assert (ok.ok, ok.status, ok.body) == (True, 200, '{"ok": true}')
+        assert receiver.requests[0]["headers"]["host"] == f"pinned.test:{port}"
+        assert receiver.requests[0]["body"] == body
+        assert [(r.ok, r.retryable, r.status) for r in
+                (send(allow_private=True) for _ in range(4))] == [
+            (False, True, 500), (False, True, 429), (False, False, 404), (False, False, 301)]
+        # rebinding: the name now points at another address, checked again
+        pinned["pinned.test"] = ["10.0.0.7"]
+        assert not send(allow_private=False).retryable
+        assert len(receiver.requests) == 5
+    down = transport.send(f"http://127.0.0.1:{port}/hook", {}, body, timeout=2,
+                          allow_private=True)
+    assert (down.ok, down.retryable, down.status) == (False, True, 0)
+    assert "ConnectionError" in down.error

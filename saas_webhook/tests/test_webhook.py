@@ -8,10 +8,10 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
-from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.saas_provisioning.tests.common import create_test_server
 
+from .common import enter_job_cursor_mode, run_drain
 from .receiver import Receiver
 
 
@@ -23,10 +23,7 @@ class TestWebhook(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # the drain job commits (allow_commit): queue_job runs it on a cursor
-        # of its own, which must be the test's one here
-        cls.registry.enter_test_mode(cls.cr)
-        cls.addClassCleanup(cls.registry.leave_test_mode)
+        enter_job_cursor_mode(cls)
         cls.receiver = Receiver()
         cls.receiver.__enter__()
         cls.addClassCleanup(cls.receiver.__exit__)
@@ -69,19 +66,7 @@ class TestWebhook(TransactionCase):
             "partner_id": self.customer.id, "plan_id": self.plan.id})
 
     def _drain(self, endpoint):
-        """Run the drain job as the job runner would; True if it asked to be
-        retried later."""
-        with trap_jobs() as trap:
-            endpoint._enqueue_drain()
-            # the job runs on a cursor of its own (allow_commit)
-            self.env.flush_all()
-            try:
-                trap.perform_enqueued_jobs()
-            except RetryableJobError:
-                return True
-            finally:
-                self.env.invalidate_all()
-        return False
+        return run_drain(endpoint)
 
     def _make_due(self, endpoint):
         endpoint.delivery_ids.filtered(lambda d: d.state == "pending").next_attempt_date = \
@@ -226,11 +211,7 @@ class TestWebhook(TransactionCase):
         later = self.Event._emit("backup.failed", None, {"error": "y"})
         self.assertEqual(len(self.receiver.requests), 2)
         self.receiver.default_status = 200
-        with trap_jobs() as trap:
-            endpoint.action_enable()
-            self.env.flush_all()
-            trap.perform_enqueued_jobs()
-            self.env.invalidate_all()
+        self.assertFalse(run_drain(endpoint, endpoint.action_enable))
         self.assertEqual(self.receiver.ids(200), [event.message_id, later.message_id])
 
     # billing events ----------------------------------------------------
@@ -263,6 +244,18 @@ class TestWebhook(TransactionCase):
         self.assertEqual(bodies[3]["data"]["plan"]["name"], "WH Big")
         self.assertEqual(bodies[3]["data"]["previous_plan"]["name"], "WH Monthly")
         self.assertEqual(bodies[4]["data"]["date_end"], "2025-03-31")
+
+    def test_cron_requeues_a_lost_job_and_managers_only_read(self):
+        endpoint = self._endpoint()
+        delivery = self.Event._emit("backup.failed", None, {}).delivery_ids
+        with trap_jobs() as trap:
+            self.Endpoint._cron_dispatch()
+            trap.assert_jobs_count(1, only=endpoint._job_deliver)
+        with self.assertRaises(AccessError):
+            delivery.with_user(self.manager).write({"state": "done"})
+        with self.assertRaises(AccessError):
+            delivery.with_user(self.manager).action_replay()
+        self.assertEqual(delivery.with_user(self.manager).state, "pending")
 
     def test_emit_door(self):
         with self.assertRaises(UserError):

@@ -2,8 +2,7 @@ import json
 
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.saas_webhook.tests.common import enter_job_cursor_mode, run_drain
 from odoo.addons.saas_webhook.tests.receiver import Receiver
 
 
@@ -12,8 +11,7 @@ class TestPaymentFailed(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry.enter_test_mode(cls.cr)
-        cls.addClassCleanup(cls.registry.leave_test_mode)
+        enter_job_cursor_mode(cls)
         cls.env["ir.config_parameter"].set_param("saas_webhook.allow_private_urls", "1")
 
     def test_failed_payment_of_a_customer_with_an_instance(self):
@@ -38,13 +36,7 @@ class TestPaymentFailed(TransactionCase):
             txs._set_error("Card declined")
             events = self.env["saas.webhook.event"].search([("event_type", "=", "payment.failed")])
             self.assertEqual(len(events), 1, "only the SaaS customer's payment")
-            with trap_jobs() as trap:
-                endpoint._enqueue_drain()
-                self.env.flush_all()
-                try:
-                    trap.perform_enqueued_jobs()
-                except RetryableJobError:
-                    self.fail("delivery was postponed")
+            self.assertFalse(run_drain(endpoint), "delivered at once")
             body = json.loads(receiver.requests[0]["body"])
             self.assertEqual(body["type"], "payment.failed")
             self.assertEqual(body["data"]["instance_id"], instance.id)
