@@ -21,8 +21,8 @@ a bare `requests` loop to the same receiver.
 """
 import argparse
 import json
+from datetime import datetime, timezone
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -127,8 +127,7 @@ def main():
             headers = {"webhook-id": msg_id, "webhook-timestamp": str(int(time.time())),
                        "content-type": "application/json"}
             headers["webhook-signature"] = Webhook(secret).sign(
-                msg_id, __import__("datetime").datetime.now(
-                    tz=__import__("datetime").timezone.utc), body.decode())
+                msg_id, datetime.now(tz=timezone.utc), body.decode())
             session.post(receiver.url, data=body, headers=headers, timeout=10)
         floor_s = time.time() - t0
 

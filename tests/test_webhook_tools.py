@@ -1,10 +1,11 @@
 """saas_webhook/tools without a registry: Standard Webhooks signing checked
 against the standardwebhooks library, the SSRF guard, the backoff."""
-import base64
 import importlib.util
 import random
 import sys
+import time
 import types
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,6 @@ def test_signature_verifies_with_standardwebhooks():
     secret = signing.generate_secret()
     assert secret.startswith("whsec_") and len(signing.secret_key(secret)) == 32
     body = b'{"type": "instance.active", "data": {"subdomain": "acme"}}'
-    import time
     now = int(time.time())
     headers = signing.headers(secret, "msg_1", now, body)
     assert Webhook(secret).verify(body, headers)["data"]["subdomain"] == "acme"
@@ -45,7 +45,6 @@ def test_signature_verifies_with_standardwebhooks():
     with pytest.raises(WebhookVerificationError):
         Webhook(signing.generate_secret()).verify(body, headers)
     # the library's own signature of the same message is ours
-    from datetime import datetime, timezone
     theirs = Webhook(secret).sign("msg_1", datetime.fromtimestamp(now, tz=timezone.utc),
                                   body.decode())
     assert theirs == headers["webhook-signature"]

@@ -34,16 +34,22 @@ class AccountMove(models.Model):
             and move._webhook_instances())
 
     def _post(self, soft=True):
-        posted = super()._post(soft=soft)
+        # a zero-amount invoice is "paid" inside _post: hold that event until
+        # "posted" is out, so that receivers see them in that order
+        held = self.with_context(saas_webhook_hold_paid=tuple(self.ids))
+        posted = super(AccountMove, held)._post(soft=soft)
         Event = self.env["saas.webhook.event"]
         for move in posted._webhook_saas_invoices():
             Event._emit("invoice.posted", move)
-        return posted
+            if move.payment_state in ("paid", "in_payment"):
+                Event._emit("invoice.paid", move)
+        return posted.with_env(self.env)
 
     def _invoice_paid_hook(self):
         res = super()._invoice_paid_hook()
+        held = self.env.context.get("saas_webhook_hold_paid") or ()
         Event = self.env["saas.webhook.event"]
         for move in self._webhook_saas_invoices().filtered(
-                lambda m: m.payment_state in ("paid", "in_payment")):
+                lambda m: m.payment_state in ("paid", "in_payment") and m.id not in held):
             Event._emit("invoice.paid", move)
         return res

@@ -257,6 +257,22 @@ class TestWebhook(TransactionCase):
             delivery.with_user(self.manager).action_replay()
         self.assertEqual(delivery.with_user(self.manager).state, "pending")
 
+    def test_free_invoice_posted_before_paid(self):
+        endpoint = self._endpoint(event_type_ids=self._types(
+            "invoice.posted", "invoice.paid").ids)
+        instance = self._instance("wh-free")
+        instance._subscribe(date_start=date(2025, 1, 1))
+        invoice = self.env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": self.customer.id,
+            "invoice_line_ids": [(0, 0, {
+                "name": "Free month", "quantity": 1, "price_unit": 0.0,
+                "contract_line_id": instance.contract_line_id.id})]})
+        invoice.action_post()
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertFalse(self._drain(endpoint))
+        self.assertEqual([json.loads(r["body"])["type"] for r in self.receiver.requests],
+                         ["invoice.posted", "invoice.paid"])
+
     def test_emit_door(self):
         with self.assertRaises(UserError):
             self.Event._emit("no.such.event")
