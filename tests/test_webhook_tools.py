@@ -139,6 +139,7 @@ def test_transport_outcomes_and_dns_pinning():
     transport = T["transport"]
     body = b'{"type": "backup.failed"}'
     with _receiver()(statuses=[200, 500, 429, 404, 301]) as receiver:
+        receiver.retry_after = 120
         port = receiver.port
         # a name no real DNS knows: only the pinned, checked address can work
         pinned = {"pinned.test": ["127.0.0.1"]}
@@ -155,9 +156,11 @@ def test_transport_outcomes_and_dns_pinning():
         assert (ok.ok, ok.status, ok.body) == (True, 200, '{"ok": true}')
         assert receiver.requests[0]["headers"]["host"] == f"pinned.test:{port}"
         assert receiver.requests[0]["body"] == body
-        assert [(r.ok, r.retryable, r.status) for r in
+        assert [(r.ok, r.retryable, r.status, r.retry_after) for r in
                 (send(allow_private=True) for _ in range(4))] == [
-            (False, True, 500), (False, True, 429), (False, False, 404), (False, False, 301)]
+            (False, True, 500, 0), (False, True, 429, 120), (False, False, 404, 0),
+            (False, False, 301, 0)]
+        assert transport.retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0
         # rebinding: the name now points at another address, checked again
         pinned["pinned.test"] = ["10.0.0.7"]
         assert not send(allow_private=False).retryable

@@ -279,8 +279,11 @@ class SaasWebhookEndpoint(models.Model):
         failures = self.failure_count + 1
         vals = {"failure_count": failures, "failing_since": self.failing_since or now}
         self.write(vals)
+        cap = self._float_setting("retry_cap_seconds")
         delay = backoff.retry_delay(failures, base=self._float_setting("retry_base_seconds"),
-                                    cap=self._float_setting("retry_cap_seconds"))
+                                    cap=cap)
+        # a receiver asking for a pause (429/503 Retry-After) gets it, within the cap
+        delay = max(delay, min(result.retry_after, cap))
         head.next_attempt_date = now + timedelta(seconds=delay)
         head.attempt_ids[:1].next_attempt_date = head.next_attempt_date
         limit = timedelta(hours=self._float_setting("disable_after_hours"))

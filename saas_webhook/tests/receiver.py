@@ -18,6 +18,7 @@ class Receiver:
         self.hang = 0.0
         self.requests = []
         self.in_flight = 0
+        self.retry_after = 0
         self.lock = threading.Lock()
         receiver = self
 
@@ -50,6 +51,8 @@ class Receiver:
                         "body": body, "status": status, "time": time.time()})
                 payload = b'{"ok": true}' if status < 300 else b"receiver says no"
                 self.send_response(status)
+                if status in (429, 503) and receiver.retry_after:
+                    self.send_header("retry-after", str(receiver.retry_after))
                 self.send_header("content-length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

@@ -50,6 +50,7 @@ class TestWebhook(TransactionCase):
         self.receiver.requests.clear()
         self.receiver.statuses.clear()
         self.receiver.default_status = 200
+        self.receiver.retry_after = 0
 
     # helpers -----------------------------------------------------------
     def _endpoint(self, **vals):
@@ -162,8 +163,12 @@ class TestWebhook(TransactionCase):
         self.assertTrue(self._drain(endpoint), "not due yet: postponed, no request")
         self.assertEqual(len(self.receiver.requests), 1)
         self._make_due(endpoint)
+        self.receiver.retry_after = 3600
         self.assertTrue(self._drain(endpoint), "429: retried later")
         self.assertEqual(endpoint.failure_count, 2)
+        self.assertGreater(delivery.next_attempt_date,
+                           fields.Datetime.now() + timedelta(seconds=3500),
+                           "the receiver's Retry-After is honoured")
         self._make_due(endpoint)
         self.assertFalse(self._drain(endpoint))
         self.assertEqual(delivery.state, "done")

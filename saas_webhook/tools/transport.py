@@ -25,6 +25,16 @@ class Attempt:
     body: str = ""
     error: str = ""
     duration_ms: int = 0
+    retry_after: float = 0.0  # seconds asked by a 429/503 Retry-After header
+
+
+def retry_after_seconds(value):
+    """Seconds of a Retry-After header given in seconds (an HTTP date or
+    garbage: 0, the backoff decides)."""
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        return 0.0
 
 
 class PinnedAdapter(HTTPAdapter):
@@ -95,4 +105,5 @@ def send(url, headers, body, timeout=10.0, allow_private=False, session=None,
     if 200 <= status < 300:
         return done(ok=True, retryable=False, status=status, body=text)
     return done(ok=False, retryable=is_retryable_status(status), status=status, body=text,
-                error=f"HTTP {status}")
+                error=f"HTTP {status}",
+                retry_after=retry_after_seconds(response.headers.get("retry-after")))
