@@ -1,0 +1,5 @@
+# saas_provisioning's tests package provides odoo.tests.common.SETATTR_SOURCES
+# (which queue_job's test helpers need on this Odoo nightly): import it first.
+from odoo.addons.saas_provisioning import tests as _provisioning_tests  # noqa: F401
+
+from . import test_webhook  # noqa: E402
