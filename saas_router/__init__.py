@@ -1,4 +1,4 @@
-from . import connections, modules, routing
+from . import connections, models, modules, routing
 
 routing.install()
 connections.install()
