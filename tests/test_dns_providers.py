@@ -165,7 +165,7 @@ def test_nginx_config_switches_atomically_and_never_loads_a_broken_one(tmp_path)
     assert "server_name shop.customer.test;" in text
     assert "server_name acme.localhost;" not in text  # the wildcard serves it
     assert nginx.apply(text, srv.conf_path, srv.prefix) is True
-    srv.start()
+    srv.start(port)
     try:
         def get(host, path="/client/v4/zones"):
             return requests.get(f"http://127.0.0.1:{port}{path}", headers={"Host": host},

@@ -106,12 +106,15 @@ class NginxServer(_Process):
         self.conf_path = os.path.join(self.tmp, "nginx.conf")
         self.pid_file = os.path.join(self.tmp, "nginx.pid")
 
-    def start(self):
+    def start(self, port=None):
         self.log = open(os.path.join(self.tmp, "nginx.out"), "w")
         self.proc = subprocess.Popen(["nginx", "-g", "daemon off;", "-c", self.conf_path,
                                       "-p", self.prefix], stdout=self.log,
                                      stderr=subprocess.STDOUT)
         _wait(lambda: os.path.exists(self.pid_file), 10, "nginx", self.proc)
+        if port:
+            _wait(lambda: socket.create_connection(("127.0.0.1", port), 1).close() or True,
+                  10, "nginx", self.proc)
         return self
 
 
