@@ -44,6 +44,8 @@ class SaasCustomDomain(models.Model):
             name = absolute(name)
         except DnsError as exc:
             raise UserError(_("%(name)s is not a valid domain name.", name=name)) from exc
+        if "." not in name:
+            raise UserError(_("%(name)s is not a valid domain name.", name=name))
         if "*" in name:
             raise UserError(_("A custom domain cannot be a wildcard."))
         base = routing.bare_host(
@@ -101,9 +103,10 @@ class SaasCustomDomain(models.Model):
     def action_remove(self):
         """Detach: the route goes, the subdomain is the address again."""
         for domain in self:
-            instance, name = domain.instance_id, domain.name
+            instance, name, was_verified = domain.instance_id, domain.name, domain.state == "verified"
             domain.unlink()
-            instance._publish_routes()
-            instance._push_base_url()
+            if was_verified:
+                instance._publish_routes()
+                instance._push_base_url()
             instance.message_post(body=_("Custom domain %s removed.", name))
         return True

@@ -153,7 +153,7 @@ class SaasInstance(models.Model):
                                nginx_bin=self._dns_param("nginx_bin", "nginx"),
                                pid_file=self._dns_param("nginx_pid") or None)
         except (nginx.NginxError, OSError) as exc:
-            _logger.error("saas_dns: nginx configuration not applied: %s", exc)
+            _logger.warning("saas_dns: nginx configuration not applied: %s", exc)
             return False
 
     # ------------------------------------------------------------------
@@ -173,7 +173,8 @@ class SaasInstance(models.Model):
     def _push_base_url(self):
         """Through the settings door: the tenant applies ``base_url`` as its
         web.base.url (saas_tenant)."""
-        for instance in self.filtered(lambda i: i.state in ("active", "suspended")):
+        for instance in self.filtered(lambda i: i.state in ("active", "suspended")
+                                      and i.server_id and i.database_name):
             instance._tenant_db().write_settings({"base_url": instance._public_url() or ""})
 
     def _add_custom_domain(self, name):

@@ -27,7 +27,7 @@ def absolute(name):
     """Check and normalise a DNS name: lower case, no trailing dot."""
     name = (name or "").strip().lower().rstrip(".")
     labels = name.split(".")
-    if len(name) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+    if not name or len(name) > 253 or not all(_LABEL.match(label) for label in labels):
         raise DnsError(f"invalid DNS name: {name!r}")
     if "*" in labels[1:]:
         raise DnsError(f"a wildcard may only be the first label: {name!r}")

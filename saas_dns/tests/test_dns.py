@@ -174,3 +174,60 @@ class TestDnsRouting(HttpCase):
         self.assertFalse(self.env["ir.config_parameter"].with_user(manager).has_access("read"))
         settings_field = self.env["res.config.settings"]._fields["saas_dns_api_key"]
         self.assertEqual(settings_field.groups, "base.group_system")
+
+
+@tagged("post_install", "-at_install")
+class TestCustomDomainPortal(HttpCase):
+    """The customer's path: /my/saas/<id>, add a domain, see the proof to
+    publish, a refused verification, remove it; another customer cannot."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pdns = servers.PowerDnsServer().start()
+        cls.addClassCleanup(cls.pdns.stop)
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "saas_dns.resolver", f"127.0.0.1:{cls.pdns.dns_port}")
+        cls.owner = cls.env["res.users"].create({
+            "name": "Domain Owner", "login": "domain-owner", "password": "domain-owner-42",
+            "email": "owner@domains.test",
+            "groups_id": [(6, 0, [cls.env.ref("base.group_portal").id])]})
+        cls.other = cls.env["res.users"].create({
+            "name": "Other", "login": "domain-other", "password": "domain-other-42",
+            "groups_id": [(6, 0, [cls.env.ref("base.group_portal").id])]})
+        plan = cls.env["saas.plan"].search([], limit=1) or cls.env["saas.plan"].create(
+            {"name": "P"})
+        cls.instance = cls.env["saas.instance"]._create_state_machine([{
+            "name": "Domains Co", "subdomain": "domains-co", "state": "active",
+            "partner_id": cls.owner.partner_id.id, "plan_id": plan.id}])
+
+    def _post(self, path, **data):
+        page = self.url_open(f"/my/saas/{self.instance.id}")
+        token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        return self.url_open(path, data=dict(data, csrf_token=token))
+
+    def test_customer_adds_verifies_and_removes_a_domain(self):
+        self.authenticate("domain-owner", "domain-owner-42")
+        page = self._post(f"/my/saas/{self.instance.id}/domains", domain="erp.acme-customer.test")
+        self.assertEqual(page.status_code, 200)
+        domain = self.instance.custom_domain_ids
+        self.assertEqual(domain.name, "erp.acme-customer.test")
+        self.assertIn(domain.token, page.text)  # the proof to publish, shown
+        self.assertIn("_saas-verify.erp.acme-customer.test", page.text)
+        page = self._post(f"/my/saas/{self.instance.id}/domains/{domain.id}/verify")
+        self.assertIn("o_saas_domain_error", page.text)
+        self.assertIn("not verified yet", page.text)
+        self.assertEqual(domain.state, "pending")
+        # a bad name: a clear error, nothing made
+        page = self._post(f"/my/saas/{self.instance.id}/domains", domain="not a domain")
+        self.assertIn("not a valid domain name", page.text)
+        self.assertEqual(len(self.instance.custom_domain_ids), 1)
+        # another customer can neither see nor act on it
+        self.authenticate("domain-other", "domain-other-42")
+        self.url_open(f"/my/saas/{self.instance.id}/domains/{domain.id}/remove",
+                      data={"csrf_token": "x"})
+        self.assertTrue(domain.exists())
+        self.assertFalse(self.env["saas.custom.domain"].with_user(self.other).search([]))
+        self.authenticate("domain-owner", "domain-owner-42")
+        self._post(f"/my/saas/{self.instance.id}/domains/{domain.id}/remove")
+        self.assertFalse(domain.exists())

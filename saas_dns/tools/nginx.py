@@ -161,11 +161,16 @@ def apply(text, conf_path, prefix, nginx_bin="nginx", pid_file=None):
 
 
 def reload(pid_file):
+    """SIGHUP to the running nginx; False when it is not running (it reads
+    the new file when it starts)."""
     if not pid_file or not os.path.exists(pid_file):
         return False
+    with open(pid_file) as f:
+        pid = f.read().strip()
+    if not pid.isdigit():
+        return False
     try:
-        with open(pid_file) as f:
-            os.kill(int(f.read().strip()), signal.SIGHUP)
-    except (ValueError, ProcessLookupError) as exc:
-        raise NginxError(f"nginx is not running (pid file {pid_file})") from exc
+        os.kill(int(pid), signal.SIGHUP)
+    except ProcessLookupError:
+        return False
     return True
