@@ -9,7 +9,8 @@ the master database (table ``saas_route``, model ``saas.route``):
 - a host in the map is served its tenant database only, and only when that
   database is routable (:func:`is_routable`: owned by a LOGIN role of its own
   name, so a clone nobody finished customising is never reachable); a host
-  mapped to a redirect (an ended tenant) reaches no database;
+  mapped to a redirect (an ended tenant) reaches no database and is sent to
+  its URL (instead of the database selector);
 - the master's own names (:func:`master_hosts`) fall back to Odoo's own
   filter (``dbfilter``/``db_name``), which selects the master database;
 - any other host reaches no database.
@@ -339,10 +340,23 @@ def db_list(force=False, host=None):
     return []  # filtered by db_filter above
 
 
+_odoo_serve_nodb = http.Request._serve_nodb
+
+
+def _serve_nodb(self):
+    """A name of an ended tenant (a redirect row of the map) is sent to its
+    URL instead of Odoo's database selector."""
+    kind, url = classify(self.httprequest.environ.get("HTTP_HOST", ""))
+    if kind == "redirect" and url:
+        return self.redirect(url, 302, local=False)
+    return _odoo_serve_nodb(self)
+
+
 def install():
     if http.db_filter is not db_filter:
         http.db_filter = db_filter
         http.db_list = db_list
+        http.Request._serve_nodb = _serve_nodb
         if not base_domain():
             _logger.warning("saas_router: no base_domain configured; hosts that are "
                             "not in the route map reach the master")

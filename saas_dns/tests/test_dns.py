@@ -157,6 +157,10 @@ class TestDnsRouting(HttpCase):
         self.assertEqual(routing.classify(host), ("redirect", ENDED_URL))
         ended = self._wait_nginx(host, 302)
         self.assertEqual(ended.headers.get("Location"), ENDED_URL)
+        # and so does Odoo itself, without nginx in front
+        direct = requests.get(f"{self.base_url()}/web/login", headers={"Host": host},
+                              allow_redirects=False, timeout=30)
+        self.assertEqual((direct.status_code, direct.headers.get("Location")), (302, ENDED_URL))
         self.assertFalse(routing.db_filter([instance.database_name], host=host))
 
     def test_wildcard_mode_and_portal_settings_access(self):
