@@ -72,12 +72,16 @@ class TestDnsRouting(HttpCase):
 
     def _login_db(self, host):
         """The database a login through nginx at ``host`` lands in."""
-        response = requests.post(
-            f"http://127.0.0.1:{self.nginx_port}/web/session/authenticate", timeout=30,
-            headers={"Host": f"{host}:{self.nginx_port}"},
-            json={"jsonrpc": "2.0", "method": "call", "params": {
-                "db": self.instance.database_name, "login": "dns@customer.test",
-                "password": PASSWORD}})
+        for _attempt in range(100):  # an nginx worker of the old configuration may linger
+            response = requests.post(
+                f"http://127.0.0.1:{self.nginx_port}/web/session/authenticate", timeout=30,
+                headers={"Host": f"{host}:{self.nginx_port}"},
+                json={"jsonrpc": "2.0", "method": "call", "params": {
+                    "db": self.instance.database_name, "login": "dns@customer.test",
+                    "password": PASSWORD}})
+            if response.status_code != 404:
+                break
+            time.sleep(0.05)
         result = response.json().get("result") or {}
         return result.get("db") if result.get("uid") else None
 
