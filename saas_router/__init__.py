@@ -1,4 +1,4 @@
-from . import connections, crons, modules, routing
+from . import connections, crons, models, modules, routing
 
 routing.install()
 connections.install()

@@ -1,16 +1,29 @@
 """Host name -> database routing for one Odoo server serving many tenants.
 
 Odoo's ``dbfilter`` is one regular expression; it cannot say "the master
-database on the bare domain, ``<prefix><label>`` on ``<label>.<domain>``"
-without also matching the master for every tenant host.  This module wraps
-:func:`odoo.http.db_filter`: a host whose first label names an existing tenant
-database is served that database only; any other host falls back to Odoo's
-own filter (``dbfilter`` or ``db_name`` in the configuration), which selects
-the master database.
+database on its own name, the tenant's database on each tenant's names".
+This module wraps :func:`odoo.http.db_filter` and :func:`odoo.http.db_list`
+and answers from the **host -> database map** that the control plane keeps in
+the master database (table ``saas_route``, model ``saas.route``):
 
-The tenant database name is derived from the subdomain by
-:func:`tenant_db_name`, the single place that knows the naming rule; the
-control plane calls it too, so names are generated, never typed.
+- a host in the map is served its tenant database only, and only when that
+  database is routable (:func:`is_routable`: owned by a LOGIN role of its own
+  name, so a clone nobody finished customising is never reachable); a host
+  mapped to a redirect (an ended tenant) reaches no database and is sent to
+  its URL (instead of the database selector);
+- the master's own names (:func:`master_hosts`) fall back to Odoo's own
+  filter (``dbfilter``/``db_name``), which selects the master database;
+- any other host reaches no database.
+
+The map is read with the master's credentials, process-wide, and cached: a
+trigger bumps the one-row table ``saas_route_version`` on every change, and
+the router compares that version once per request (one indexed read) before
+the request is bound to a database.  A thread that serves a tenant (which may
+connect only as that tenant's role, see ``connections``) uses the cache as
+it is.  The map, not a naming rule, decides: a tenant keeps its database when
+renamed, and a pre-made database can be handed to a new tenant.
+
+:func:`tenant_db_name` stays the one place that names new tenant databases.
 
 Configuration (odoo.conf)::
 
@@ -18,8 +31,11 @@ Configuration (odoo.conf)::
     tenant_db_prefix = saas_t_
     template_db_prefix = saas_tpl_
     base_domain = localhost
+    # the master's own names besides base_domain and loopback (comma separated)
+    master_hosts = saas.example.com
 """
 import logging
+import threading
 
 from odoo import http
 from odoo.tools import config
@@ -67,33 +83,200 @@ def is_tenant_db(dbname):
 def bare_host(host):
     """``Acme.Example.com.:8069`` -> ``acme.example.com``: no port, lower case,
     no trailing dot (a fully qualified name is the same host)."""
-    return (host or "").partition(":")[0].lower().rstrip(".")
+    host = (host or "").strip().lower()
+    if host.startswith("["):  # [::1]:8069
+        return host.partition("]")[0] + "]"
+    return host.partition(":")[0].rstrip(".")
 
 
-def host_label(host):
-    host = bare_host(host)
-    if host.startswith("www."):
-        host = host[4:]
-    label, dot, _rest = host.partition(".")
-    return label if dot else ""
+def master_db():
+    """The master database: the first name of ``db_name`` in odoo.conf."""
+    return (config.get("db_name") or "").split(",")[0].strip()
 
 
-def classify(host):
-    """('tenant', database) for a tenant host, ('none', None) for a host
-    under base_domain that no tenant can have, ('other', None) otherwise."""
-    label = host_label(host)
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
+
+def master_hosts():
+    """The master's own names: ``master_hosts`` (odoo.conf), base_domain and
+    its ``www.``, and loopback (the job runner and local tools use it)."""
+    names = {bare_host(h) for h in _option("master_hosts", "").split(",") if h.strip()}
     domain = base_domain()
-    bare = bare_host(host)
-    if bare.startswith("www."):
-        bare = bare[4:]
     if domain:
-        if bare.endswith("." + domain):
-            # exactly <label>.<base_domain>: deeper names are nobody's
-            if label and bare == f"{label}.{domain}":
-                return "tenant", tenant_db_name(label)
-            return "none", None
+        names |= {domain, "www." + domain}
+    return names | set(LOOPBACK_HOSTS)
+
+
+# -- the host -> database map --------------------------------------------------
+
+ROUTE_TABLE = "saas_route"
+VERSION_TABLE = "saas_route_version"
+
+
+def ensure_version_table(cr):
+    """The version row and the trigger that bumps it on any change of the
+    map (ORM or SQL).  Values come from a sequence: a rolled-back change
+    never lets two different maps share a version."""
+    cr.execute(f"""
+        CREATE SEQUENCE IF NOT EXISTS {VERSION_TABLE}_seq;
+        CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (
+            id integer PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+            version bigint NOT NULL);
+        INSERT INTO {VERSION_TABLE} (id, version)
+             VALUES (1, nextval('{VERSION_TABLE}_seq')) ON CONFLICT (id) DO NOTHING;
+        CREATE OR REPLACE FUNCTION {VERSION_TABLE}_bump() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE {VERSION_TABLE} SET version = nextval('{VERSION_TABLE}_seq') WHERE id = 1;
+            RETURN NULL;
+        END $$;
+        DROP TRIGGER IF EXISTS {ROUTE_TABLE}_version ON {ROUTE_TABLE};
+        CREATE TRIGGER {ROUTE_TABLE}_version
+            AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {ROUTE_TABLE}
+            FOR EACH STATEMENT EXECUTE FUNCTION {VERSION_TABLE}_bump();
+    """)
+
+
+def replace_routes(cr, instance_ref, routes):
+    """Make ``routes`` (dicts: host, database_name, kind, redirect_url) the
+    routes of instance ``instance_ref``: others of it are removed, a host
+    held by anyone else is taken over (a reused subdomain, a domain proved
+    by its new owner).  Idempotent."""
+    hosts = [bare_host(r["host"]) for r in routes]
+    cr.execute(f"DELETE FROM {ROUTE_TABLE} WHERE instance_ref = %s AND NOT host = ANY(%s)",
+               [instance_ref, hosts])
+    for host, r in zip(hosts, routes):
+        cr.execute(
+            f"""INSERT INTO {ROUTE_TABLE}
+                       (host, database_name, kind, redirect_url, instance_ref,
+                        create_date, write_date)
+                VALUES (%s, %s, %s, %s, %s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+                ON CONFLICT (host) DO UPDATE
+                   SET database_name = EXCLUDED.database_name, kind = EXCLUDED.kind,
+                       redirect_url = EXCLUDED.redirect_url,
+                       instance_ref = EXCLUDED.instance_ref, write_date = EXCLUDED.write_date
+                 WHERE ({ROUTE_TABLE}.database_name, {ROUTE_TABLE}.kind,
+                        {ROUTE_TABLE}.redirect_url, {ROUTE_TABLE}.instance_ref)
+                       IS DISTINCT FROM (EXCLUDED.database_name, EXCLUDED.kind,
+                                         EXCLUDED.redirect_url, EXCLUDED.instance_ref)""",
+            [host, r.get("database_name") or None, r.get("kind") or "subdomain",
+             r.get("redirect_url") or None, instance_ref])
+
+
+def publish_routes(master, instance_ref, routes):
+    """``replace_routes`` in a transaction of its own on ``master``,
+    committed at once: the router (other threads, other processes) sees the
+    routes before the caller's transaction ends (provisioning verifies the
+    tenant over HTTP within its job)."""
+    from odoo import sql_db  # noqa: PLC0415
+
+    with sql_db.db_connect(master).cursor() as cr:
+        replace_routes(cr, instance_ref, routes)
+
+
+def read_routes(cr):
+    cr.execute(f"SELECT host, database_name, kind, redirect_url FROM {ROUTE_TABLE}")
+    return {host: Route(db, kind, url) for host, db, kind, url in cr.fetchall()}
+
+
+class Route:
+    __slots__ = ("database_name", "kind", "redirect_url")
+
+    def __init__(self, database_name, kind, redirect_url):
+        self.database_name = database_name
+        self.kind = kind
+        self.redirect_url = redirect_url
+
+    def __repr__(self):
+        return f"Route({self.database_name!r}, {self.kind!r}, {self.redirect_url!r})"
+
+
+class RouteMap:
+    """The map as this process last read it, refreshed when its version
+    moved; shared by every thread."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.master = None
+        self.version = None
+        self.routes = {}
+        self._table_seen = False
+
+    def _serving_tenant(self):
+        return is_tenant_db(getattr(threading.current_thread(), "dbname", None))
+
+    def refresh(self, force=False):
+        """Compare the version (one query on the master, as the master) and
+        reload the map when it moved.  Skipped in a thread serving a tenant
+        (it may only connect as the tenant's role: the cache it found at the
+        start of its request is used) and done once per HTTP request."""
+        thread = threading.current_thread()
+        if self._serving_tenant():
+            return
+        request_mark = getattr(thread, "perf_t0", None)
+        if not force and request_mark is not None and \
+                getattr(thread, "saas_route_checked", None) == request_mark:
+            return
+        master = master_db()
+        if not master:
+            self._set(None, None, {})
+            return
+        from odoo import sql_db  # noqa: PLC0415
+
+        try:
+            with sql_db.db_connect(master).cursor() as cr:
+                if not self._table_seen or self.master != master:
+                    cr.execute("SELECT to_regclass(%s) IS NOT NULL", [VERSION_TABLE])
+                    if not cr.fetchone()[0]:  # saas_router not installed in the master
+                        self._set(master, None, {})
+                        return
+                    self._table_seen = True
+                cr.execute(f"SELECT version FROM {VERSION_TABLE} WHERE id = 1")
+                row = cr.fetchone()
+                version = row and row[0]
+                if version != self.version or master != self.master:
+                    self._set(master, version, read_routes(cr))
+        except Exception:  # noqa: BLE001 (routing must not crash a request: keep the cache)
+            _logger.exception("saas_router: cannot read the route map of %s", master)
+            self._table_seen = False
+            return
+        if request_mark is not None:
+            thread.saas_route_checked = request_mark
+
+    def _set(self, master, version, routes):
+        with self._lock:
+            self.master, self.version, self.routes = master, version, routes
+
+    def lookup(self, host):
+        """The route of ``host`` (``www.`` falls back to the bare name)."""
+        self.refresh()
+        routes = self.routes
+        host = bare_host(host)
+        route = routes.get(host)
+        if route is None and host.startswith("www."):
+            route = routes.get(host[4:])
+        return route
+
+
+route_map = RouteMap()
+
+
+def classify(host, lookup=None):
+    """('tenant', database) for a host of the map, ('redirect', url) for a
+    name of an ended tenant, ('master', None) for the master's own names,
+    ('none', None) for anything else.  Without base_domain nor master_hosts
+    configured, unknown hosts are ('other', None) and reach the master."""
+    route = (lookup or route_map.lookup)(host)
+    if route is not None:
+        if route.database_name and not route.redirect_url:
+            return "tenant", route.database_name
+        return "redirect", route.redirect_url
+    bare = bare_host(host)
+    if bare in master_hosts():
+        return "master", None
+    if not base_domain() and not _option("master_hosts", ""):
         return "other", None
-    return ("tenant", tenant_db_name(label)) if label else ("other", None)
+    return "none", None
 
 
 def is_routable(dbname):
@@ -118,19 +301,16 @@ def is_routable(dbname):
         return False
 
 
-def route(dbs, host, fallback, routable=is_routable):
+def route(dbs, host, fallback, routable=is_routable, lookup=None):
     """Return the databases of ``dbs`` that ``host`` may use."""
-    kind, name = classify(host)
+    kind, name = classify(host, lookup)
     if kind == "tenant":
-        if name in dbs and routable(name):
-            return [name]
-        if base_domain():
-            return []
-    elif kind == "none":
-        return []
-    # Never expose a tenant database through the fallback (e.g. a broad
-    # dbfilter): tenants are reachable by their own host only.
-    return [db for db in fallback(dbs, host) if not is_tenant_db(db)]
+        return [name] if name in dbs and routable(name) else []
+    if kind in ("master", "other"):
+        # Never expose a tenant database through the fallback (e.g. a broad
+        # dbfilter): tenants are reachable by their own names only.
+        return [db for db in fallback(dbs, host) if not is_tenant_db(db)]
+    return []
 
 
 def _request_host(host):
@@ -155,17 +335,30 @@ def db_list(force=False, host=None):
     kind, name = classify(host)
     if kind == "tenant":
         return db_filter([name], host)
-    if kind == "none":
-        return []
-    return _odoo_db_list(force, host)  # filtered by db_filter above
+    if kind in ("master", "other"):
+        return _odoo_db_list(force, host)  # filtered by db_filter above
+    return []  # filtered by db_filter above
+
+
+_odoo_serve_nodb = http.Request._serve_nodb
+
+
+def _serve_nodb(self):
+    """A name of an ended tenant (a redirect row of the map) is sent to its
+    URL instead of Odoo's database selector."""
+    kind, url = classify(self.httprequest.environ.get("HTTP_HOST", ""))
+    if kind == "redirect" and url:
+        return self.redirect(url, 302, local=False)
+    return _odoo_serve_nodb(self)
 
 
 def install():
     if http.db_filter is not db_filter:
         http.db_filter = db_filter
         http.db_list = db_list
+        http.Request._serve_nodb = _serve_nodb
         if not base_domain():
-            _logger.warning("saas_router: no base_domain configured; any host's first "
-                            "label is taken for a tenant name")
+            _logger.warning("saas_router: no base_domain configured; hosts that are "
+                            "not in the route map reach the master")
         _logger.info("saas_router: tenant routing by host name enabled (prefix %r)",
                      tenant_db_prefix())

@@ -12,7 +12,7 @@ from odoo.exceptions import UserError
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from odoo.addons.saas_router import credentials
+from odoo.addons.saas_router import credentials, routing
 
 from ..adapters.errors import (
     AdapterError,
@@ -75,6 +75,22 @@ class SaasInstance(models.Model):
     def _host(self):
         self.ensure_one()
         return f"{self.subdomain}.{self._url_settings()[1]}"
+
+    def _routes(self):
+        """The rows of the router's host -> database map for this instance
+        (``saas.route``): its subdomain while it has a database.  saas_dns
+        adds custom domains and the redirects of ended tenants."""
+        self.ensure_one()
+        if self.state == "terminated" or not self.database_name or not self.subdomain:
+            return []
+        return [{"host": routing.bare_host(self._host()), "database_name": self.database_name,
+                 "kind": "subdomain"}]
+
+    def _publish_routes(self):
+        """Write ``_routes()`` into the map, committed at once (the router
+        serves the database only once it is routable: LOGIN granted)."""
+        for instance in self:
+            routing.publish_routes(self.env.cr.dbname, instance.id, instance._routes())
 
     def _log(self, operation, step, result, started, message=None, duration_ms=None):
         vals = {
@@ -310,6 +326,7 @@ class SaasInstance(models.Model):
         )
         tenant.write_settings(dict(self._tenant_settings(), suspended="0"), trusted=True)
         self.sudo().admin_password_sealed = False
+        self._publish_routes()
         # Only now may the tenant's role log in, and so the router serve it.
         self.server_id._pg_admin().set_login(self._role_name(), True)
         return None
@@ -368,6 +385,7 @@ class SaasInstance(models.Model):
             instance._tenant_db().write_settings(
                 dict(instance._tenant_settings(), suspended="0", suspended_reason=""))
             instance._set_state("active")
+            instance._publish_routes()
             instance._log("reactivate", "write limits", "done", started)
         return True
 
@@ -410,6 +428,7 @@ class SaasInstance(models.Model):
         self._log("terminate", "drop", "done", started)
         self.current_job_uuid = False
         self._set_state("terminated", _("Database and filestore removed."))
+        self._publish_routes()
         return _("Dropped %s") % self.database_name
 
     # ------------------------------------------------------------------

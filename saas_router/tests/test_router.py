@@ -9,32 +9,104 @@ from odoo.addons.saas_router import connections, credentials, modules, routing
 
 @tagged("post_install", "-at_install")
 class TestRouting(TransactionCase):
-    def test_classify_hosts(self):
-        domain = routing.base_domain()
-        self.assertTrue(domain, "the test configuration sets base_domain")
-        acme = routing.tenant_db_name("acme")
-        for host in (f"acme.{domain}", f"ACME.{domain}:8069", f"acme.{domain}.",
-                     f"acme.{domain}.:80", f"www.acme.{domain}"):
-            self.assertEqual(routing.classify(host), ("tenant", acme), host)
-        # under base_domain but no tenant's name: nothing, never the master
-        for host in (f"a.acme.{domain}", f"x.y.{domain}.", f".{domain}"):
-            self.assertEqual(routing.classify(host)[0], "none", host)
-        self.assertEqual(routing.classify(domain), ("other", None))
-        self.assertEqual(routing.classify(f"{domain}.:8069"), ("other", None))
-        self.assertEqual(routing.classify("acme.elsewhere.test")[0], "other")
+    """Routing answers from the host -> database map of the master."""
 
-    def test_route_never_falls_back_for_tenant_hosts(self):
-        domain = routing.base_domain()
-        acme = routing.tenant_db_name("acme")
-        master = [self.env.cr.dbname]
+    TEST_REF = -4242  # instance_ref of the routes these tests publish
+
+    def setUp(self):
+        super().setUp()
+        self.master = self.env.cr.dbname
+        self.domain = routing.base_domain()
+        self.assertTrue(self.domain, "the test configuration sets base_domain")
+        self.acme = routing.tenant_db_name("acme")
+        # published in transactions of their own (as provisioning does): undo
+        self.addCleanup(routing.publish_routes, self.master, self.TEST_REF, [])
+
+    def _publish(self, *routes):
+        routing.publish_routes(self.master, self.TEST_REF, list(routes))
+
+    def test_hosts_of_the_map_and_nothing_else(self):
+        renamed = routing.tenant_db_name("kept-db")  # a database not named after its host
+        self._publish(
+            {"host": f"acme.{self.domain}", "database_name": self.acme},
+            {"host": f"Shop.Example.TEST.", "database_name": renamed, "kind": "custom"},
+            {"host": f"gone.{self.domain}", "redirect_url": "https://example.test/ended"})
+        for host in (f"acme.{self.domain}", f"ACME.{self.domain}:8069", f"acme.{self.domain}.",
+                     f"acme.{self.domain}.:80", f"www.acme.{self.domain}"):
+            self.assertEqual(routing.classify(host), ("tenant", self.acme), host)
+        self.assertEqual(routing.classify("shop.example.test:443"), ("tenant", renamed))
+        self.assertEqual(routing.classify(f"gone.{self.domain}"),
+                         ("redirect", "https://example.test/ended"))
+        # the master's own names
+        for host in (self.domain, f"{self.domain}.:8069", "127.0.0.1:8069", f"www.{self.domain}"):
+            self.assertEqual(routing.classify(host), ("master", None), host)
+        # anything else: nothing, never the master nor a tenant by its name
+        for host in ("acme.anything", f"unknown.{self.domain}.", f"a.acme.{self.domain}",
+                     f".{self.domain}", "acme.elsewhere.test", ""):
+            self.assertEqual(routing.classify(host), ("none", None), host)
+
+    def test_db_filter_and_db_list(self):
+        self._publish({"host": f"acme.{self.domain}", "database_name": self.acme})
         fallback = lambda dbs, host: dbs  # noqa: E731 (Odoo's filter: everything)
-        self.assertEqual(routing.route([acme] + master, f"acme.{domain}", fallback,
-                                       routable=lambda db: True), [acme])
-        self.assertEqual(routing.route([acme] + master, f"acme.{domain}", fallback,
+        dbs = [self.acme, self.master]
+        self.assertEqual(routing.route(dbs, f"acme.{self.domain}", fallback,
+                                       routable=lambda db: True), [self.acme])
+        # in the map but not routable (not customised, or gone): nothing
+        self.assertEqual(routing.route(dbs, f"acme.{self.domain}", fallback,
                                        routable=lambda db: False), [])
-        self.assertEqual(routing.route(master, f"nobody.{domain}.", fallback), [])
-        # other hosts: the fallback, without any tenant database
-        self.assertEqual(routing.route([acme] + master, domain, fallback), master)
+        self.assertEqual(routing.route(dbs, f"nobody.{self.domain}.", fallback), [])
+        self.assertEqual(routing.route(dbs, "acme.anything", fallback), [])
+        # the master's names: the fallback, without any tenant database
+        self.assertEqual(routing.route(dbs, self.domain, fallback), [self.master])
+        # through Odoo's own functions (config: db_name/dbfilter = this database)
+        self.assertEqual(routing.db_filter([self.master], host=f"{self.domain}:8069"),
+                         [self.master])
+        self.assertEqual(routing.db_list(force=True, host="127.0.0.1:8069"), [self.master])
+        for host in ("acme.anything", f"unknown.{self.domain}.", f"acme.{self.domain}"):
+            self.assertEqual(routing.db_filter([self.master, self.acme], host=host), [], host)
+            self.assertEqual(routing.db_list(force=True, host=host), [], host)
+
+    def test_map_cache_follows_changes(self):
+        host = f"cache.{self.domain}"
+        self.assertEqual(routing.classify(host)[0], "none")
+        before = routing.route_map.version
+        self._publish({"host": host, "database_name": self.acme})
+        self.assertEqual(routing.classify(host), ("tenant", self.acme))
+        self.assertNotEqual(routing.route_map.version, before)
+        # a thread serving a tenant never reads the master: it keeps the cache
+        thread = threading.current_thread()
+        saved = getattr(thread, "dbname", None)
+        self._publish()
+        thread.dbname = self.acme
+        try:
+            self.assertEqual(routing.classify(host), ("tenant", self.acme))
+        finally:
+            thread.dbname = saved
+        self.assertEqual(routing.classify(host)[0], "none")
+        # once per HTTP request: the version is compared at the request's start
+        thread.perf_t0 = 12345.0
+        try:
+            routing.route_map.refresh()
+            self._publish({"host": host, "database_name": self.acme})
+            self.assertEqual(routing.classify(host)[0], "none")
+            thread.perf_t0 = 12346.0
+            self.assertEqual(routing.classify(host), ("tenant", self.acme))
+        finally:
+            del thread.perf_t0
+
+    def test_publish_is_idempotent_and_replaces(self):
+        self._publish({"host": f"one.{self.domain}", "database_name": self.acme},
+                      {"host": f"two.{self.domain}", "database_name": self.acme})
+        self._publish({"host": f"two.{self.domain}", "database_name": self.acme})
+        self._publish({"host": f"two.{self.domain}", "database_name": self.acme})
+        with sql_db.db_connect(self.master).cursor() as cr:
+            cr.execute("SELECT host FROM saas_route WHERE instance_ref = %s", [self.TEST_REF])
+            self.assertEqual(cr.fetchall(), [(f"two.{self.domain}",)])
+        # a host taken over by another owner (a reused subdomain)
+        routing.publish_routes(self.master, self.TEST_REF - 1,
+                               [{"host": f"two.{self.domain}", "database_name": "x"}])
+        self.addCleanup(routing.publish_routes, self.master, self.TEST_REF - 1, [])
+        self.assertEqual(routing.classify(f"two.{self.domain}"), ("tenant", "x"))
 
     def test_unknown_database_is_not_routable(self):
         self.assertFalse(routing.is_routable(routing.tenant_db_name("no-such-tenant")))

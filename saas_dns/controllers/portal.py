@@ -1,0 +1,61 @@
+from odoo import _, http
+from odoo.exceptions import UserError
+from odoo.http import request
+
+from odoo.addons.saas_portal.controllers.portal import SaasCustomerPortal
+
+
+class SaasDnsPortal(SaasCustomerPortal):
+    """/my/saas/<id>/domains: add, verify, remove a custom domain."""
+
+    def _domain_redirect(self, instance, message=None, error=None):
+        from werkzeug.urls import url_encode  # noqa: PLC0415
+
+        query = {k: v for k, v in (("domain_message", message), ("domain_error", error)) if v}
+        return request.redirect(f"/my/saas/{instance.id}?{url_encode(query)}#custom_domains")
+
+    def _own_domain(self, instance, domain_id):
+        domain = request.env["saas.custom.domain"].sudo().browse(int(domain_id)).exists()
+        return domain if domain and domain.instance_id == instance else None
+
+    @http.route("/my/saas/<int:instance_id>/domains", type="http", auth="user",
+                methods=["POST"], website=False)
+    def portal_saas_domain_add(self, instance_id, domain=None, **kw):
+        instance = self._saas_instance(instance_id)
+        if not instance:
+            return request.redirect("/my/saas")
+        try:
+            record = instance._add_custom_domain((domain or "").strip())
+        except UserError as exc:
+            return self._domain_redirect(instance, error=str(exc))
+        return self._domain_redirect(instance, message=_(
+            "Publish the TXT record %(txt)s with the value %(token)s, then press Verify.",
+            txt=record.txt_name, token=record.token))
+
+    @http.route("/my/saas/<int:instance_id>/domains/<int:domain_id>/<string:action>",
+                type="http", auth="user", methods=["POST"])
+    def portal_saas_domain_action(self, instance_id, domain_id, action, **kw):
+        instance = self._saas_instance(instance_id)
+        if not instance:
+            return request.redirect("/my/saas")
+        domain = self._own_domain(instance, domain_id)
+        if not domain or action not in ("verify", "remove"):
+            return request.redirect(f"/my/saas/{instance.id}")
+        try:
+            if action == "verify":
+                domain.action_verify()
+                return self._domain_redirect(instance, message=_(
+                    "%s is verified and now serves your Odoo.", domain.name))
+            name = domain.name
+            domain.action_remove()
+            return self._domain_redirect(instance, message=_("%s removed.", name))
+        except UserError as exc:
+            request.env.cr.rollback()
+            return self._domain_redirect(instance, error=str(exc))
+
+    @http.route()
+    def portal_my_saas_instance(self, instance_id, domain_message=None, domain_error=None, **kw):
+        response = super().portal_my_saas_instance(instance_id, **kw)
+        if hasattr(response, "qcontext"):
+            response.qcontext.update(domain_message=domain_message, domain_error=domain_error)
+        return response

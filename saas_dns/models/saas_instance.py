@@ -1,0 +1,184 @@
+import logging
+import time
+
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+from odoo import sql_db
+
+from odoo.addons.saas_provisioning.adapters.errors import AdapterError
+from odoo.addons.saas_router import routing
+
+from ..providers import DnsError, make_provider
+from ..tools import nginx
+
+_logger = logging.getLogger(__name__)
+
+
+class DnsStepError(AdapterError):
+    """The DNS provider failed: the provisioning step is retried."""
+
+
+class SaasInstance(models.Model):
+    _inherit = "saas.instance"
+
+    custom_domain_ids = fields.One2many("saas.custom.domain", "instance_id",
+                                        string="Custom Domains")
+
+    # ------------------------------------------------------------------
+    # settings
+    # ------------------------------------------------------------------
+    def _dns_param(self, key, default=""):
+        return self.env["ir.config_parameter"].sudo().get_param(f"saas_dns.{key}") or default
+
+    def _dns_zone(self):
+        base = self.env["ir.config_parameter"].sudo().get_param("saas_base.base_domain") or ""
+        return routing.bare_host(self._dns_param("zone") or base)
+
+    def _dns_provider(self):
+        """The configured provider (plain Python), or None."""
+        kind = self._dns_param("provider", "none")
+        if kind == "none":
+            return None
+        api_url, api_key = self._dns_param("api_url"), self._dns_param("api_key")
+        if kind == "powerdns":
+            return make_provider(kind, api_url=api_url, api_key=api_key)
+        if kind == "route53":
+            return make_provider(kind, access_key=self._dns_param("access_key"),
+                                 secret_key=api_key, endpoint_url=api_url or None)
+        return make_provider(kind, api_token=api_key, base_url=api_url or None)
+
+    def _dns_records(self):
+        """(name, type, values) this instance needs: its own name, or the
+        zone's wildcard in wildcard mode."""
+        self.ensure_one()
+        target = self._dns_param("target")
+        if not target:
+            return []
+        rtype = "AAAA" if ":" in target else (
+            "A" if target.replace(".", "").isdigit() else "CNAME")
+        name = f"*.{self._dns_zone()}" if self._dns_param("wildcard") in ("True", "1") \
+            else routing.bare_host(self._host())
+        return [(name, rtype, [target])]
+
+    # ------------------------------------------------------------------
+    # DNS records, a step of provisioning; removed on terminate
+    # ------------------------------------------------------------------
+    def _dns_publish(self):
+        provider = self._dns_provider()
+        if not provider:
+            return None
+        zone, ttl = self._dns_zone(), int(self._dns_param("ttl", "300"))
+        done = []
+        try:
+            for name, rtype, values in self._dns_records():
+                provider.wait(provider.replace_record(zone, name, rtype, values, ttl=ttl))
+                done.append(f"{name} {rtype} {' '.join(values)}")
+        except DnsError as exc:
+            raise DnsStepError(str(exc)) from exc
+        return ", ".join(done)
+
+    def _dns_unpublish(self):
+        provider = self._dns_provider()
+        if not provider or self._dns_param("wildcard") in ("True", "1"):
+            return None  # the wildcard serves the others too
+        try:
+            for name, rtype, _values in self._dns_records():
+                provider.delete_record(self._dns_zone(), name, rtype)
+        except DnsError as exc:
+            raise DnsStepError(str(exc)) from exc
+        return True
+
+    def _provision_customise(self):
+        result = super()._provision_customise()
+        started = time.monotonic()
+        message = self._dns_publish()
+        if message:
+            self._log("provision", "dns", "done", started, _("Records set: %s", message))
+        return result
+
+    def _job_terminate(self):
+        result = super()._job_terminate()
+        if self.state == "terminated":
+            started = time.monotonic()
+            try:
+                if self._dns_unpublish():
+                    self._log("terminate", "dns", "done", started, _("Records removed"))
+            except DnsStepError as exc:
+                self._log("terminate", "dns", "failed", started, str(exc))
+                self.message_post(body=_("DNS records could not be removed: %s", exc))
+        return result
+
+    # ------------------------------------------------------------------
+    # routes: custom domains, ended tenants; nginx follows the map
+    # ------------------------------------------------------------------
+    def _routes(self):
+        routes = super()._routes()
+        if self.state == "terminated":
+            url = self._dns_param("terminated_redirect_url")
+            if not url or not self.subdomain:
+                return routes
+            hosts = [routing.bare_host(self._host())] + self.custom_domain_ids.mapped("name")
+            return routes + [{"host": h, "redirect_url": url,
+                              "kind": "subdomain" if i == 0 else "custom"}
+                             for i, h in enumerate(hosts)]
+        if routes:
+            routes += [{"host": d.name, "database_name": self.database_name, "kind": "custom"}
+                       for d in self.sudo().custom_domain_ids if d.state == "verified"]
+        return routes
+
+    def _publish_routes(self):
+        super()._publish_routes()
+        self.env["saas.instance"]._nginx_sync()
+
+    def _nginx_sync(self):
+        """Write nginx's configuration from the map (as committed) when a
+        configuration path is set; a refused one is logged, never loaded."""
+        conf = self._dns_param("nginx_conf")
+        if not conf:
+            return False
+        prefix = self._dns_param("nginx_prefix") or "/var/lib/saas-nginx"
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+            routes = routing.read_routes(cr)
+        base = self.env["ir.config_parameter"].sudo().get_param("saas_base.base_domain") or ""
+        try:
+            servers = nginx.render_servers(
+                [(host, r.kind, r.redirect_url) for host, r in routes.items()],
+                base_domain=routing.bare_host(base) or routing.base_domain(),
+                upstream=self._dns_param("nginx_upstream", "127.0.0.1:8069"),
+                listen=self._dns_param("nginx_listen", "80"),
+                master_hosts=sorted(routing.master_hosts() - set(routing.LOOPBACK_HOSTS)),
+                cert_dir=self._dns_param("cert_dir") or None)
+            return nginx.apply(nginx.render_main(servers, prefix), conf, prefix,
+                               nginx_bin=self._dns_param("nginx_bin", "nginx"),
+                               pid_file=self._dns_param("nginx_pid") or None)
+        except (nginx.NginxError, OSError) as exc:
+            _logger.warning("saas_dns: nginx configuration not applied: %s", exc)
+            return False
+
+    # ------------------------------------------------------------------
+    # the tenant's address
+    # ------------------------------------------------------------------
+    def _public_url(self):
+        """The verified custom domain when there is one, else the subdomain URL."""
+        self.ensure_one()
+        domain = self.sudo().custom_domain_ids.filtered(lambda d: d.state == "verified")[:1]
+        if not domain:
+            return self.url
+        return f"{self._url_settings()[0]}://{domain.name}"
+
+    def _tenant_settings(self):
+        return dict(super()._tenant_settings(), base_url=self._public_url() or "")
+
+    def _push_base_url(self):
+        """Through the settings door: the tenant applies ``base_url`` as its
+        web.base.url (saas_tenant)."""
+        for instance in self.filtered(lambda i: i.state in ("active", "suspended")
+                                      and i.server_id and i.database_name):
+            instance._tenant_db().write_settings({"base_url": instance._public_url() or ""})
+
+    def _add_custom_domain(self, name):
+        self.ensure_one()
+        if self.state not in ("active", "suspended"):
+            raise UserError(_("The instance must be active to attach a domain."))
+        return self.env["saas.custom.domain"].sudo().create({"instance_id": self.id, "name": name})

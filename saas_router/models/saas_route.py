@@ -1,0 +1,36 @@
+from odoo import fields, models
+
+from .. import routing
+
+
+class SaasRoute(models.Model):
+    """The host -> database map that the router reads (``routing.route_map``).
+
+    Written by the control plane over SQL (``routing.publish_routes``), in a
+    transaction of its own so that the router sees a route as soon as the
+    provisioning step that made it needs it; shown read-only here.
+    """
+
+    _name = "saas.route"
+    _description = "SaaS Route (host -> tenant database)"
+    _order = "host"
+    _rec_name = "host"
+
+    host = fields.Char(required=True, readonly=True, index=True,
+                       help="Host name without port, lower case, no trailing dot.")
+    database_name = fields.Char(readonly=True,
+                                help="Tenant database served at this host (empty: redirect).")
+    kind = fields.Selection([("subdomain", "Subdomain"), ("custom", "Custom domain")],
+                            required=True, default="subdomain", readonly=True)
+    redirect_url = fields.Char(
+        readonly=True, help="Set for the names of an ended tenant: they redirect here.")
+    # no foreign key: routes are written in a transaction of their own, which
+    # may run before the instance's own transaction commits
+    instance_ref = fields.Integer(string="Instance ID", readonly=True, index=True)
+
+    _sql_constraints = [
+        ("host_unique", "unique(host)", "A host name routes to one place only."),
+    ]
+
+    def init(self):
+        routing.ensure_version_table(self.env.cr)
