@@ -236,8 +236,8 @@ class SaasInstance(models.Model):
             t_step = time.monotonic()
             self._neutralise_copy()
             self._tenant_db().write_settings(dict(self._tenant_settings(), suspended="0"))
-            pg.set_login(role, True)
             self._log("restore", "neutralise", "done", t_step)
+            self._make_reachable("restore")
         except DatabaseNotOursError as exc:
             self._log("restore", "load", "failed", started, str(exc))
             self.message_post(body=str(exc))

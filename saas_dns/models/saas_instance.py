@@ -89,12 +89,12 @@ class SaasInstance(models.Model):
             raise DnsStepError(str(exc)) from exc
         return True
 
-    def _provision_customise(self):
-        result = super()._provision_customise()
+    def _make_reachable(self, operation):
+        result = super()._make_reachable(operation)
         started = time.monotonic()
         message = self._dns_publish()
         if message:
-            self._log("provision", "dns", "done", started, _("Records set: %s", message))
+            self._log(operation, "dns", "done", started, _("Records set: %s", message))
         return result
 
     def _job_terminate(self):

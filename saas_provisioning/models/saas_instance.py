@@ -326,10 +326,16 @@ class SaasInstance(models.Model):
         )
         tenant.write_settings(dict(self._tenant_settings(), suspended="0"), trusted=True)
         self.sudo().admin_password_sealed = False
-        self._publish_routes()
-        # Only now may the tenant's role log in, and so the router serve it.
-        self.server_id._pg_admin().set_login(self._role_name(), True)
+        self._make_reachable("provision")
         return None
+
+    def _make_reachable(self, operation):
+        """THE last act of handing a finished database to its customer
+        (customise; a restored copy): its routes in the map, then LOGIN for
+        its role -- the router serves a database only from then on.
+        saas_dns adds the DNS records.  ``operation`` names the log lines."""
+        self._publish_routes()
+        self.server_id._pg_admin().set_login(self._role_name(), True)
 
     def _provision_verify(self):
         """The tenant's login page answers 200 through the real server; this
