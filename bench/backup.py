@@ -19,7 +19,6 @@ the floor printed beside it in the same run:
 Prints times and MB/s; asserts nothing.  Everything it creates is dropped.
 """
 import argparse
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -33,23 +32,18 @@ import psycopg2
 from psycopg2 import sql
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts"))
+from loopback import MotoServer  # noqa: E402
+from plainimport import load_file  # noqa: E402
+
 PREFIX = "saas_bench_bk_"
 PG = {"host": "127.0.0.1", "port": int(os.environ.get("SAAS_PG_PORT", "5433")),
       "user": "saas", "password": "saas"}
 MOTO_PORT = int(os.environ.get("SAAS_BENCH_MOTO_PORT", "8373"))
 
 
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-storage = _load("_bk_storage", REPO / "saas_backup" / "lib" / "storage.py")
-archive = _load("_bk_archive", REPO / "saas_backup" / "lib" / "archive.py")
-moto = _load("_bk_moto", REPO / "saas_backup" / "tests" / "moto_server.py")
+storage = load_file("_bk_storage", REPO / "saas_backup" / "lib" / "storage.py")
+archive = load_file("_bk_archive", REPO / "saas_backup" / "lib" / "archive.py")
 
 
 def admin(query, dbname="postgres", fetch=False):
@@ -174,7 +168,7 @@ def main():
 
     drop_all()
     work = Path(tempfile.mkdtemp(prefix="saas-bench-backup-"))
-    server = moto.MotoServer(MOTO_PORT).start()
+    server = MotoServer(MOTO_PORT).start()
     try:
         store = storage.S3Storage("bench", prefix="b", endpoint_url=server.endpoint,
                                   region="us-east-1", access_key="x", secret_key="y")

@@ -2,7 +2,6 @@
 and a directory, the archive against the real PostgreSQL (a tenant role owns
 the database, as in production), retention over a simulated 90 days."""
 import hashlib
-import importlib.util
 import io
 import json
 import os
@@ -17,6 +16,10 @@ import pytest
 from psycopg2 import sql
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts"))
+from loopback import MotoServer  # noqa: E402
+from plainimport import load_file  # noqa: E402
+
 LIB_DIR = REPO / "saas_backup" / "lib"
 PREFIX = os.environ.get("SAAS_TEST_PREFIX", "h3_")
 MOTO_PORT = int(os.environ.get("SAAS_BACKUP_MOTO_PORT", "8372"))
@@ -24,26 +27,16 @@ PG = {"host": "127.0.0.1", "port": int(os.environ.get("SAAS_PG_PORT", "5433")),
       "user": "saas", "password": "saas"}
 
 
-def _load(name, path, package=None):
-    spec = importlib.util.spec_from_file_location(
-        name, path, submodule_search_locations=[str(path.parent)] if package else None)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-storage = _load("_saas_backup_storage", LIB_DIR / "storage.py")
-archive = _load("_saas_backup_archive", LIB_DIR / "archive.py")
-policy = _load("_saas_backup_policy", LIB_DIR / "policy.py")
-moto = _load("_saas_backup_moto", REPO / "saas_backup" / "tests" / "moto_server.py")
+storage = load_file("_saas_backup_storage", LIB_DIR / "storage.py")
+archive = load_file("_saas_backup_archive", LIB_DIR / "archive.py")
+policy = load_file("_saas_backup_policy", LIB_DIR / "policy.py")
 
 
 # -- storage ------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def moto_endpoint():
-    server = moto.MotoServer(MOTO_PORT).start()
+    server = MotoServer(MOTO_PORT).start()
     yield server.endpoint
     server.stop()
 

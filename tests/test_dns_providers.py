@@ -3,7 +3,6 @@ PowerDNS (its HTTP API, answers checked with dig), Route53 (moto's server,
 boto3), Cloudflare (the official client against a local receiver that
 records its requests), ownership checks with dnspython, and nginx
 configurations (a broken one is never loaded)."""
-import importlib.util
 import os
 import sys
 import time
@@ -14,32 +13,16 @@ import requests
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
-import devtool  # noqa: E402
+from loopback import MotoServer  # noqa: E402
+from plainimport import load_file, load_package  # noqa: E402
 
 
 
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+servers = load_file("saas_dns_test_servers", REPO / "saas_dns/tests/servers.py")
 
 
-servers = _load("saas_dns_test_servers", REPO / "saas_dns/tests/servers.py")
-
-
-def _package(name, folder):
-    spec = importlib.util.spec_from_file_location(
-        name, REPO / folder / "__init__.py", submodule_search_locations=[str(REPO / folder)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-providers = _package("saas_dns_providers", "saas_dns/providers")
-tools = _package("saas_dns_tools", "saas_dns/tools")
+providers = load_package("saas_dns_providers", REPO / "saas_dns/providers")
+tools = load_package("saas_dns_tools", REPO / "saas_dns/tools")
 import saas_dns_tools.nginx as nginx  # noqa: E402
 import saas_dns_tools.verify as verify  # noqa: E402
 
@@ -110,7 +93,7 @@ def test_ownership_checked_against_the_configured_server(pdns):
 
 
 def test_route53_on_moto():
-    moto = servers.MotoServer(devtool.moto_server()).start()
+    moto = MotoServer().start()
     try:
         provider = providers.make_provider(
             "route53", access_key="testing", secret_key="testing", endpoint_url=moto.url)

@@ -7,7 +7,6 @@ is stopped by its pid.
 import json
 import os
 import shutil
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -115,22 +114,6 @@ class NginxServer(_Process):
         if port:
             _wait(lambda: socket.create_connection(("127.0.0.1", port), 1).close() or True,
                   10, "nginx", self.proc)
-        return self
-
-
-class MotoServer(_Process):
-    def __init__(self, moto_server, port=None):
-        self.moto_server = moto_server
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def start(self):
-        self.tmp = tempfile.mkdtemp(prefix="saas-moto-")
-        self.log = open(os.path.join(self.tmp, "moto.log"), "w")
-        self.proc = subprocess.Popen([self.moto_server, "-H", "127.0.0.1", "-p", str(self.port)],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        _wait(lambda: requests.get(self.url + "/moto-api/", timeout=1).status_code < 500,
-              30, "moto_server", self.proc)
         return self
 
 

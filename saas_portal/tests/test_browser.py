@@ -28,6 +28,18 @@ SCREENSHOT_DIR = Path(os.environ.get("SAAS_SCREENSHOT_DIR") or (
 TOUR_LOGIN, TOUR_PASSWORD = "tour@h7.test", "Tour-pass-2026"
 
 
+def require_browser():
+    """A skipped browser test must not pass for a green one: Odoo skips
+    them silently without chromium or websocket-client."""
+    if not shutil.which("chromium") and not shutil.which("chromium-browser"):
+        raise AssertionError("chromium is not installed: browser tests cannot run")
+    try:
+        import websocket  # noqa: F401,PLC0415
+    except ImportError as exc:
+        raise AssertionError("websocket-client is missing: Odoo would skip "
+                             "every browser test") from exc
+
+
 class ScreenshotBrowser(ChromeBrowser):
     """Odoo's test browser, plus: a page that logs ``saas_screenshot:<name>``
     gets a PNG saved as SCREENSHOT_DIR/<name>.png."""
@@ -125,14 +137,7 @@ class TestBrowserSignup(SaasPortalCase):
 
     @classmethod
     def setUpClass(cls):
-        # A skipped browser test must not pass for a green one.
-        if not shutil.which("chromium") and not shutil.which("chromium-browser"):
-            raise AssertionError("chromium is not installed: browser tests cannot run")
-        try:
-            import websocket  # noqa: F401
-        except ImportError as exc:
-            raise AssertionError("websocket-client is missing: Odoo would skip "
-                                 "every browser test") from exc
+        require_browser()
         super().setUpClass()
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
 

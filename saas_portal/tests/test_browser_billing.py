@@ -1,4 +1,3 @@
-import shutil
 from datetime import timedelta
 
 import requests
@@ -10,7 +9,7 @@ from odoo.addons.saas_router.routing import tenant_db_name
 
 from .common import CSRF_RE, SaasPortalCase
 from . import test_browser
-from .test_browser import JobPump, ScreenshotBrowser
+from .test_browser import JobPump, ScreenshotBrowser, require_browser
 
 LOGIN = "pay@h7.test"
 
@@ -27,13 +26,7 @@ class TestBrowserBilling(SaasPortalCase):
 
     @classmethod
     def setUpClass(cls):
-        if not shutil.which("chromium") and not shutil.which("chromium-browser"):
-            raise AssertionError("chromium is not installed: browser tests cannot run")
-        try:
-            import websocket  # noqa: F401
-        except ImportError as exc:
-            raise AssertionError("websocket-client is missing: Odoo would skip "
-                                 "every browser test") from exc
+        require_browser()
         super().setUpClass()
         provider = cls.env.ref("payment.payment_provider_demo")
         provider.write({"state": "test", "is_published": True})
