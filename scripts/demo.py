@@ -10,14 +10,25 @@ gets a tenant at `demo.<base_domain>`.  Every step is skipped when done, so
 a second `./dev run` is ready in seconds.
 """
 import time
-
-import requests
+import urllib.error
+import urllib.request
 
 from odoo_rpc import Rpc
 
 
 def say(msg):
     print(f"[demo] {msg}", flush=True)
+
+
+def status(url, host=None):
+    """HTTP status of a GET of ``url`` (sent with ``host`` as its Host
+    header); the standard library only: `./dev` runs on the system Python."""
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
 
 
 def xmlid(rpc, module, name):
@@ -89,8 +100,7 @@ def bootstrap(url, db, base_url):
         "plan_id": plan_id, "admin_login": "admin"})
     demo = ensure_active(rpc, instance_id)
     host = demo["url"].split("://", 1)[1].rstrip("/")
-    answer = requests.get(f"{url}/web/login", headers={"Host": host}, timeout=60)
-    say(f"tenant {demo['url']}: login page {answer.status_code}")
+    say(f"tenant {demo['url']}: login page {status(url + '/web/login', host)}")
     say("what to try:")
     say(f"  backend       {base_url}/odoo  (admin / admin): SaaS > Instances, Templates, Plans")
     say(f"  signup        {base_url}/saas/signup  (a new tenant in about a second)")

@@ -345,33 +345,22 @@ def cmd_run(args):
     # Odoo in a child process; once it answers, the demo is made true
     # (template built, demo tenants provisioned: scripts/demo.py)
     proc = subprocess.Popen(odoo_cmd() + ["-d", MASTER_DB] + args)
+    sys.path.insert(0, str(REPO / "scripts"))
+    import demo  # noqa: PLC0415
+    from loopback import wait_until  # noqa: PLC0415
+
+    url = f"http://127.0.0.1:{HTTP_PORT}"
     try:
-        if wait_http(f"http://127.0.0.1:{HTTP_PORT}/web/login", proc):
-            sys.path.insert(0, str(REPO / "scripts"))
-            import demo  # noqa: PLC0415
-            try:
-                demo.bootstrap(f"http://127.0.0.1:{HTTP_PORT}", MASTER_DB,
-                               f"http://localhost:{HTTP_PORT}")
-            except Exception as exc:  # noqa: BLE001 (the server keeps running)
-                log(f"demo not prepared: {exc}")
+        try:
+            wait_until(lambda: demo.status(url + "/web/login") == 200, 300, "odoo", proc,
+                       interval=0.5)
+            demo.bootstrap(url, MASTER_DB, f"http://localhost:{HTTP_PORT}")
+        except Exception as exc:  # noqa: BLE001 (the server keeps running)
+            log(f"demo not prepared: {exc}")
         sys.exit(proc.wait())
     except KeyboardInterrupt:
         proc.terminate()
         sys.exit(proc.wait())
-
-
-def wait_http(url, proc, timeout=300):
-    import urllib.request  # noqa: PLC0415
-
-    deadline = time.time() + timeout
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as answer:
-                if answer.status == 200:
-                    return True
-        except OSError:
-            time.sleep(0.5)
-    return False
 
 
 def cmd_odoo(args):
