@@ -64,15 +64,6 @@ NEXT_DUE_SQL = """
 SUSPENDED_SQL = """
     SELECT value = '1' FROM saas_control.tenant_setting WHERE key = 'suspended'
 """
-# Tenant databases the router would serve (see routing.is_routable).
-TENANTS_SQL = """
-    SELECT d.datname FROM pg_catalog.pg_database d
-      JOIN pg_catalog.pg_roles r ON r.oid = d.datdba
-     WHERE r.rolname = d.datname AND r.rolcanlogin AND d.datallowconn
-       AND NOT d.datistemplate AND starts_with(d.datname, %s)
-     ORDER BY d.datname
-"""
-
 
 SUSPENDED = "suspended"
 
@@ -93,17 +84,11 @@ def read_next_due(dbname):
     return None if seconds is None else float(seconds)
 
 
-def list_tenant_databases():
-    with sql_db.db_connect("postgres").cursor() as cr:
-        cr.execute(TENANTS_SQL, [routing.tenant_db_prefix()])
-        return [name for (name,) in cr.fetchall()]
-
-
 class TenantCronSchedule:
     """When each tenant database is next due.  Plain Python: the readers and
     the clock are parameters, so that it is tested without PostgreSQL."""
 
-    def __init__(self, list_tenants=list_tenant_databases, next_due=read_next_due,
+    def __init__(self, list_tenants=routing.routable_tenant_databases, next_due=read_next_due,
                  clock=time.monotonic, recheck=RECHECK_SECONDS,
                  suspended_recheck=SUSPENDED_RECHECK_SECONDS):
         self._list_tenants = list_tenants

@@ -279,26 +279,39 @@ def classify(host, lookup=None):
     return "none", None
 
 
+# The databases the control plane opened: they accept connections and
+# belong to a role of the same name that may log in (LOGIN is granted at the
+# end of the customise step, so a clone nobody finished customising is never
+# reachable).  Tenants cannot create databases or roles: none of this can be
+# forged by them.
+_ROUTABLE_DATABASES = """
+    SELECT d.datname FROM pg_catalog.pg_database d
+      JOIN pg_catalog.pg_roles r ON r.oid = d.datdba
+     WHERE r.rolname = d.datname AND r.rolcanlogin AND d.datallowconn
+       AND NOT d.datistemplate"""
+
+
 def is_routable(dbname):
-    """A tenant database is served only once the control plane opened it:
-    it exists, accepts connections, and belongs to a role of the same name
-    that may log in (LOGIN is granted at the end of the customise step, so a
-    clone nobody finished customising is never reachable).  Tenants cannot
-    create databases or roles, so none of this can be forged by them."""
+    """A tenant database is served only once the control plane opened it."""
     from odoo import sql_db  # noqa: PLC0415 (odoo.sql_db patched by connections)
 
     try:
         with sql_db.db_connect("postgres").cursor() as cr:
-            cr.execute(
-                """SELECT 1 FROM pg_catalog.pg_database d
-                     JOIN pg_catalog.pg_roles r ON r.oid = d.datdba
-                    WHERE d.datname = %s AND r.rolname = d.datname
-                      AND r.rolcanlogin AND d.datallowconn AND NOT d.datistemplate""",
-                [dbname])
+            cr.execute(_ROUTABLE_DATABASES + " AND d.datname = %s", [dbname])
             return cr.fetchone() is not None
     except Exception:  # noqa: BLE001 (a routing check must not crash a request)
         _logger.exception("saas_router: cannot check database %s", dbname)
         return False
+
+
+def routable_tenant_databases():
+    """Every tenant database the router would serve, in name order."""
+    from odoo import sql_db  # noqa: PLC0415
+
+    with sql_db.db_connect("postgres").cursor() as cr:
+        cr.execute(_ROUTABLE_DATABASES + " AND starts_with(d.datname, %s) ORDER BY d.datname",
+                   [tenant_db_prefix()])
+        return [name for (name,) in cr.fetchall()]
 
 
 def route(dbs, host, fallback, routable=is_routable, lookup=None):
