@@ -286,15 +286,20 @@ class PgAdmin:
         CREATE/RENAME/DROP does not race them. Returns how many were ended."""
         check_db_name(dbname)
         with self._cursor() as cr:
-            cr.execute(
-                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, %s)) "
-                "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
-                # autovacuum workers (bootstrap superuser) may not be signalled
-                # by us; RENAME and DROP cancel them themselves
-                "AND backend_type = 'client backend'",
-                [int(timeout_ms), dbname],
-            )
-            return cr.fetchone()[0]
+            return self._terminate_client_sessions(cr, dbname, timeout_ms)
+
+    @staticmethod
+    def _terminate_client_sessions(cr, dbname, timeout_ms=5000):
+        # Client sessions only: an autovacuum worker (busy on a freshly
+        # restored database) runs as the bootstrap superuser, which we may
+        # not signal; RENAME and DROP DATABASE cancel it themselves.
+        cr.execute(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, %s)) "
+            "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'",
+            [int(timeout_ms), dbname],
+        )
+        return cr.fetchone()[0]
 
     def allow_connections(self, dbname, allowed):
         """ALTER DATABASE ... WITH ALLOW_CONNECTIONS. Existing sessions stay:
@@ -338,13 +343,7 @@ class PgAdmin:
             # WITH (FORCE) (PostgreSQL 13+) terminates the remaining sessions
             # itself, atomically with the drop; terminating first as well
             # keeps the error clear on servers where FORCE is not allowed.
-            # Client sessions only: an autovacuum worker (busy on a freshly
-            # restored database) runs as the bootstrap superuser, which we
-            # may not signal; a plain DROP DATABASE cancels it itself.
-            cr.execute(
-                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid() "
-                "AND backend_type = 'client backend'", [dbname])
+            self._terminate_client_sessions(cr, dbname)
             try:
                 try:
                     cr.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
