@@ -69,6 +69,13 @@ class Storage:
         self.list("")
 
 
+def _check_sha256(key, sha, expected_sha256):
+    """Every download ends here: bytes that are not those recorded at
+    backup time are never restored."""
+    if expected_sha256 and sha != expected_sha256:
+        raise ChecksumMismatchError(f"{key}: sha256 {sha} != recorded {expected_sha256}")
+
+
 def _copy_hashing(src, write, chunk_size=CHUNK_SIZE):
     digest = hashlib.sha256()
     size = 0
@@ -120,8 +127,7 @@ class LocalStorage(Storage):
             raise ObjectMissingError(f"no object {key}") from exc
         except OSError as exc:
             raise StorageError(f"cannot read {key}: {exc}") from exc
-        if expected_sha256 and sha != expected_sha256:
-            raise ChecksumMismatchError(f"{key}: sha256 {sha} != recorded {expected_sha256}")
+        _check_sha256(key, sha, expected_sha256)
         return size, sha
 
     def delete(self, key):
@@ -247,8 +253,7 @@ class S3Storage(Storage):
             if code in ("NoSuchKey", "404"):
                 raise ObjectMissingError(f"no object {key}") from exc
             raise StorageError(f"download of {key} failed: {exc}") from exc
-        if expected_sha256 and sha != expected_sha256:
-            raise ChecksumMismatchError(f"{key}: sha256 {sha} != recorded {expected_sha256}")
+        _check_sha256(key, sha, expected_sha256)
         return size, sha
 
     def delete(self, key):
