@@ -5,7 +5,6 @@ Creates (once) a master database with saas_provisioning, starts
 and talks to it over XML-RPC as an administrator would.
 """
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,13 +16,8 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
 import devtool  # noqa: E402
+from loopback import free_port, wait_until  # noqa: E402,F401 (free_port: for bench/)
 from odoo_rpc import Rpc  # noqa: E402,F401
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class OdooServer:
@@ -58,17 +52,12 @@ class OdooServer:
             self._cmd("--http-port", str(self.port), "--workers=0", "--max-cron-threads=0",
                       "--log-level=info"),
             stdout=self.log_file, stderr=subprocess.STDOUT, env=env)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"odoo exited, see {self.log_path}")
-            try:
-                if requests.get(self.url + "/web/login", timeout=5).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"odoo did not answer in {timeout}s, see {self.log_path}")
+        try:
+            wait_until(lambda: requests.get(self.url + "/web/login", timeout=5).status_code
+                       == 200, timeout, "odoo", self.proc, interval=0.2)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}, see {self.log_path}") from exc
+        return self
 
     def stop(self):
         if self.proc and self.proc.poll() is None:

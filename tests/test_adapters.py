@@ -6,7 +6,6 @@ Every database made here is named <prefix>t_<random> (prefix: $SAAS_TEST_PREFIX,
 default ``h3_``) and dropped at the end, except the Odoo 18 template
 <prefix>odoo_tpl (``-i base``, about 25 s to build), kept for the next runs.
 """
-import importlib.util
 import os
 import subprocess
 import sys
@@ -21,6 +20,9 @@ import pytest
 from passlib.context import CryptContext
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts"))
+from plainimport import load_file, load_package  # noqa: E402
+
 ADAPTERS_DIR = REPO / "saas_provisioning" / "adapters"
 PREFIX = os.environ.get("SAAS_TEST_PREFIX", "h3_")
 PG = {
@@ -35,21 +37,9 @@ HOSTILE_NAMES = ['x"; DROP DATABASE y; --', "a b", "", "../etc", "a/b", "x" * 64
 TIMINGS = {}
 
 
-def _load_adapters():
-    """Import the adapters package from its folder under a private name,
-    without running saas_provisioning/__init__.py."""
-    name = "_saas_adapters_under_test"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(
-        name, ADAPTERS_DIR / "__init__.py", submodule_search_locations=[str(ADAPTERS_DIR)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-ad = _load_adapters()
+# the adapters package from its folder, without saas_provisioning/__init__.py
+ad = sys.modules.get("_saas_adapters_under_test") or load_package(
+    "_saas_adapters_under_test", ADAPTERS_DIR)
 
 
 def _name(tag="t"):
@@ -615,18 +605,8 @@ def test_concurrent_clones_of_one_template(pg, dbs, small_tpl):
 
 # -- tenant roles -------------------------------------------------------------------
 
-def _load_credentials():
-    name = "_saas_router_credentials_under_test"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, REPO / "saas_router" / "credentials.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-creds = _load_credentials()
+creds = sys.modules.get("_saas_router_credentials_under_test") or load_file(
+    "_saas_router_credentials_under_test", REPO / "saas_router" / "credentials.py")
 
 
 @pytest.fixture

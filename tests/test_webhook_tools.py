@@ -1,32 +1,26 @@
 """saas_webhook/tools without a registry: Standard Webhooks signing checked
 against the standardwebhooks library, the SSRF guard, the backoff."""
-import importlib.util
+import importlib
 import random
 import sys
 import time
-import types
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-TOOLS = Path(__file__).resolve().parent.parent / "saas_webhook" / "tools"
+REPO = Path(__file__).resolve().parent.parent
+TOOLS = REPO / "saas_webhook" / "tools"
+sys.path.insert(0, str(REPO / "scripts"))
+from plainimport import load_package  # noqa: E402
 
 
 def _load():
     # saas_webhook/__init__.py imports Odoo models: load the tools package alone
-    package = types.ModuleType("whtools")
-    package.__path__ = [str(TOOLS)]
-    sys.modules["whtools"] = package
-    loaded = {}
-    for name in ("signing", "backoff", "ssrf", "transport"):
-        spec = importlib.util.spec_from_file_location(f"whtools.{name}", TOOLS / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-        loaded[name] = module
-    return loaded
+    load_package("whtools", TOOLS)
+    return {name: importlib.import_module(f"whtools.{name}")
+            for name in ("signing", "backoff", "ssrf", "transport")}
 
 
 T = _load()

@@ -6,57 +6,27 @@ is stopped by its pid.
 """
 import json
 import os
-import shutil
 import socket
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
 
+# free ports, waiting for a server, stopping it by pid: the repo's helpers
+_SCRIPTS = str(Path(__file__).resolve().parents[2] / "scripts")
+if _SCRIPTS not in sys.path:
+    sys.path.insert(0, _SCRIPTS)
+from loopback import LoopbackProcess, free_port, wait_until  # noqa: E402,F401
+
 PDNS_SCHEMA = "/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(check, timeout, what, proc=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with {proc.returncode}")
-        try:
-            if check():
-                return
-        except (OSError, requests.RequestException):
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not start in {timeout}s")
-
-
-class _Process:
-    proc = None
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if getattr(self, "tmp", None):
-            shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-class PowerDnsServer(_Process):
+class PowerDnsServer(LoopbackProcess):
     """pdns_server with the gsqlite3 backend and its HTTP API."""
 
     api_key = "test-pdns-key"
@@ -83,7 +53,7 @@ class PowerDnsServer(_Process):
         self.log = open(os.path.join(self.tmp, "pdns.log"), "w")
         self.proc = subprocess.Popen(["pdns_server", f"--config-dir={self.tmp}"],
                                      stdout=self.log, stderr=subprocess.STDOUT)
-        _wait(lambda: requests.get(self.api_url + "/api/v1/servers/localhost", timeout=1,
+        wait_until(lambda: requests.get(self.api_url + "/api/v1/servers/localhost", timeout=1,
                                    headers={"X-API-Key": self.api_key}).ok, 20, "pdns_server",
               self.proc)
         return self
@@ -95,7 +65,7 @@ class PowerDnsServer(_Process):
         return [line.strip().strip('"') for line in out.splitlines() if line.strip()]
 
 
-class NginxServer(_Process):
+class NginxServer(LoopbackProcess):
     """nginx with its own -c/-p; the configuration is written by the test
     (or by saas_dns) at ``conf_path``."""
 
@@ -110,9 +80,9 @@ class NginxServer(_Process):
         self.proc = subprocess.Popen(["nginx", "-g", "daemon off;", "-c", self.conf_path,
                                       "-p", self.prefix], stdout=self.log,
                                      stderr=subprocess.STDOUT)
-        _wait(lambda: os.path.exists(self.pid_file), 10, "nginx", self.proc)
+        wait_until(lambda: os.path.exists(self.pid_file), 10, "nginx", self.proc)
         if port:
-            _wait(lambda: socket.create_connection(("127.0.0.1", port), 1).close() or True,
+            wait_until(lambda: socket.create_connection(("127.0.0.1", port), 1).close() or True,
                   10, "nginx", self.proc)
         return self
 

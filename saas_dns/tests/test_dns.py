@@ -1,7 +1,6 @@
 """DNS and routing end to end, with real parts on loopback: a PowerDNS
 server (HTTP API, answers checked with dig), nginx configured from the route
 map in front of this test server, tenants provisioned by the real pipeline."""
-import os
 import shutil
 import tempfile
 import time

@@ -29,7 +29,7 @@ class TestRouting(TransactionCase):
         renamed = routing.tenant_db_name("kept-db")  # a database not named after its host
         self._publish(
             {"host": f"acme.{self.domain}", "database_name": self.acme},
-            {"host": f"Shop.Example.TEST.", "database_name": renamed, "kind": "custom"},
+            {"host": "Shop.Example.TEST.", "database_name": renamed, "kind": "custom"},
             {"host": f"gone.{self.domain}", "redirect_url": "https://example.test/ended"})
         for host in (f"acme.{self.domain}", f"ACME.{self.domain}:8069", f"acme.{self.domain}.",
                      f"acme.{self.domain}.:80", f"www.acme.{self.domain}"):
