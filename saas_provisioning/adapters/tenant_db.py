@@ -249,12 +249,13 @@ class TenantDatabase:
         user's login, password hash and email.
 
         ``admin_password_hash`` must be a hash from hash_password() (never a
-        plain password: the master does not keep those). Returns the new
-        database.uuid.
+        plain password: the master does not keep those), or None: no
+        password at all, nobody can log in as the admin until
+        set_admin_password().  Returns the new database.uuid.
         """
         if not company_name or not admin_login:
             raise ValueError("company_name and admin_login are required")
-        if not _is_odoo_hash(admin_password_hash):
+        if admin_password_hash is not None and not _is_odoo_hash(admin_password_hash):
             raise ValueError("admin_password_hash is not a pbkdf2_sha512 hash "
                              "(use hash_password())")
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
@@ -321,6 +322,20 @@ class TenantDatabase:
         except psycopg2.IntegrityError as exc:
             raise AdapterError(f"{self.dbname}: cannot customise: {exc}".strip()) from exc
         return db_uuid
+
+    def set_admin_password(self, admin_password_hash):
+        """Write the admin's password hash (from hash_password()), and make
+        every Odoo process drop its cached credentials."""
+        if not _is_odoo_hash(admin_password_hash):
+            raise ValueError("admin_password_hash is not a pbkdf2_sha512 hash "
+                             "(use hash_password())")
+        with self._transaction(trusted=True) as cr:
+            admin_uid = self._xmlid(cr, "user_admin", "res.users", default=2)
+            cr.execute("UPDATE res_users SET password = %s, write_uid = 1, write_date = %s "
+                       "WHERE id = %s", [admin_password_hash, _utcnow(), admin_uid])
+            if not cr.rowcount:
+                raise AdapterError(f"{self.dbname}: admin user {admin_uid} not found")
+            self._signal_caches(cr)
 
     def count_internal_users(self):
         """Active internal users (share = false), without __system__ (id 1)."""

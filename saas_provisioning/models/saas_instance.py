@@ -1,7 +1,5 @@
 import json
 import logging
-import secrets
-import threading
 import time
 from datetime import timedelta
 
@@ -22,20 +20,24 @@ from ..adapters.errors import (
     TemplateOutdatedError,
 )
 from ..adapters.tenant_db import hash_password
-from ..tools import odoo_cli, secret_box
+from ..tools import odoo_cli, secret_box, tenant_http
+from ..tools.password_hasher import PasswordHashers
 
 _logger = logging.getLogger(__name__)
 
+# admin password hashes under way in this process (tools/password_hasher.py)
+_PASSWORD_HASHERS = PasswordHashers()
+
 # The provisioning pipeline: idempotent steps, each logged, provision_step
-# recording the last one done, so that a rerun (retry, reconciler, "Retry"
-# button) resumes there.  The steps run in two jobs (a job hand-off costs
-# about 0.1 s, as much as a step): the database (clone, filestore), then the
-# tenant (customise, verify).  A job that stops halfway is rerun from its
-# first step, which finds its work done.
+# recording the last one done.  They run in ONE job (a job hand-off costs
+# about 0.1 s, as much as a step) that commits a checkpoint after each step:
+# its provision_step and log line.  A job stopped halfway (worker killed,
+# retry after an error) is run again, or queued again by the reconciler, and
+# resumes at the step after the last checkpoint.
 PIPELINE = ["clone", "filestore", "customise", "verify"]
-PIPELINE_JOBS = [("clone", "filestore"), ("customise", "verify")]
-STEP_CHANNEL = {"clone": "root.saas_clone"}
 DEFAULT_CHANNEL = "root.saas"
+# Clones are capped on their own channel (CREATE DATABASE copies files).
+PROVISION_CHANNEL = "root.saas_clone"
 # A template is "busy" while another session is connected to it: wait and retry.
 BUSY_RETRY_SECONDS = 1
 # No progress for this long and no live job: the reconciler takes over.
@@ -185,20 +187,18 @@ class SaasInstance(models.Model):
             if instance.state == "draft":
                 vals["provision_step"] = "reserved"
                 instance._check_database_name_free()
-            if not instance.sudo().admin_password_sealed:
-                # none chosen: a random one (the customer gets in by SSO or
-                # "reset password"), hashed beside the clone like a chosen one
-                instance.sudo().admin_password_sealed = secret_box.seal(
-                    instance._master_secret(), secrets.token_urlsafe(24))
+            # No password chosen: the admin gets none at all (nobody logs in
+            # with a password; the customer comes in by SSO or "reset
+            # password"), and no hash costs half a second of CPU.
             # Reserve: the state and the generated name are committed with
             # this transaction, before the first job (and any DDL) runs.
             instance._write_state_machine(vals)
             instance._set_state("provisioning")
             instance._enqueue_next_step()
             # Hashing the admin password (600k PBKDF2 rounds, ~0.5 s) starts
-            # now and runs beside the clone and the filestore copy; the
-            # customise step takes the result.
-            _PasswordHasher.start_for(instance)
+            # now and runs beside the clone, the customise step and the
+            # registry load; the end of the pipeline writes it.
+            instance._start_password_hash()
         return True
 
     def _next_step(self):
@@ -209,43 +209,58 @@ class SaasInstance(models.Model):
         return PIPELINE[index] if index < len(PIPELINE) else None
 
     def _enqueue_next_step(self):
+        """Queue the provisioning job, which runs every step left."""
         self.ensure_one()
         step = self._next_step()
         if not step:
             return False
         job = self.with_delay(
-            channel=STEP_CHANNEL.get(step, DEFAULT_CHANNEL),
+            # a clone copies files: capped on its own channel; a tenant that
+            # is past it (warm pool, resumed) goes on the general one
+            channel=PROVISION_CHANNEL if step == "clone" else DEFAULT_CHANNEL,
             priority=5,
             max_retries=30,
-            description=_("%(step)s %(db)s", step=step.capitalize(), db=self.database_name),
-            identity_key=f"saas_provision_{self.id}_{step}",
-        )._job_provision_step(step)
+            description=_("Provision %s", self.database_name),
+            identity_key=f"saas_provision_{self.id}",
+        )._job_provision()
         self.current_job_uuid = job.uuid
         return job
 
-    def _job_steps(self, step):
-        """The steps one job runs, from ``step`` to the end of its group."""
-        group = next(group for group in PIPELINE_JOBS if step in group)
-        return group[group.index(step):]
-
-    def _job_provision_step(self, step):
-        """Run the pipeline from ``step`` to the end of its job's group;
-        idempotent, so at-least-once delivery is fine."""
+    def _job_provision(self):
+        """Run the pipeline from the step after the last checkpoint to the
+        end, committing a checkpoint after each step (the job function
+        allows commits).  Idempotent, so at-least-once delivery is fine."""
         self.ensure_one()
-        if self.state != "provisioning" or self._next_step() != step:
+        if self.state != "provisioning" or not self._next_step():
             return _("Skipped: instance is %(state)s, next step %(next)s.",
-                     state=self.state, next=self._next_step())
+                     state=self.state, next=self._next_step() or "-")
         messages = []
-        for current in self._job_steps(step):
-            message = self._run_provision_step(current)
+        while self._lock_for_step():
+            step = self._next_step()
+            message = self._run_provision_step(step)
             if self.state != "provisioning":  # failed for good
                 return message
-            messages.append(message or current)
-        if self._next_step():
-            self._enqueue_next_step()
-        else:
-            self._provision_finish()
+            messages.append(message or step)
+            # the checkpoint: this step stays done whatever happens next
+            self.env.cr.commit()
+        self._provision_finish()
         return "; ".join(messages)
+
+    def _lock_for_step(self):
+        """Lock the instance's row for the next step and read its progress
+        afresh: a second run of this job (a duplicate delivery) waits here,
+        then fails to serialize and is retried, instead of running a step
+        twice at once.  Returns the next step, None at the end."""
+        self.env.cr.execute("SELECT 1 FROM saas_instance WHERE id = %s FOR UPDATE", [self.id])
+        self.invalidate_recordset(["state", "provision_step"])
+        return self.state == "provisioning" and self._next_step()
+
+    def _job_provision_step(self, step):
+        """Jobs queued before the pipeline became one job (which may not
+        commit): hand over to the one job."""
+        if self.state != "provisioning" or not self._next_step():
+            return _("Skipped: instance is %s.", self.state)
+        return _("Requeued as job %s", self._enqueue_next_step().uuid)
 
     def _run_provision_step(self, step):
         started = time.monotonic()
@@ -276,7 +291,7 @@ class SaasInstance(models.Model):
         pg = server._pg_admin()
         template_db = self.template_id._template_database()
         role = self._role_name()
-        _PasswordHasher.start_for(self)  # no-op when already started at reservation
+        self._start_password_hash()  # no-op when already started at reservation
         t_role = time.monotonic()
         self._ensure_role()  # NOLOGIN until customised
         role_seconds = time.monotonic() - t_role
@@ -301,14 +316,32 @@ class SaasInstance(models.Model):
             duration_ms=int(role_seconds * 1000))
         return message
 
-    def _login_url(self):
-        return (self.server_id.odoo_url or "http://127.0.0.1:8069").rstrip("/") + "/web/login"
-
-    def _admin_password_hash(self):
+    def _password_hash_job(self):
+        """(key, sealed password, function hashing it) for the hashers."""
         sealed = self.sudo().admin_password_sealed
-        if not sealed:  # sealed at reservation; gone only if customised before
-            return hash_password(secrets.token_urlsafe(24))
-        return _PasswordHasher.result_for(self, sealed)
+        secret = self._master_secret()
+        return ((self.env.cr.dbname, self.id), sealed,
+                lambda: hash_password(secret_box.open_sealed(secret, sealed)))
+
+    def _start_password_hash(self):
+        key, sealed, compute = self._password_hash_job()
+        if sealed:
+            _PASSWORD_HASHERS.start(key, sealed, compute)
+
+    def _admin_password_hash(self, wait=True):
+        """The hash of the sealed admin password (None when there is none);
+        with ``wait=False``, None unless this process has it ready."""
+        key, sealed, compute = self._password_hash_job()
+        if not sealed:
+            return None
+        if not wait:
+            return _PASSWORD_HASHERS.ready(key, sealed)
+        return _PASSWORD_HASHERS.take(key, sealed, compute)
+
+    def _write_admin_password(self, password_hash):
+        """The sealed password's hash is in the tenant: forget the seal."""
+        self._tenant_db().set_admin_password(password_hash)
+        self.sudo().admin_password_sealed = False
 
     def _provision_filestore(self):
         self.server_id._filestore().copy(self.template_id._template_database(),
@@ -316,16 +349,22 @@ class SaasInstance(models.Model):
         return None
 
     def _provision_customise(self):
+        """The tenant-specific writes, in one transaction of the tenant.
+        The admin's password hash goes in if it is ready; else the admin has
+        no password (nobody can log in as it) until the end of the pipeline
+        writes it: the hash is not worth waiting for here."""
         tenant = self._tenant_db()
+        password_hash = self._admin_password_hash(wait=False)
         tenant.customise(
             company_name=self.name,
             company_email=self.partner_id.email or "",
             admin_login=self.admin_login or self.partner_id.email or "admin",
-            admin_password_hash=self._admin_password_hash(),
+            admin_password_hash=password_hash,
             base_url=self.url,
         )
+        if password_hash:
+            self.sudo().admin_password_sealed = False
         tenant.write_settings(dict(self._tenant_settings(), suspended="0"), trusted=True)
-        self.sudo().admin_password_sealed = False
         self._make_reachable("provision")
         return None
 
@@ -340,15 +379,16 @@ class SaasInstance(models.Model):
     def _provision_verify(self):
         """The tenant's login page answers 200 through the real server; this
         also loads its registry, so the customer's first request is fast."""
-        url = self._login_url()
-        response = requests.get(url, headers={"Host": self._host()}, timeout=VERIFY_TIMEOUT,
-                                allow_redirects=False)
-        if response.status_code != 200 or 'name="login"' not in response.text:
-            raise requests.RequestException(
-                f"{url} (Host {self._host()}) answered {response.status_code}")
-        return _("Login page answered in %.2f s") % response.elapsed.total_seconds()
+        seconds = tenant_http.check_login_page(self.server_id.odoo_url, self._host(),
+                                               timeout=VERIFY_TIMEOUT)
+        return _("Login page answered in %.2f s", seconds)
 
     def _provision_finish(self):
+        if self.sudo().admin_password_sealed:
+            # not ready at customise: the hash has been computed meanwhile
+            started = time.monotonic()
+            self._write_admin_password(self._admin_password_hash())
+            self._log("provision", "password", "done", started)
         seconds = time.time() - self.provision_request_ts if self.provision_request_ts else 0
         self.write({"provision_done_at": fields.Datetime.now(), "provision_seconds": seconds,
                     "current_job_uuid": False})
@@ -574,44 +614,3 @@ class SaasInstance(models.Model):
         self._log("update", ",".join(modules), "done", started, out[-2000:] or None)
         self.message_post(body=_("Modules updated: %s") % ", ".join(modules))
         return out
-
-
-class _PasswordHasher(threading.Thread):
-    """Hash a sealed admin password in a thread of this process.
-
-    The clone step starts it; the customise step, a later job that usually
-    runs in the same process, takes the result.  When it runs elsewhere (a
-    restart, another worker), the hash is simply computed there.
-    """
-
-    _pending = {}  # instance id -> hasher
-    _lock = threading.Lock()
-
-    def __init__(self, secret, sealed):
-        super().__init__(daemon=True, name="saas-password-hash")
-        self.secret, self.sealed, self.result = secret, sealed, None
-
-    def run(self):
-        self.result = hash_password(secret_box.open_sealed(self.secret, self.sealed))
-
-    @classmethod
-    def start_for(cls, instance):
-        sealed = instance.sudo().admin_password_sealed
-        if not sealed:
-            return
-        with cls._lock:
-            pending = cls._pending.get(instance.id)
-            if pending and pending.sealed == sealed:
-                return
-            hasher = cls._pending[instance.id] = cls(instance._master_secret(), sealed)
-        hasher.start()
-
-    @classmethod
-    def result_for(cls, instance, sealed):
-        with cls._lock:
-            hasher = cls._pending.pop(instance.id, None)
-        if hasher and hasher.sealed == sealed:
-            hasher.join()
-            if hasher.result:
-                return hasher.result
-        return hash_password(secret_box.open_sealed(instance._master_secret(), sealed))

@@ -17,11 +17,27 @@ from odoo.addons.saas_router.routing import template_db_prefix
 
 
 def run_jobs(trap, rounds=10):
-    """Perform trapped jobs, and the jobs they queue, until none is left."""
+    """Perform trapped jobs, and the jobs they queue, until none is left.
+
+    A job allowed to commit (the provisioning pipeline) runs on a cursor of
+    its own, as in production (a test cursor: its commits are savepoints):
+    the test's pending writes are flushed for it to see them, the jobs it
+    queues are given back the test's environment (its cursor is closed by
+    then), and the test's cache is dropped afterwards to see its work."""
+    test_env = None
     for _round in range(rounds):
         if not trap.enqueued_jobs:
             return
-        trap.perform_enqueued_jobs()
+        for job in trap.enqueued_jobs:
+            if test_env is None:
+                test_env = job.env
+            elif job.env.cr is not test_env.cr:
+                job.recordset = job.recordset.with_env(test_env(context=job.env.context))
+        test_env.flush_all()
+        try:
+            trap.perform_enqueued_jobs()
+        finally:
+            test_env.invalidate_all()
 
 
 def create_test_server(env, **vals):
