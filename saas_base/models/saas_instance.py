@@ -70,7 +70,8 @@ class SaasInstance(models.Model):
         store=True,
         readonly=True,
         copy=False,
-        help="Generated from the subdomain; never typed.",
+        help="Generated from the subdomain (or the name of the warm clone the "
+        "instance was given); never typed.",
     )
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True, tracking=True
@@ -273,7 +274,10 @@ class SaasInstance(models.Model):
 
     def write(self, vals):
         self._check_state_machine_write(vals)
-        vals.pop("database_name", None)
+        if not self._in_state_machine():
+            # derived, never typed; the state machine alone names another
+            # (saas_provisioning: a clone taken from the warm pool)
+            vals.pop("database_name", None)
         if "subdomain" in vals:
             locked = self.filtered(
                 lambda i: i.state != "draft" and i.subdomain != vals["subdomain"]

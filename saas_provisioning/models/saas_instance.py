@@ -14,7 +14,6 @@ from odoo.addons.saas_router import credentials, routing
 
 from ..adapters.errors import (
     AdapterError,
-    DatabaseExistsError,
     DatabaseNotOursError,
     TemplateBusyError,
     TemplateOutdatedError,
@@ -123,12 +122,9 @@ class SaasInstance(models.Model):
         return credentials.tenant_role_name(self.database_name)
 
     def _ensure_role(self, login=False):
-        """The tenant's role as the pipeline makes it (created or reset, with
-        its derived password), allowed to log in only if ``login``."""
-        role = self._role_name()
-        self.server_id._pg_admin().ensure_role(
-            role, credentials.scram_verifier(credentials.tenant_role_password(role)),
-            login=login)
+        """The tenant's role as the pipeline makes it, allowed to log in
+        only if ``login``."""
+        self.server_id._ensure_tenant_role(self.database_name, login=login)
 
     @api.model
     def _database_taken_reason(self, dbname, server=None):
@@ -184,9 +180,15 @@ class SaasInstance(models.Model):
                 "provision_done_at": False,
                 "provision_seconds": 0.0,
             }
+            pooled = None
             if instance.state == "draft":
                 vals["provision_step"] = "reserved"
                 instance._check_database_name_free()
+                # a warm clone, if the pool has one: clone and files are done
+                pooled = self.env["saas.pool.database"].sudo()._take(
+                    template, instance.server_id)
+                if pooled:
+                    vals.update(database_name=pooled, provision_step="filestore")
             # No password chosen: the admin gets none at all (nobody logs in
             # with a password; the customer comes in by SSO or "reset
             # password"), and no hash costs half a second of CPU.
@@ -194,6 +196,10 @@ class SaasInstance(models.Model):
             # this transaction, before the first job (and any DDL) runs.
             instance._write_state_machine(vals)
             instance._set_state("provisioning")
+            if pooled:
+                instance._log("provision", "pool", "done", time.monotonic(),
+                              _("Given the warm clone %s", pooled), duration_ms=0)
+                self.env["saas.template"]._pool_schedule_fill(template)
             instance._enqueue_next_step()
             # Hashing the admin password (600k PBKDF2 rounds, ~0.5 s) starts
             # now and runs beside the clone, the customise step and the
@@ -283,36 +289,14 @@ class SaasInstance(models.Model):
         return message
 
     def _provision_clone(self):
-        """Create the tenant's role (NOLOGIN until customised), the database
-        born owned by it from the template, closed to everyone else, and
-        hand it the template's objects.  Idempotent; a database of that name
-        that our clone did not make is refused, never adopted."""
-        server = self.server_id
-        pg = server._pg_admin()
-        template_db = self.template_id._template_database()
-        role = self._role_name()
+        """The tenant's database, cloned from the template with its own role
+        (saas.server._clone_tenant_database)."""
         self._start_password_hash()  # no-op when already started at reservation
-        t_role = time.monotonic()
-        self._ensure_role()  # NOLOGIN until customised
-        role_seconds = time.monotonic() - t_role
-        message = _("Cloned from %s") % template_db
-        try:
-            pg.create_from_template(self.database_name, template_db, owner=role)
-        except DatabaseExistsError:
-            message = _("Already cloned by an earlier try")
-        owner = pg.database_owner(self.database_name)
-        if owner != role:
-            raise DatabaseNotOursError(_(
-                "Database %(db)s exists but was not made by this instance's clone step "
-                "(it belongs to %(owner)s, not to the role %(role)s): refusing to adopt it.",
-                db=self.database_name, owner=owner, role=role))
-        t_role = time.monotonic()
-        pg.close_to_others(self.database_name)
-        self._tenant_db().hand_over(credentials.template_owner_role(), role)
-        role_seconds += time.monotonic() - t_role
+        message, role_seconds = self.server_id._clone_tenant_database(
+            self.template_id._template_database(), self.database_name)
         # part of the clone step's time, shown apart (bench/provision.py)
-        self._log("provision", "role", "done", t_role, _(
-            "Role %(role)s created, owns the database and its objects", role=role),
+        self._log("provision", "role", "done", time.monotonic(), _(
+            "Role %(role)s created, owns the database and its objects", role=self._role_name()),
             duration_ms=int(role_seconds * 1000))
         return message
 

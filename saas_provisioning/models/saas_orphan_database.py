@@ -52,6 +52,11 @@ class SaasOrphanDatabase(models.Model):
             if owner:
                 raise UserError(_("Database %(db)s belongs to instance %(inst)s; it is not "
                                   "an orphan.", db=name, inst=owner.display_name))
+            pooled = self.env["saas.pool.database"].sudo().search([("name", "=", name)], limit=1)
+            if pooled:
+                raise UserError(_("Database %(db)s is a warm clone of template %(template)s; "
+                                  "it is not an orphan.", db=name,
+                                  template=pooled.template_id.name))
 
     def action_drop(self):
         if not self.env.is_system():

@@ -1,9 +1,12 @@
+import time
+
 from odoo import _, api, fields, models
 from odoo.tools import SQL, config
 
 from odoo.addons.saas_router import credentials
 from odoo.addons.saas_router.routing import tenant_db_prefix
 
+from ..adapters.errors import DatabaseExistsError, DatabaseNotOursError
 from ..adapters.filestore import Filestore
 from ..adapters.pg_admin import PgAdmin
 from ..adapters.tenant_db import TenantDatabase
@@ -44,6 +47,44 @@ class SaasServer(models.Model):
         return TenantDatabase(self._connection_params(), dbname,
                               tenant_credentials=(role, credentials.tenant_role_password(role)))
 
+    def _ensure_tenant_role(self, dbname, login=False):
+        """The role of tenant database ``dbname`` as the pipeline makes it
+        (created or reset, with its derived password), allowed to log in
+        only if ``login``."""
+        role = credentials.tenant_role_name(dbname)
+        self._pg_admin().ensure_role(
+            role, credentials.scram_verifier(credentials.tenant_role_password(role)),
+            login=login)
+        return role
+
+    def _clone_tenant_database(self, template_db, dbname):
+        """Clone ``template_db`` into ``dbname`` for a tenant: its own role
+        (NOLOGIN until the tenant is customised), the database born owned by
+        it, closed to everyone else, the template's objects handed to it.
+        Idempotent; a database of that name that this did not make is
+        refused, never adopted.  Returns (what was done, seconds spent on
+        the role)."""
+        self.ensure_one()
+        pg = self._pg_admin()
+        started = time.monotonic()
+        role = self._ensure_tenant_role(dbname)
+        role_seconds = time.monotonic() - started
+        message = _("Cloned from %s", template_db)
+        try:
+            pg.create_from_template(dbname, template_db, owner=role)
+        except DatabaseExistsError:
+            message = _("Already cloned by an earlier try")
+        owner = pg.database_owner(dbname)
+        if owner != role:
+            raise DatabaseNotOursError(_(
+                "Database %(db)s exists but was not made by this instance's clone step "
+                "(it belongs to %(owner)s, not to the role %(role)s): refusing to adopt it.",
+                db=dbname, owner=owner, role=role))
+        started = time.monotonic()
+        pg.close_to_others(dbname)
+        self._tenant_db(dbname).hand_over(credentials.template_owner_role(), role)
+        return message, role_seconds + time.monotonic() - started
+
     def _filestore(self):
         self.ensure_one()
         # Empty root: the tenants are served by this very Odoo, whose data
@@ -56,7 +97,7 @@ class SaasServer(models.Model):
         """Record (and forget) orphan databases on each server.
 
         A database is an orphan when it carries the tenant prefix and no
-        instance that is not terminated names it.  They are only reported:
+        instance that is not terminated, nor the warm pool, names it.  They are only reported:
         dropping is a manager's decision (saas.orphan.database.action_drop).
         """
         Orphan = self.env["saas.orphan.database"]
@@ -68,6 +109,9 @@ class SaasServer(models.Model):
                 .search([("database_name", "in", list(names)), ("state", "!=", "terminated")])
                 .mapped("database_name")
             )
+            # the warm pool's clones belong to their template
+            owned |= set(self.env["saas.pool.database"].sudo().search(
+                [("name", "in", list(names))]).mapped("name"))
             orphans = names - owned
             known = Orphan.search([("server_id", "=", server.id)])
             (known.filtered(lambda o: o.name not in orphans)).unlink()

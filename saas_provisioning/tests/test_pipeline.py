@@ -11,7 +11,7 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.saas_router.routing import tenant_db_name
+from odoo.addons.saas_router.routing import is_routable, tenant_db_name, tenant_db_prefix
 
 from ..adapters.tenant_db import verify_password
 from .common import create_test_server, run_jobs
@@ -44,6 +44,7 @@ class TestPipeline(HttpCase):
         cls.customer = cls.env["res.partner"].create({
             "name": "Tenant Customer", "email": "owner@customer.test"})
         cls.pg = cls.server._pg_admin()
+        cls.pg_prefix = tenant_db_prefix()
 
     @classmethod
     def tearDownClass(cls):
@@ -324,3 +325,80 @@ class TestPipeline(HttpCase):
         response = requests.get(instance.server_id.odoo_url + "/web/login",
                                 headers={"Host": instance._host()}, timeout=30)
         self.assertEqual(response.status_code, 200)
+
+    def _fill_pool(self, size):
+        self.env["ir.config_parameter"].set_param("saas_provisioning.pool_size", str(size))
+        with trap_jobs() as trap:
+            self.env["saas.template"]._pool_schedule_fill(self.template)
+            run_jobs(trap)
+        return self.template.pool_ids
+
+    def _role_can_login(self, role):
+        return self._sql("postgres", "SELECT rolcanlogin FROM pg_roles WHERE rolname = %s",
+                         [role])
+
+    def test_warm_pool(self):
+        from odoo.modules.registry import Registry  # noqa: PLC0415
+
+        self.addCleanup(self._fill_pool, 0)
+        pool = self._fill_pool(2)
+        self.assertEqual(pool.mapped("state"), ["ready", "ready"])
+        for pooled in pool:
+            # a tenant database in all but its customer: own role, closed,
+            # not routable, registry loaded here
+            self.assertTrue(pooled.name.startswith(self.pg_prefix + "_pool"), pooled.name)
+            self.assertEqual(self.pg.database_owner(pooled.name), pooled.name)
+            self.assertEqual(self._role_can_login(pooled.name), [(False,)])
+            self.assertTrue(self.server._filestore().exists(pooled.name))
+            self.assertIn(pooled.name, Registry.registries)
+            self.assertFalse(is_routable(pooled.name))
+        # never taken for orphans
+        self.server._scan_orphans()
+        self.assertFalse(self.env["saas.orphan.database"].search(
+            [("name", "in", pool.mapped("name"))]))
+
+        first, second = pool
+        first_name = first.name
+        instance = self._instance("from-pool")
+        with trap_jobs() as trap:
+            instance.request_provisioning(PASSWORD)
+            # the first warm clone is given: only the tenant's own steps are left
+            self.assertEqual(instance.database_name, first_name)
+            self.assertFalse(first.exists())
+            self.assertEqual(instance.provision_step, "filestore")
+            trap.assert_jobs_count(1, only=instance._job_provision)
+            trap.assert_jobs_count(1, only=self.template._job_pool_fill)
+            run_jobs(trap)
+        self.addCleanup(self._drop, instance.database_name)
+        self.assertEqual(instance.state, "active", instance.log_ids.mapped("message"))
+        self.assertNotIn("clone", instance.log_ids.mapped("step"))
+        self.assertEqual(self._tenant_sql(instance, "SELECT name FROM res_company WHERE id = 1"),
+                         [("Company from-pool",)])
+        self.assertEqual(self._role_can_login(instance.database_name), [(True,)])
+        self.assertTrue(self._authenticate(instance, "owner@customer.test", PASSWORD))
+        # refilled behind it, without the clone given away
+        refilled = self.template.pool_ids
+        self.assertEqual(len(refilled.filtered(lambda p: p.state == "ready")), 2)
+        self.assertNotIn(instance.database_name, refilled.mapped("name"))
+        self.assertIn(second, refilled)
+
+        # a clone of an earlier build is dropped, never given
+        outdated = refilled[0]
+        outdated_name = outdated.name
+        outdated.template_database = "an_earlier_build"
+        other = self._instance("not-outdated")
+        with trap_jobs() as trap:
+            other.request_provisioning(PASSWORD)
+            self.assertNotEqual(other.database_name, outdated_name)
+            run_jobs(trap)
+        self.addCleanup(self._drop, other.database_name)
+        self.assertEqual(other.state, "active")
+        self.assertFalse(self.pg.exists(outdated_name))
+        self.assertEqual(len(self.template.pool_ids.filtered(lambda p: p.state == "ready")), 2)
+        # size 0 empties the pool: databases, roles and files
+        names = self.template.pool_ids.mapped("name")
+        self.assertFalse(self._fill_pool(0))
+        for name in names:
+            self.assertFalse(self.pg.exists(name))
+            self.assertFalse(self.pg.role_exists(name))
+            self.assertNotIn(name, Registry.registries)
