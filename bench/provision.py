@@ -10,7 +10,10 @@ database of its own, builds the templates, then:
     and each pipeline step's share (from the instance's operation log);
   * the same N on a template with account (--account);
   * a fresh `odoo -i` of the same modules + its first login page, for the ratio;
-  * a burst: B requests at once, clone channel capacity 2; all ready? wall time.
+  * the same N from the warm pool (--pool S: S clones kept ready, set as an
+    administrator does, in the settings; each request waits for a full pool);
+  * a burst: B requests at once, clone channel capacity 2, no pool; all
+    ready? wall time.
 Prints the figures; asserts nothing.  Everything it creates is dropped.
 """
 import argparse
@@ -28,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from odoo_server import OdooServer, devtool, setup_control_plane  # noqa: E402
 
 PREFIX = "saas_bench_"
-STEPS = ["clone", "filestore", "customise", "verify"]
+STEPS = ["clone", "filestore", "customise", "verify", "password"]
 
 
 def pct(values, p):
@@ -76,6 +79,50 @@ def sequential(srv, rpc, plan_id, partner_id, n, tag):
                                for r in results)
     print(f"  {'queue/rpc':<10} {mean_total - in_steps:6.3f}s  "
           f"{100 * (mean_total - in_steps) / mean_total:5.1f}%  (job pickup, commits, polling)")
+    return results
+
+
+def set_pool_size(rpc, size, template_id, timeout=600):
+    """The setting, saved as an administrator does; waits until the
+    template's pool holds ``size`` ready clones and nothing else."""
+    settings = rpc("res.config.settings", "create", {"saas_pool_size": size})
+    rpc("res.config.settings", "execute", [settings])
+    wait_pool(rpc, size, template_id, timeout)
+
+
+def wait_pool(rpc, size, template_id, timeout=600):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = rpc("saas.pool.database", "search_read", [("template_id", "=", template_id)],
+                   ["state"])
+        if len(rows) == size and all(r["state"] == "ready" for r in rows):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"the warm pool did not reach {size}")
+
+
+def pooled(srv, rpc, plan_id, partner_id, n, size):
+    template_id = rpc("saas.plan", "read", [plan_id], ["template_id"])[0]["template_id"][0]
+    t0 = time.perf_counter()
+    set_pool_size(rpc, size, template_id)
+    made = rpc("saas.pool.database", "search_read", [("template_id", "=", template_id)],
+               ["seconds"])
+    print(f"\nwarm pool of {size} filled in {time.perf_counter() - t0:.1f}s "
+          f"({statistics.mean(m['seconds'] for m in made):.2f}s a clone, registry included)")
+    results = []
+    for i in range(n):
+        wait_pool(rpc, size, template_id)  # each request finds a full pool
+        results.append(provision_one(srv, rpc, plan_id, partner_id, f"pool-{i}"))
+    times = [r[2] for r in results]
+    print(f"== pool: {n} tenants from the warm pool, one after the other ==")
+    print(f"ready (request -> login page 200): p50 {statistics.median(times):.2f}s  "
+          f"p95 {pct(times, 95):.2f}s  min {min(times):.2f}s  max {max(times):.2f}s  "
+          f"failures {sum(1 for r in results if not r[1])}")
+    mean_total = statistics.mean(times)
+    for step in ("customise", "verify", "password"):
+        mean = statistics.mean(r[3].get(step, 0) for r in results)
+        print(f"  {step:<10} {mean:6.3f}s  {100 * mean / mean_total:5.1f}%")
+    set_pool_size(rpc, 0, template_id)
     return results
 
 
@@ -170,6 +217,7 @@ def main():
     parser.add_argument("-n", type=int, default=10)
     parser.add_argument("--burst", type=int, default=20)
     parser.add_argument("--account", action="store_true", help="also a template with account")
+    parser.add_argument("--pool", type=int, default=2, help="warm pool size (0: skip)")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # figures appear as they come
@@ -184,10 +232,14 @@ def main():
         # one warm-up tenant: the first registry of a process costs more
         provision_one(srv, rpc, plan_id, partner_id, "warmup")
         small = sequential(srv, rpc, plan_id, partner_id, args.n, "small")
+        pool = pooled(srv, rpc, plan_id, partner_id, args.n, args.pool) if args.pool else []
         fresh, status = fresh_install(srv, "base,web,portal")
         p50 = statistics.median(r[2] for r in small)
         print(f"\nfresh `odoo -i base,web,portal` + first login page: {fresh:.1f}s "
               f"(status {status}); ratio to provisioning p50: {fresh / p50:.0f}x")
+        if pool:
+            pool_p50 = statistics.median(r[2] for r in pool)
+            print(f"ratio to provisioning from the warm pool p50: {fresh / pool_p50:.0f}x")
         if args.account:
             _s, _t, acc_plan = setup_control_plane(rpc, srv.url, "base,web,portal,account",
                                                    "WithAccount")

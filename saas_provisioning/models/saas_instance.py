@@ -250,7 +250,22 @@ class SaasInstance(models.Model):
             # the checkpoint: this step stays done whatever happens next
             self.env.cr.commit()
         self._provision_finish()
+        if self.sudo().admin_password_sealed:
+            # The instance is active (committed) while the password chosen at
+            # signup finishes hashing: the customer comes in by SSO at once,
+            # and by password half a second later.  A stop here leaves the
+            # sealed password for the reconciler.
+            self.env.cr.commit()
+            messages.append(self._finish_admin_password())
         return "; ".join(messages)
+
+    def _finish_admin_password(self):
+        """Write the admin password hash that customise could not (it was
+        still being computed)."""
+        started = time.monotonic()
+        self._write_admin_password(self._admin_password_hash())
+        self._log("provision", "password", "done", started)
+        return _("Admin password set")
 
     def _lock_for_step(self):
         """Lock the instance's row for the next step and read its progress
@@ -368,25 +383,22 @@ class SaasInstance(models.Model):
         return _("Login page answered in %.2f s", seconds)
 
     def _provision_finish(self):
-        if self.sudo().admin_password_sealed:
-            # not ready at customise: the hash has been computed meanwhile
-            started = time.monotonic()
-            self._write_admin_password(self._admin_password_hash())
-            self._log("provision", "password", "done", started)
         seconds = time.time() - self.provision_request_ts if self.provision_request_ts else 0
         self.write({"provision_done_at": fields.Datetime.now(), "provision_seconds": seconds,
                     "current_job_uuid": False})
         self._set_state("active", _("Ready at %(url)s.", url=self.url))
-        # usage from the first minute, not from the next sweep
-        self._measure_usage()
-        # rendering the mail takes longer than the rest of this step: the
-        # customer's instance is shown active without waiting for it
+        # Usage (several connections to the tenant) and the mail (rendering
+        # takes longer than the rest of this step) follow in a job: the
+        # customer's instance is shown active without waiting for them.
         self.with_delay(channel=DEFAULT_CHANNEL, priority=20,
                         description=_("Notify %s") % self.partner_id.display_name,
                         identity_key=f"saas_notify_ready_{self.id}")._job_notify_ready()
 
     def _job_notify_ready(self):
+        """Right after activation: measure usage (from the first minute, not
+        from the next sweep), then mail the customer."""
         self.ensure_one()
+        self._measure_usage()
         template = self.env.ref("saas_provisioning.mail_template_instance_ready",
                                 raise_if_not_found=False)
         if not (template and self.partner_id.email and self.state == "active"):
@@ -495,6 +507,15 @@ class SaasInstance(models.Model):
                 instance._enqueue_next_step()
             else:
                 instance._provision_finish()
+        # stopped between activation and the admin password (_job_provision)
+        for instance in self.sudo().search([("state", "=", "active"),
+                                            ("admin_password_sealed", "!=", False),
+                                            ("write_date", "<", stale)]):
+            try:
+                instance._finish_admin_password()
+            except AdapterError as exc:
+                _logger.warning("reconcile: admin password of %s: %s",
+                                instance.database_name, exc)
         self.env["saas.server"].search([("state", "!=", "down")])._scan_orphans()
         return True
 
