@@ -60,25 +60,30 @@ def provision_one(srv, rpc, plan_id, partner_id, sub):
     return instance_id, ok, elapsed, steps
 
 
-def sequential(srv, rpc, plan_id, partner_id, n, tag):
-    results = [provision_one(srv, rpc, plan_id, partner_id, f"{tag}-{i}") for i in range(n)]
+def report(results, title, steps):
+    """p50/p95 of request -> login page 200, and each step's mean share."""
     times = [r[2] for r in results]
-    print(f"\n== {tag}: {n} tenants one after the other ==")
+    print(f"\n== {title} ==")
     print(f"ready (request -> login page 200): p50 {statistics.median(times):.2f}s  "
           f"p95 {pct(times, 95):.2f}s  min {min(times):.2f}s  max {max(times):.2f}s  "
           f"failures {sum(1 for r in results if not r[1])}")
     mean_total = statistics.mean(times)
-    for step in STEPS:
+    for step in steps:
         mean = statistics.mean(r[3].get(step, 0) for r in results)
         print(f"  {step:<10} {mean:6.3f}s  {100 * mean / mean_total:5.1f}%")
         if step == "clone":
             # the tenant role: created, owner of the clone and of its objects
             role = statistics.mean(r[3].get("role", 0) for r in results)
             print(f"   of which role {role:6.3f}s  {100 * role / mean_total:5.1f}%")
-    in_steps = statistics.mean(sum(v for k, v in r[3].items() if k != "role")
+    in_steps = statistics.mean(sum(v for k, v in r[3].items() if k in steps)
                                for r in results)
     print(f"  {'queue/rpc':<10} {mean_total - in_steps:6.3f}s  "
           f"{100 * (mean_total - in_steps) / mean_total:5.1f}%  (job pickup, commits, polling)")
+
+
+def sequential(srv, rpc, plan_id, partner_id, n, tag):
+    results = [provision_one(srv, rpc, plan_id, partner_id, f"{tag}-{i}") for i in range(n)]
+    report(results, f"{tag}: {n} tenants one after the other", STEPS)
     return results
 
 
@@ -113,15 +118,8 @@ def pooled(srv, rpc, plan_id, partner_id, n, size):
     for i in range(n):
         wait_pool(rpc, size, template_id)  # each request finds a full pool
         results.append(provision_one(srv, rpc, plan_id, partner_id, f"pool-{i}"))
-    times = [r[2] for r in results]
-    print(f"== pool: {n} tenants from the warm pool, one after the other ==")
-    print(f"ready (request -> login page 200): p50 {statistics.median(times):.2f}s  "
-          f"p95 {pct(times, 95):.2f}s  min {min(times):.2f}s  max {max(times):.2f}s  "
-          f"failures {sum(1 for r in results if not r[1])}")
-    mean_total = statistics.mean(times)
-    for step in ("customise", "verify", "password"):
-        mean = statistics.mean(r[3].get(step, 0) for r in results)
-        print(f"  {step:<10} {mean:6.3f}s  {100 * mean / mean_total:5.1f}%")
+    report(results, f"pool: {n} tenants from the warm pool, one after the other",
+           ["customise", "verify", "password"])
     set_pool_size(rpc, 0, template_id)
     return results
 
