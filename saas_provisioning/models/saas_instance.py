@@ -42,6 +42,8 @@ BUSY_RETRY_SECONDS = 1
 # No progress for this long and no live job: the reconciler takes over.
 STALE_AFTER = timedelta(minutes=2)
 VERIFY_TIMEOUT = 60
+# Seconds between a request taking a warm clone and the refill making the next.
+POOL_REFILL_DELAY = 10
 LIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 
 
@@ -199,7 +201,9 @@ class SaasInstance(models.Model):
             if pooled:
                 instance._log("provision", "pool", "done", time.monotonic(),
                               _("Given the warm clone %s", pooled), duration_ms=0)
-                self.env["saas.template"]._pool_schedule_fill(template)
+                # later: a clone and a registry load beside this tenant's
+                # own steps would slow them down
+                self.env["saas.template"]._pool_schedule_fill(template, delay=POOL_REFILL_DELAY)
             instance._enqueue_next_step()
             # Hashing the admin password (600k PBKDF2 rounds, ~0.5 s) starts
             # now and runs beside the clone, the customise step and the

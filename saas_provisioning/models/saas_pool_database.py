@@ -33,18 +33,32 @@ def pool_database_name():
     return f"{tenant_db_prefix()}{POOL_NAME_INFIX}{secrets.token_hex(6)}"
 
 
+# What the first request of a tenant builds besides its registry, and a
+# customisation does not invalidate (it signals the 'default' cache only):
+# the routing map and the compiled templates of the login page.
+LOGIN_TEMPLATES = ("web.login", "web.login_layout", "web.frontend_layout", "web.layout")
+
+
 def warm_registry(dbname):
-    """Load ``dbname``'s registry in this process, in a thread that serves
-    that database as a request for it would (saas_router gives such a
-    thread the tenant's role only).  Errors are logged: a cold registry
-    only costs the first request its load."""
+    """Load ``dbname``'s registry in this process, with its routing map and
+    login page templates, in a thread that serves that database as a
+    request for it would (saas_router gives such a thread the tenant's role
+    only).  Errors are logged: a cold registry only costs the first request
+    its load."""
+    from odoo import SUPERUSER_ID, api  # noqa: PLC0415
     from odoo.modules.registry import Registry  # noqa: PLC0415
 
     def load():
         try:
-            Registry(dbname)
+            registry = Registry(dbname)
+            with registry.cursor() as cr:
+                # the context of an anonymous request (its template cache key)
+                env = api.Environment(cr, SUPERUSER_ID, {"lang": "en_US"})
+                env["ir.http"].routing_map()
+                for template in LOGIN_TEMPLATES:
+                    env["ir.qweb"]._compile(template)
         except Exception:  # noqa: BLE001
-            _logger.warning("warm pool: cannot load the registry of %s", dbname, exc_info=True)
+            _logger.warning("warm pool: cannot warm the registry of %s", dbname, exc_info=True)
 
     thread = threading.Thread(target=load, name="saas-warm-registry", daemon=True)
     thread.dbname = dbname
@@ -165,9 +179,10 @@ class SaasTemplate(models.Model):
         return self._pool_size() if self.state == "ready" and in_use else 0
 
     @api.model
-    def _pool_schedule_fill(self, templates=None):
+    def _pool_schedule_fill(self, templates=None, delay=None):
         """Queue a refill for the templates whose pool is not as it should
-        be (short, too long, or holding clones of an earlier build)."""
+        be (short, too long, or holding clones of an earlier build), in
+        ``delay`` seconds."""
         templates = (templates or self.search([])).sudo()
         for template in templates:
             pool = template.pool_ids
@@ -175,7 +190,7 @@ class SaasTemplate(models.Model):
             if len(pool) != template._pool_target() or any(
                     p.template_database != current for p in pool):
                 template.with_delay(
-                    channel="root.saas_clone", priority=50,
+                    channel="root.saas_clone", priority=50, eta=delay,
                     description=_("Refill the warm pool of %s", template.name),
                     identity_key=f"saas_pool_fill_{template.id}",
                 )._job_pool_fill()
