@@ -254,13 +254,6 @@ class SaasInstance(models.Model):
             # the checkpoint: this step stays done whatever happens next
             self.env.cr.commit()
         self._provision_finish()
-        if self.sudo().admin_password_sealed:
-            # The instance is active (committed) while the password chosen at
-            # signup finishes hashing: the customer comes in by SSO at once,
-            # and by password half a second later.  A stop here leaves the
-            # sealed password for the reconciler.
-            self.env.cr.commit()
-            messages.append(self._finish_admin_password())
         return "; ".join(messages)
 
     def _finish_admin_password(self):
@@ -387,6 +380,12 @@ class SaasInstance(models.Model):
         return _("Login page answered in %.2f s", seconds)
 
     def _provision_finish(self):
+        if self.sudo().admin_password_sealed:
+            # Still hashing at customise.  It must land before "active": the
+            # customer may open the tenant from then on, and Odoo's session
+            # token includes the password hash (a later write would log out
+            # the session just opened).
+            self._finish_admin_password()
         seconds = time.time() - self.provision_request_ts if self.provision_request_ts else 0
         self.write({"provision_done_at": fields.Datetime.now(), "provision_seconds": seconds,
                     "current_job_uuid": False})
@@ -511,15 +510,6 @@ class SaasInstance(models.Model):
                 instance._enqueue_next_step()
             else:
                 instance._provision_finish()
-        # stopped between activation and the admin password (_job_provision)
-        for instance in self.sudo().search([("state", "=", "active"),
-                                            ("admin_password_sealed", "!=", False),
-                                            ("write_date", "<", stale)]):
-            try:
-                instance._finish_admin_password()
-            except AdapterError as exc:
-                _logger.warning("reconcile: admin password of %s: %s",
-                                instance.database_name, exc)
         self.env["saas.server"].search([("state", "!=", "down")])._scan_orphans()
         return True
 

@@ -14,7 +14,6 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.saas_router.routing import is_routable, tenant_db_name, tenant_db_prefix
 
 from ..adapters.tenant_db import verify_password
-from ..tools import secret_box
 from .common import create_test_server, run_jobs
 
 PASSWORD = "S3cret-tenant-pass"
@@ -235,17 +234,6 @@ class TestPipeline(HttpCase):
         self.assertTrue(self._authenticate(instance, "owner@customer.test", PASSWORD))
         # running the job again (at-least-once delivery) changes nothing
         self.assertIn("Skipped", instance._job_provision())
-        # a stop between activation and the admin password (still hashing):
-        # the reconciler writes it
-        instance.sudo().admin_password_sealed = secret_box.seal(
-            instance._master_secret(), "Another-pass-2")
-        instance.flush_recordset()
-        self.env.cr.execute("UPDATE saas_instance SET write_date = %s WHERE id = %s",
-                            (fields.Datetime.now() - timedelta(minutes=10), instance.id))
-        instance.invalidate_recordset()
-        self.env["saas.instance"]._cron_reconcile()
-        self.assertFalse(instance.sudo().admin_password_sealed)
-        self.assertTrue(self._authenticate(instance, "owner@customer.test", "Another-pass-2"))
 
     def test_busy_template_is_retried_not_failed(self):
         instance = self._instance("busy-one")
