@@ -99,6 +99,12 @@ def bootstrap(url, db, base_url):
         "name": "Demo Company", "subdomain": "demo", "partner_id": partner_id,
         "plan_id": plan_id, "admin_login": "admin"})
     demo = ensure_active(rpc, instance_id)
+    # a warm pool of 2 (as an administrator sets it, in the settings): the
+    # next signups only customise a clone made ahead
+    if not int(rpc("ir.config_parameter", "get_param", "saas_provisioning.pool_size") or 0):
+        settings = rpc("res.config.settings", "create", {"saas_pool_size": 2})
+        rpc("res.config.settings", "execute", [settings])
+        say("warm pool: 2 clones per template in use (SaaS > Configuration > Warm Pool)")
     host = demo["url"].split("://", 1)[1].rstrip("/")
     say(f"tenant {demo['url']}: login page {status(url + '/web/login', host)}")
     say("what to try:")

@@ -522,6 +522,23 @@ def test_customise_odoo_clone(pg, dbs, odoo_tpl):
     assert _sql(name, "SELECT email FROM res_company WHERE id = 1") == [(None,)]
     tenant.write_settings({"max_users": 2})
     assert tenant.read_settings() == {"max_users": "2"}
+    # the master's settings in the customisation's own transaction; a bad
+    # key is refused before anything is written
+    with pytest.raises(ValueError):
+        tenant.customise("Bad Co", "", "boss@acme.test", hashed, "http://acme.localhost",
+                         settings={"": "1"})
+    assert _sql(name, "SELECT name FROM res_company WHERE id = 1") == [("Acme",)]
+    tenant.customise("Acme", "", "boss@acme.test", None, "http://acme.localhost",
+                     settings={"suspended": "0", "max_users": 3})
+    assert tenant.read_settings() == {"max_users": "3", "suspended": "0"}
+    # no hash: no password at all, nobody logs in as the admin
+    assert _sql(name, "SELECT password FROM res_users WHERE login = 'boss@acme.test'") == [
+        (None,)]
+    tenant.set_admin_password(hashed)
+    assert _sql(name, "SELECT password FROM res_users WHERE login = 'boss@acme.test'") == [
+        (hashed,)]
+    with pytest.raises(ValueError):
+        tenant.set_admin_password("plain")
 
 
 ODOO_LOGIN_CHECK = """

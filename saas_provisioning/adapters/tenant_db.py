@@ -76,6 +76,12 @@ def _utcnow():
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
+def _check_setting_keys(values):
+    for key in values:
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"invalid setting key: {key!r}")
+
+
 def _setting_value(value):
     if isinstance(value, bool):
         return "1" if value else "0"
@@ -150,22 +156,23 @@ class TenantDatabase:
     def write_settings(self, values, trusted=False):
         """Upsert ``values`` (key -> value; bools become '1'/'0', other values
         str(); None deletes the key), creating the table when missing."""
-        for key in values:
-            if not isinstance(key, str) or not key:
-                raise ValueError(f"invalid setting key: {key!r}")
+        _check_setting_keys(values)
         with self._transaction(trusted=trusted) as cr:
-            self._ensure_settings_table(cr)
-            for key, value in values.items():
-                if value is None:
-                    cr.execute(f"DELETE FROM {SETTINGS_TABLE} WHERE key = %s", [key])
-                    continue
-                cr.execute(
-                    f"""INSERT INTO {SETTINGS_TABLE} (key, value, write_date)
-                        VALUES (%s, %s, (pg_catalog.now() AT TIME ZONE 'UTC'))
-                        ON CONFLICT (key) DO UPDATE
-                        SET value = EXCLUDED.value, write_date = EXCLUDED.write_date""",
-                    [key, _setting_value(value)],
-                )
+            self._upsert_settings(cr, values)
+
+    def _upsert_settings(self, cr, values):
+        self._ensure_settings_table(cr)
+        for key, value in values.items():
+            if value is None:
+                cr.execute(f"DELETE FROM {SETTINGS_TABLE} WHERE key = %s", [key])
+                continue
+            cr.execute(
+                f"""INSERT INTO {SETTINGS_TABLE} (key, value, write_date)
+                    VALUES (%s, %s, (pg_catalog.now() AT TIME ZONE 'UTC'))
+                    ON CONFLICT (key) DO UPDATE
+                    SET value = EXCLUDED.value, write_date = EXCLUDED.write_date""",
+                [key, _setting_value(value)],
+            )
 
     def _ensure_settings_table(self, cr):
         """Create the schema and table (ours) when missing, readable by any
@@ -241,7 +248,7 @@ class TenantDatabase:
     # -- Odoo data ----------------------------------------------------------------
 
     def customise(self, company_name, company_email, admin_login, admin_password_hash,
-                  base_url, uuid=None):
+                  base_url, uuid=None, settings=None):
         """Make a fresh clone of a template the customer's own, in ONE
         transaction: new database.uuid and database.secret (a clone must not
         share the template's: the secret signs sessions and tokens),
@@ -251,7 +258,8 @@ class TenantDatabase:
         ``admin_password_hash`` must be a hash from hash_password() (never a
         plain password: the master does not keep those), or None: no
         password at all, nobody can log in as the admin until
-        set_admin_password().  Returns the new database.uuid.
+        set_admin_password().  ``settings`` (as for write_settings) are
+        written in the same transaction.  Returns the new database.uuid.
         """
         if not company_name or not admin_login:
             raise ValueError("company_name and admin_login are required")
@@ -260,6 +268,7 @@ class TenantDatabase:
                              "(use hash_password())")
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError(f"invalid base_url: {base_url!r}")
+        _check_setting_keys(settings or {})
         db_uuid = str(uuid) if uuid else str(uuid_lib.uuid4())
         now = _utcnow()
         params = {
@@ -318,6 +327,8 @@ class TenantDatabase:
                     raise AdapterError(f"{self.dbname}: admin user {admin_uid} not found")
                 self._update_partner(cr, row[0], now, has_normalized,
                                      email=company_email or None)
+                if settings:
+                    self._upsert_settings(cr, settings)
                 self._signal_caches(cr)
         except psycopg2.IntegrityError as exc:
             raise AdapterError(f"{self.dbname}: cannot customise: {exc}".strip()) from exc

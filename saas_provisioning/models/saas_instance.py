@@ -345,7 +345,8 @@ class SaasInstance(models.Model):
         return None
 
     def _provision_customise(self):
-        """The tenant-specific writes, in one transaction of the tenant.
+        """The tenant-specific writes and the master's settings (not
+        suspended any more), in one transaction of the tenant.
         The admin's password hash goes in if it is ready; else the admin has
         no password (nobody can log in as it) until the end of the pipeline
         writes it: the hash is not worth waiting for here."""
@@ -357,10 +358,10 @@ class SaasInstance(models.Model):
             admin_login=self.admin_login or self.partner_id.email or "admin",
             admin_password_hash=password_hash,
             base_url=self.url,
+            settings=dict(self._tenant_settings(), suspended="0"),
         )
         if password_hash:
             self.sudo().admin_password_sealed = False
-        tenant.write_settings(dict(self._tenant_settings(), suspended="0"), trusted=True)
         self._make_reachable("provision")
         return None
 
