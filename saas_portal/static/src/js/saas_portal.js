@@ -126,9 +126,15 @@ function startProgress(box) {
                 credentials: "same-origin",
                 cache: "no-store",
             });
-            data = await response.json();
+            if (response.status === 403 || response.status === 404) {
+                return; // not (or no longer) this visitor's instance: nothing to follow
+            }
+            data = response.ok ? await response.json() : null;
         } catch {
-            setTimeout(poll, SLOW_POLL_MS);
+            data = null;
+        }
+        if (!data) {
+            setTimeout(poll, SLOW_POLL_MS); // the server is away or restarting
             return;
         }
         render(data);
