@@ -25,9 +25,16 @@
         "views/res_config_settings_views.xml",
     ],
     "assets": {
-        "web.assets_frontend": [
+        # the pages' script runs as soon as they are parsed (see its header)
+        "web.assets_frontend_minimal": [
             "saas_portal/static/src/js/saas_portal.js",
+        ],
+        "web.assets_frontend": [
             "saas_portal/static/src/scss/saas_portal.scss",
+        ],
+        # assets_frontend includes the minimal bundle: not twice (as website does)
+        "web.assets_frontend_lazy": [
+            ("remove", "saas_portal/static/src/js/saas_portal.js"),
         ],
         "web.assets_tests": [
             "saas_portal/static/tests/tours/*.js",

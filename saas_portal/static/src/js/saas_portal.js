@@ -1,7 +1,17 @@
 /** @odoo-module **/
 // Sign-up form (live subdomain check) and progress page (polling), in plain
-// JS: both pages are public-facing and need no widget framework.  Every text
-// shown comes from the server (translated there) or from data attributes.
+// JS: both pages are public-facing and need no widget framework.  Every
+// text shown comes from the server (translated there) or from data
+// attributes.  Loaded with web.assets_frontend_minimal (deferred: run as
+// soon as the page is parsed), not with the lazy bundle that waits for the
+// window's load event: the progress page starts watching at once, and the
+// forms (class o_no_wait_lazy_js) need nothing from the lazy bundle.
+
+// Progress page: poll every FAST_POLL_MS during the first FAST_POLL_FOR_MS
+// (provisioning takes about a second), then every SLOW_POLL_MS.
+const FAST_POLL_MS = 100;
+const FAST_POLL_FOR_MS = 60000;
+const SLOW_POLL_MS = 1000;
 
 function debounce(fn, delay) {
     let timer;
@@ -101,30 +111,44 @@ function startProgress(box) {
         }
         ready?.classList.toggle("d-none", !data.done);
     };
+    // A short poll, not the bus: the page is watched for about a second,
+    // each answer is one indexed read (readonly route), and it works the
+    // same behind any proxy and in every server mode (no websocket port,
+    // no long request holding a prefork worker).  Fast while provisioning
+    // normally takes, then gentler for a page left open on a slow one.
+    const started = Date.now();
+    const nextDelay = () => (Date.now() - started < FAST_POLL_FOR_MS ? FAST_POLL_MS : SLOW_POLL_MS);
     const poll = async () => {
         let data;
         try {
             const response = await fetch(box.dataset.statusUrl, {
                 headers: { Accept: "application/json" },
                 credentials: "same-origin",
+                cache: "no-store",
             });
-            data = await response.json();
+            if (response.status === 403 || response.status === 404) {
+                return; // not (or no longer) this visitor's instance: nothing to follow
+            }
+            data = response.ok ? await response.json() : null;
         } catch {
-            setTimeout(poll, 2000);
+            data = null;
+        }
+        if (!data) {
+            setTimeout(poll, SLOW_POLL_MS); // the server is away or restarting
             return;
         }
         render(data);
         if (data.done) {
-            // Leave the finished list on screen a moment, then open the
-            // instance (logged in through SSO when available).  A page that
-            // sets data-no-redirect (browser tests) stays.
-            // Opening is a POST with the CSRF token (never a GET link).
+            // Open the instance at once (logged in through SSO when
+            // available): a POST with the CSRF token, never a GET link.  A
+            // page that sets data-no-redirect (browser tests) stays.
             const openForm = box.querySelector("form.o_saas_progress_open_form");
-            if (!box.dataset.noRedirect && openForm) {
-                setTimeout(() => openForm.submit(), 500);
+            if (!box.dataset.noRedirect && openForm && !box.dataset.opening) {
+                box.dataset.opening = "1";
+                openForm.submit();
             }
         } else if (!data.failed && data.state !== "terminated") {
-            setTimeout(poll, 400);
+            setTimeout(poll, nextDelay());
         }
     };
     poll();
