@@ -2,6 +2,8 @@ import threading
 import time
 from unittest.mock import patch
 
+import psycopg2
+
 from odoo import sql_db
 from odoo.tests import BaseCase, tagged
 from odoo.tools import config
@@ -97,6 +99,34 @@ class TestTenantCronSchedule(BaseCase):
         tenants.due_at[db("off")] = clock.now
         clock.now += 301
         self.assertIn(db("off"), schedule.due())
+
+    def test_stale_schedules_are_read_concurrently_and_errors_stay_local(self):
+        """A pass with many stale schedules (the first, after a start) reads
+        them several at a time; a tenant whose read fails (or hangs up) is
+        skipped, every other one is read and the due ones run."""
+        clock = FakeClock()
+        due_at = {f"t{i:02d}": (clock.now if i % 3 == 0 else None) for i in range(12)}
+        due_at["t05"] = RuntimeError("password authentication failed")
+        due_at["t07"] = psycopg2.OperationalError("server closed the connection")
+        tenants = FakeTenants(clock, **due_at)
+        # two reads must be in flight together, or both wait out the barrier
+        # and fail (a failed read counts as "no job": t00 and t03 would be missing)
+        together = threading.Barrier(2, timeout=30)
+        read = tenants.next_due
+
+        def next_due(dbname):
+            if dbname in (db("t00"), db("t03")):
+                together.wait()
+            return read(dbname)
+
+        schedule = crons.TenantCronSchedule(tenants.list, next_due, clock=clock, readers=4)
+        with self.assertLogs("odoo.addons.saas_router.crons", "WARNING") as logs:
+            due = schedule.due()
+        self.assertEqual(due, [db("t00"), db("t03"), db("t06"), db("t09")])
+        self.assertEqual(sorted(tenants.reads), tenants.list())
+        self.assertEqual(schedule.reads, 12)
+        self.assertEqual(len(logs.records), 2)
+        self.assertFalse(together.broken)
 
     def test_dropped_tenant_is_forgotten(self):
         clock = FakeClock()
