@@ -384,6 +384,22 @@ def odoo_cmd(conf=CONF):
     return [python(), odoo_launcher(), "-c", str(conf)]
 
 
+def check_gevent():
+    """The prefork server serves /websocket from a child `odoo gevent`
+    process, whose gevent.monkey.patch_all() resolves gevent's requirements
+    through pkg_resources: a zope.event / zope.interface wheel with a
+    normalised dist-info name (zope_event-5.1+, zope_interface-8+) is not
+    found by the pkg_resources of setuptools<70, and that process would die
+    at each start, respawned every second by Odoo."""
+    res = subprocess.run([python(), "-c", "import pkg_resources; pkg_resources.require('gevent')"],
+                         capture_output=True, text=True)
+    if res.returncode:
+        sys.exit("[dev] the websocket (gevent) process cannot start in this virtualenv: "
+                 + res.stderr.strip().splitlines()[-1] + "\n(zope.event/zope.interface "
+                 "installed under normalised names; zope.event==5.0 and zope.interface==7.2 "
+                 "are found)")
+
+
 def workers_option(args):
     """The value of Odoo's --workers in ``args`` (0 when absent), and
     ``args`` without it: the generated config carries it, with the job
@@ -409,6 +425,8 @@ def cmd_run(args):
     except ValueError as exc:
         sys.exit(f"[dev] {exc}")
     setup(workers)
+    if workers:
+        check_gevent()
     if not db_exists(MASTER_DB):
         log(f"creating master database {MASTER_DB} with our addons and demo data")
         t0 = time.time()
