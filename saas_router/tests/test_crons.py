@@ -194,6 +194,37 @@ class TestCronPass(BaseCase):
         self.assertEqual(processed, ["master_db", "loaded_db", db("due")])
         self.assertEqual(done, ["master_db", db("due")])
 
+    def test_prefork_cron_worker_gets_master_and_notified_due_tenants(self):
+        """Odoo's WorkerCron asks ``_db_list`` (installed by saas_router) what
+        to process: the master of db_name, then the tenants due, a tenant
+        named by a cron_trigger notification read again at once."""
+        from odoo.service import server  # noqa: PLC0415
+
+        self.assertIs(server.WorkerCron._db_list, crons._cron_db_list)
+        clock = FakeClock()
+        tenants = FakeTenants(clock, a=None, b=None)
+        schedule = crons.TenantCronSchedule(tenants.list, tenants.next_due, clock=clock)
+
+        class Notify:
+            def __init__(self, payload):
+                self.payload = payload
+
+        class Connection:
+            notifies = []
+
+        class Worker:
+            dbcursor = type("Cursor", (), {"_cnx": Connection()})()
+
+        worker = Worker()
+        with patch.dict(config.options, db_name="master_db"), \
+                patch.object(crons, "SCHEDULE", schedule):
+            self.assertEqual(crons._cron_db_list(worker), ["master_db"])
+            # tenant b gets a job due now; Odoo notifies with its name
+            tenants.due_at[db("b")] = clock.now
+            Connection.notifies.append(Notify(db("b")))
+            self.assertEqual(crons._cron_db_list(worker), ["master_db", db("b")])
+            self.assertEqual(Connection.notifies, [], "notifications are consumed")
+
     def test_cron_thread_survives_an_error(self):
         """The replaced cron thread logs an error of a pass and goes on
         (Odoo's died and every cron of the process stopped)."""
