@@ -8,12 +8,14 @@ template owner role, settings table ours), clones N tenants, each owned by
 its own LOGIN role (so the router would serve it), with every cron's next
 call a day away; then, in this process, with saas_router's patches:
   * first pass: the schedule of every tenant is read (one short connection
-    as its role each), nothing is due, no registry is loaded;
+    as its role each, crons.SCHEDULE_READERS at a time), nothing is due, no
+    registry is loaded;
   * next pass: no tenant is read, nothing loaded;
   * D tenants get a cron due now: one pass runs exactly those (their cron's
     lastcall is set) and loads exactly their D registries.
-Floor beside it: one bare connection + the same query to every tenant (what
-a dispatcher without a schedule pays at each pass).  Prints the figures
+Floors beside it: one bare connection + the same query to every tenant (what
+a dispatcher without a schedule pays at each pass), serial and with the same
+number of threads as the first pass.  Prints the figures
 (--json: one JSON object, used by tests/test_e2e_crons.py).  Everything it
 creates is dropped unless --keep.
 """
@@ -116,20 +118,42 @@ def main():
         say(f"next pass: {figures['next_pass_s'] * 1000:.1f} ms, "
             f"{figures['next_pass_reads']} reads, {len(second)} processed")
 
-        # the floor: what a dispatcher that asks every tenant at each pass pays
+        # the floors: one bare connection + the same query to every tenant
+        # (what a dispatcher that asks every tenant at each pass pays), one
+        # at a time, and with as many at once as the schedule reads
+        import concurrent.futures  # noqa: PLC0415
+
         import psycopg2  # noqa: PLC0415
 
-        t = time.perf_counter()
-        for name in tenants:
+        def ask(name):
             _db, info = sql_db.connection_info_for(name)
             conn = psycopg2.connect(connect_timeout=5, **info)
             with conn.cursor() as cr:
                 cr.execute(crons.NEXT_DUE_SQL)
                 cr.fetchone()
             conn.close()
+
+        t = time.perf_counter()
+        for name in tenants:
+            ask(name)
         figures["floor_ask_every_tenant_s"] = time.perf_counter() - t
+        readers = crons.SCHEDULE_READERS
+        t = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(readers) as pool:
+            list(pool.map(ask, tenants))
+        figures["floor_ask_every_tenant_concurrent_s"] = time.perf_counter() - t
+        figures["schedule_readers"] = readers
         say(f"floor, a bare connection + query to each tenant: "
-            f"{figures['floor_ask_every_tenant_s']:.2f} s per pass")
+            f"{figures['floor_ask_every_tenant_s']:.2f} s one at a time, "
+            f"{figures['floor_ask_every_tenant_concurrent_s']:.2f} s {readers} at a time "
+            f"(our first pass above: {figures['first_pass_s']:.2f} s, {readers} at a time)")
+        try:
+            load = os.getloadavg()
+            figures["load_average"] = load
+            say(f"load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+                f"({os.cpu_count()} cores)")
+        except OSError:
+            pass
 
         # some tenants get a job due now; Odoo notifies cron_trigger with their name
         due = tenants[: args.due]

@@ -9,7 +9,9 @@ prefork cron workers walk ``db_name`` (our master) when it is set.  So:
 - ``TenantCronSchedule`` keeps, per tenant database, when its next job is
   due (the earliest ``ir_cron.nextcall`` of an active job or
   ``ir_cron_trigger.call_at``), read over one short connection as the
-  tenant's own role.  A tenant is read again after its jobs ran, when Odoo's
+  tenant's own role, a few tenants at a time (``SCHEDULE_READERS``
+  threads: the cost of a read is the connection, SCRAM authentication and a
+  backend start, mostly waiting on PostgreSQL).  A tenant is read again after its jobs ran, when Odoo's
   ``cron_trigger`` notification names it (Odoo sends one on every cron
   change or new trigger, with the database name as payload), and at the
   latest every ``RECHECK_SECONDS``.  A suspended tenant's jobs do not run.
@@ -26,6 +28,7 @@ Ours takes a snapshot under the LRU's lock and survives any exception of a
 pass (logged, retried after a pause).
 """
 import contextlib
+import concurrent.futures
 import logging
 import random
 import select
@@ -49,6 +52,10 @@ RECHECK_SECONDS = 3600
 SUSPENDED_RECHECK_SECONDS = 300
 # Odoo's cron threads wake at least every SLEEP_INTERVAL seconds.
 SLEEP_INTERVAL = 60
+# Schedules read at once (connections in flight) when many are stale, as
+# on the first pass over every tenant after a start: bounded, so that a pass
+# over thousands of tenants never opens more than this many connections.
+SCHEDULE_READERS = 6
 # After an unexpected error a cron thread pauses this long, then goes on.
 ERROR_PAUSE = 5
 
@@ -90,12 +97,13 @@ class TenantCronSchedule:
 
     def __init__(self, list_tenants=routing.routable_tenant_databases, next_due=read_next_due,
                  clock=time.monotonic, recheck=RECHECK_SECONDS,
-                 suspended_recheck=SUSPENDED_RECHECK_SECONDS):
+                 suspended_recheck=SUSPENDED_RECHECK_SECONDS, readers=SCHEDULE_READERS):
         self._list_tenants = list_tenants
         self._read_next_due = next_due
         self._clock = clock
         self._recheck = recheck
         self._suspended_recheck = suspended_recheck
+        self._readers = readers
         self._lock = threading.Lock()
         self._due_at = {}      # dbname -> clock time its next job is due (inf: none)
         self._next_read = {}   # dbname -> clock time to read its schedule again
@@ -119,6 +127,18 @@ class TenantCronSchedule:
             self._due_at[dbname] = float("inf") if seconds is None else now + seconds
             self._next_read[dbname] = next_read
 
+    def refresh_all(self, dbnames):
+        """Read the schedules of ``dbnames``, up to ``readers`` at once; a
+        tenant whose read fails counts as having no job (``refresh``)."""
+        if len(dbnames) <= 1 or self._readers <= 1:
+            for dbname in dbnames:
+                self.refresh(dbname)
+            return
+        with concurrent.futures.ThreadPoolExecutor(
+                min(self._readers, len(dbnames)), thread_name_prefix="saas_cron_schedule") as pool:
+            for _ in pool.map(self.refresh, dbnames):
+                pass
+
     def notified(self, dbnames):
         """Odoo's ``cron_trigger`` named these databases: read them again."""
         for dbname in set(dbnames):
@@ -133,9 +153,7 @@ class TenantCronSchedule:
                 del self._due_at[gone]
                 del self._next_read[gone]
         now = self._clock()
-        for dbname in tenants:
-            if now >= self._next_read.get(dbname, now):
-                self.refresh(dbname)
+        self.refresh_all([db for db in tenants if now >= self._next_read.get(db, now)])
         now = self._clock()
         with self._lock:
             return [db for db in tenants if self._due_at.get(db, float("inf")) <= now]

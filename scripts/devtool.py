@@ -17,6 +17,11 @@ ODOO_SRC = Path(os.environ.get("ODOO_SRC", CACHE / "odoo-18.0"))
 ODOO_GIT = "https://github.com/odoo/odoo.git"
 MASTER_DB = os.environ.get("SAAS_DB", "saas_master")
 HTTP_PORT = int(os.environ.get("SAAS_HTTP_PORT", "8069"))
+# The websocket (gevent) process of the prefork server (`./dev run --workers N`).
+GEVENT_PORT = int(os.environ.get("SAAS_GEVENT_PORT", "8072"))
+# Names of the tenant (<prefix>t_) and template (<prefix>tpl_) databases of
+# `./dev run`: another prefix keeps a second checkout's run apart.
+RUN_PREFIX = os.environ.get("SAAS_PREFIX", "saas_")
 PG_VERSION = os.environ.get("SAAS_PG_VERSION", "15")
 PG_CLUSTER = "saas"
 PG_PORT = int(os.environ.get("SAAS_PG_PORT", "5433"))
@@ -258,11 +263,54 @@ def tenant_role_secret():
     return path.read_text().strip()
 
 
+def job_channels(workers):
+    """The queue_job channels for a server with ``workers`` HTTP workers.
+
+    In the prefork server (workers > 0) every job runs inside an HTTP worker
+    (the job runner calls /queue_job/runjob), and provisioning's verify step
+    requests the tenant's login page from this same server: with as many
+    jobs at once as workers, every worker can be waiting for a request that
+    no worker is free to serve (60 s timeout, retried, again).  So jobs get
+    fewer than ``workers`` (one worker always serves pages: verify steps and
+    customers).  The threaded server (0) has a thread per request."""
+    if workers == 0:
+        return "root:4,root.saas_clone:2,root.saas_backup:1"
+    if workers < 2:
+        raise ValueError("workers = 1 cannot run queue jobs: a job that requests a page of "
+                         "this server (provisioning's verify step) would wait for itself; "
+                         "use 0 (threaded) or at least 2")
+    capacity = workers - 1
+    return f"root:{capacity},root.saas_clone:{min(2, capacity)},root.saas_backup:1"
+
+
+def job_capacity_problem(conf_path):
+    """Why the configuration ``conf_path`` can deadlock its job runner
+    (``job_channels``), or None: jobs must get fewer than the workers."""
+    import configparser  # noqa: PLC0415
+
+    parser = configparser.RawConfigParser()
+    parser.read(conf_path)
+    workers = parser.getint("options", "workers", fallback=0)
+    channels = parser.get("queue_job", "channels", fallback="root:1")
+    capacity = {}
+    for part in channels.split(","):
+        name, _sep, rest = part.strip().partition(":")
+        capacity[name] = int(rest.split(":")[0]) if rest else 1
+    root = capacity.get("root", 1)
+    if workers and root >= workers:
+        return (f"{conf_path}: [queue_job] channels gives jobs {root} HTTP workers of {workers}: "
+                "in the prefork server jobs run inside HTTP workers and provisioning's verify "
+                "step requests a page of this server, so all could wait for one another; "
+                f"give root at most {workers - 1}")
+    return None
+
+
 def write_config(db_name=MASTER_DB, http_port=HTTP_PORT, path=CONF, extra="",
-                 prefix="saas_"):
+                 prefix="saas_", workers=0, gevent_port=GEVENT_PORT):
     """The Odoo configuration; ``prefix`` names the tenant (``<prefix>t_``)
     and template (``<prefix>tpl_``) databases, so that tests and benchmarks
-    keep to databases of their own."""
+    keep to databases of their own.  ``workers`` > 0: the prefork server,
+    with the job capacity below the workers (``job_channels``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     addons = ",".join(str(d) for d in odoo_addon_dirs() + [REPO])
     data_dir = RUN_DIR / "filestore-root"
@@ -282,7 +330,10 @@ dbfilter = ^{db_name}$
 list_db = False
 http_interface = 127.0.0.1
 http_port = {http_port}
-workers = 0
+# workers > 0: the prefork server; /websocket is then served by the gevent
+# process on gevent_port
+workers = {workers}
+gevent_port = {gevent_port}
 max_cron_threads = 1
 # a template build runs `odoo -i` inside a job (an HTTP request of the job
 # runner): Odoo's default 120 s real-time limit would reload the server
@@ -293,7 +344,10 @@ without_demo = False
 log_level = info
 {extra}
 [queue_job]
-channels = root:4,root.saas_clone:2,root.saas_backup:1
+# with workers > 0 jobs run inside HTTP workers: root's capacity stays below
+# the workers, or jobs that request a page of this server (provisioning's
+# verify step) can wait for a worker that is running them
+channels = {job_channels(workers)}
 
 [saas_router]
 tenant_db_prefix = {prefix}t_
@@ -305,14 +359,14 @@ tenant_role_secret = {tenant_role_secret()}
     return path
 
 
-def setup():
+def setup(workers=0):
     t0 = time.time()
     ensure_apt()
     ensure_odoo_src()
     ensure_venv()
     ensure_moto()
     ensure_postgres()
-    write_config()
+    write_config(prefix=RUN_PREFIX, workers=workers)
     log(f"setup done in {time.time() - t0:.1f}s")
 
 
@@ -330,8 +384,49 @@ def odoo_cmd(conf=CONF):
     return [python(), odoo_launcher(), "-c", str(conf)]
 
 
+def check_gevent():
+    """The prefork server serves /websocket from a child `odoo gevent`
+    process, whose gevent.monkey.patch_all() resolves gevent's requirements
+    through pkg_resources: a zope.event / zope.interface wheel with a
+    normalised dist-info name (zope_event-5.1+, zope_interface-8+) is not
+    found by the pkg_resources of setuptools<70, and that process would die
+    at each start, respawned every second by Odoo."""
+    res = subprocess.run([python(), "-c", "import pkg_resources; pkg_resources.require('gevent')"],
+                         capture_output=True, text=True)
+    if res.returncode:
+        sys.exit("[dev] the websocket (gevent) process cannot start in this virtualenv: "
+                 + res.stderr.strip().splitlines()[-1] + "\n(zope.event/zope.interface "
+                 "installed under normalised names; zope.event==5.0 and zope.interface==7.2 "
+                 "are found)")
+
+
+def workers_option(args):
+    """The value of Odoo's --workers in ``args`` (0 when absent), and
+    ``args`` without it: the generated config carries it, with the job
+    channels that fit it."""
+    rest, workers, i = [], 0, 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--workers" and i + 1 < len(args):
+            workers, i = int(args[i + 1]), i + 2
+            continue
+        if arg.startswith("--workers="):
+            workers = int(arg.split("=", 1)[1])
+        else:
+            rest.append(arg)
+        i += 1
+    return workers, rest
+
+
 def cmd_run(args):
-    setup()
+    workers, args = workers_option(args)
+    try:
+        job_channels(workers)
+    except ValueError as exc:
+        sys.exit(f"[dev] {exc}")
+    setup(workers)
+    if workers:
+        check_gevent()
     if not db_exists(MASTER_DB):
         log(f"creating master database {MASTER_DB} with our addons and demo data")
         t0 = time.time()
@@ -340,6 +435,9 @@ def cmd_run(args):
         log(f"master database ready in {time.time() - t0:.0f}s")
     log(f"backend: http://localhost:{HTTP_PORT}/odoo   login: admin / admin")
     log(f"tenants: http://<subdomain>.localhost:{HTTP_PORT}")
+    if workers:
+        log(f"prefork: {workers} HTTP workers, jobs {job_channels(workers)}, websocket on "
+            f"port {GEVENT_PORT} (nginx: deploy/nginx.conf, README 'Production')")
     if os.environ.get("SAAS_DEMO", "1") == "0":
         os.execv(python(), odoo_cmd() + ["-d", MASTER_DB] + args)
     # Odoo in a child process; once it answers, the demo is made true

@@ -2,6 +2,8 @@ import threading
 import time
 from unittest.mock import patch
 
+import psycopg2
+
 from odoo import sql_db
 from odoo.tests import BaseCase, tagged
 from odoo.tools import config
@@ -98,6 +100,34 @@ class TestTenantCronSchedule(BaseCase):
         clock.now += 301
         self.assertIn(db("off"), schedule.due())
 
+    def test_stale_schedules_are_read_concurrently_and_errors_stay_local(self):
+        """A pass with many stale schedules (the first, after a start) reads
+        them several at a time; a tenant whose read fails (or hangs up) is
+        skipped, every other one is read and the due ones run."""
+        clock = FakeClock()
+        due_at = {f"t{i:02d}": (clock.now if i % 3 == 0 else None) for i in range(12)}
+        due_at["t05"] = RuntimeError("password authentication failed")
+        due_at["t07"] = psycopg2.OperationalError("server closed the connection")
+        tenants = FakeTenants(clock, **due_at)
+        # two reads must be in flight together, or both wait out the barrier
+        # and fail (a failed read counts as "no job": t00 and t03 would be missing)
+        together = threading.Barrier(2, timeout=30)
+        read = tenants.next_due
+
+        def next_due(dbname):
+            if dbname in (db("t00"), db("t03")):
+                together.wait()
+            return read(dbname)
+
+        schedule = crons.TenantCronSchedule(tenants.list, next_due, clock=clock, readers=4)
+        with self.assertLogs("odoo.addons.saas_router.crons", "WARNING") as logs:
+            due = schedule.due()
+        self.assertEqual(due, [db("t00"), db("t03"), db("t06"), db("t09")])
+        self.assertEqual(sorted(tenants.reads), tenants.list())
+        self.assertEqual(schedule.reads, 12)
+        self.assertEqual(len(logs.records), 2)
+        self.assertFalse(together.broken)
+
     def test_dropped_tenant_is_forgotten(self):
         clock = FakeClock()
         tenants = FakeTenants(clock, a=clock.now, b=clock.now)
@@ -163,6 +193,37 @@ class TestCronPass(BaseCase):
             done = crons.dispatch_once(registries, (), schedule, process)
         self.assertEqual(processed, ["master_db", "loaded_db", db("due")])
         self.assertEqual(done, ["master_db", db("due")])
+
+    def test_prefork_cron_worker_gets_master_and_notified_due_tenants(self):
+        """Odoo's WorkerCron asks ``_db_list`` (installed by saas_router) what
+        to process: the master of db_name, then the tenants due, a tenant
+        named by a cron_trigger notification read again at once."""
+        from odoo.service import server  # noqa: PLC0415
+
+        self.assertIs(server.WorkerCron._db_list, crons._cron_db_list)
+        clock = FakeClock()
+        tenants = FakeTenants(clock, a=None, b=None)
+        schedule = crons.TenantCronSchedule(tenants.list, tenants.next_due, clock=clock)
+
+        class Notify:
+            def __init__(self, payload):
+                self.payload = payload
+
+        class Connection:
+            notifies = []
+
+        class Worker:
+            dbcursor = type("Cursor", (), {"_cnx": Connection()})()
+
+        worker = Worker()
+        with patch.dict(config.options, db_name="master_db"), \
+                patch.object(crons, "SCHEDULE", schedule):
+            self.assertEqual(crons._cron_db_list(worker), ["master_db"])
+            # tenant b gets a job due now; Odoo notifies with its name
+            tenants.due_at[db("b")] = clock.now
+            Connection.notifies.append(Notify(db("b")))
+            self.assertEqual(crons._cron_db_list(worker), ["master_db", db("b")])
+            self.assertEqual(Connection.notifies, [], "notifications are consumed")
 
     def test_cron_thread_survives_an_error(self):
         """The replaced cron thread logs an error of a pass and goes on
