@@ -99,6 +99,7 @@ class TenantCronSchedule:
                  clock=time.monotonic, recheck=RECHECK_SECONDS,
                  suspended_recheck=SUSPENDED_RECHECK_SECONDS, readers=SCHEDULE_READERS):
         self._list_tenants = list_tenants
+        self.routable = frozenset()  # the served tenants, as of the last due()
         self._read_next_due = next_due
         self._clock = clock
         self._recheck = recheck
@@ -148,6 +149,7 @@ class TenantCronSchedule:
     def due(self):
         """The tenant databases with a job due now, in name order."""
         tenants = self._list_tenants()
+        self.routable = frozenset(tenants)
         with self._lock:
             for gone in set(self._due_at) - set(tenants):
                 del self._due_at[gone]
@@ -175,7 +177,12 @@ def databases_to_process(registries, schedule=SCHEDULE):
     (always: their crons must not depend on a loaded registry), the ready
     registries, then the tenants that are due."""
     names = [db for db in (config["db_name"] or "").split(",") if db]
-    for db in ready_databases(registries) + schedule.due():
+    due = schedule.due()
+    # A registry of a tenant database that is not served (a warm-pool clone
+    # loaded ahead, a tenant being made or ended) runs nothing.
+    ready = [db for db in ready_databases(registries)
+             if not routing.is_tenant_db(db) or db in schedule.routable]
+    for db in ready + due:
         if db not in names:
             names.append(db)
     return names

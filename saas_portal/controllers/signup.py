@@ -310,8 +310,17 @@ class SaasSignup(http.Controller):
             return instance, None
         user = self._create_user(env, partner, clean["email"], clean["company_name"],
                                  clean["password"])
-        instance.request_provisioning(clean["password"])
+        instance.request_provisioning(admin_password_hash=self._password_hash(user))
         return instance, user
+
+    @staticmethod
+    def _password_hash(user):
+        """The hash Odoo just stored for the new account: the tenant's
+        administrator gets the same password without hashing it again
+        (600,000 PBKDF2 rounds, half a second)."""
+        user.env.flush_all()
+        user.env.cr.execute("SELECT password FROM res_users WHERE id = %s", [user.id])
+        return user.env.cr.fetchone()[0]
 
     @http.route("/saas/signup/verify/<int:instance_id>", type="http", auth="public",
                 methods=["GET"], website=True, sitemap=False)
@@ -339,7 +348,7 @@ class SaasSignup(http.Controller):
                                                   instance.admin_password_sealed)
                 user = self._create_user(env, instance.partner_id, instance.admin_login,
                                          instance.name, password)
-                instance._signup_verify(token)
+                instance._signup_verify(token, admin_password_hash=self._password_hash(user))
         except (UserError, SignupError, ValueError, psycopg2.IntegrityError) as exc:
             _logger.warning("verified sign-up %s cannot be provisioned: %s", instance_id, exc)
             return request.render("saas_portal.signup_check_mail", {

@@ -125,14 +125,16 @@ class SaasInstance(models.Model):
             return False
         return consteq(sudo.signup_verify_token, token)
 
-    def _signup_verify(self, token):
-        """Start provisioning if ``token`` is this instance's; True if done."""
+    def _signup_verify(self, token, admin_password_hash=None):
+        """Start provisioning if ``token`` is this instance's; True if done.
+        Without ``admin_password_hash``, the password sealed at sign-up is
+        hashed by provisioning."""
         self.ensure_one()
         if not self._signup_check_verify_token(token):
             return False
         sudo = self.sudo()
         sudo.write({"signup_verified": True, "signup_verify_token": False})
-        sudo.request_provisioning()  # the password was sealed at sign-up
+        sudo.request_provisioning(admin_password_hash=admin_password_hash)
         return True
 
     @api.model

@@ -65,7 +65,7 @@ def verify_password(plain, hashed):
     return _CRYPT_CONTEXT.verify(plain, hashed)
 
 
-def _is_odoo_hash(value):
+def is_odoo_hash(value):
     try:
         return _CRYPT_CONTEXT.identify(value) == "pbkdf2_sha512"
     except (ValueError, TypeError):
@@ -263,7 +263,7 @@ class TenantDatabase:
         """
         if not company_name or not admin_login:
             raise ValueError("company_name and admin_login are required")
-        if admin_password_hash is not None and not _is_odoo_hash(admin_password_hash):
+        if admin_password_hash is not None and not is_odoo_hash(admin_password_hash):
             raise ValueError("admin_password_hash is not a pbkdf2_sha512 hash "
                              "(use hash_password())")
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
@@ -337,7 +337,7 @@ class TenantDatabase:
     def set_admin_password(self, admin_password_hash):
         """Write the admin's password hash (from hash_password()), and make
         every Odoo process drop its cached credentials."""
-        if not _is_odoo_hash(admin_password_hash):
+        if not is_odoo_hash(admin_password_hash):
             raise ValueError("admin_password_hash is not a pbkdf2_sha512 hash "
                              "(use hash_password())")
         with self._transaction(trusted=True) as cr:

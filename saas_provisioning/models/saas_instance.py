@@ -18,7 +18,7 @@ from ..adapters.errors import (
     TemplateBusyError,
     TemplateOutdatedError,
 )
-from ..adapters.tenant_db import hash_password
+from ..adapters.tenant_db import hash_password, is_odoo_hash
 from ..tools import odoo_cli, secret_box, tenant_http
 from ..tools.password_hasher import PasswordHashers
 
@@ -26,6 +26,16 @@ _logger = logging.getLogger(__name__)
 
 # admin password hashes under way in this process (tools/password_hasher.py)
 _PASSWORD_HASHERS = PasswordHashers()
+# A sealed admin password that is already Odoo's hash of it starts with this
+# (a NUL: no password typed in Odoo holds one).
+SEALED_HASH_MARK = "\x00odoo-hash\x00"
+
+
+def _hash_of_sealed(secret, sealed):
+    value = secret_box.open_sealed(secret, sealed)
+    if value.startswith(SEALED_HASH_MARK):
+        return value[len(SEALED_HASH_MARK):]
+    return hash_password(value)
 
 # The provisioning pipeline: idempotent steps, each logged, provision_step
 # recording the last one done.  They run in ONE job (a job hand-off costs
@@ -160,11 +170,20 @@ class SaasInstance(models.Model):
     # ------------------------------------------------------------------
     # provisioning
     # ------------------------------------------------------------------
-    def request_provisioning(self, admin_password=None):
+    def request_provisioning(self, admin_password=None, admin_password_hash=None):
         """Public entry point (backend, portal, API): seal the admin password
-        and start provisioning.  Returns nothing slow: the work is queued."""
+        and start provisioning.  Returns nothing slow: the work is queued.
+
+        ``admin_password_hash``: the password already hashed as Odoo stores
+        it (the portal sign-up just made the customer's master account with
+        the same password): no second half-second hash."""
         self.ensure_one()
         self._check_action_access()
+        if admin_password_hash:
+            if not is_odoo_hash(admin_password_hash):
+                raise UserError(_("The administrator's password hash is not one Odoo "
+                                  "stores (pbkdf2-sha512)."))
+            admin_password = SEALED_HASH_MARK + admin_password_hash
         if admin_password:
             self.sudo().admin_password_sealed = secret_box.seal(self._master_secret(), admin_password)
         return self.action_provision()
@@ -317,12 +336,18 @@ class SaasInstance(models.Model):
         sealed = self.sudo().admin_password_sealed
         secret = self._master_secret()
         return ((self.env.cr.dbname, self.id), sealed,
-                lambda: hash_password(secret_box.open_sealed(secret, sealed)))
+                lambda: _hash_of_sealed(secret, sealed))
 
     def _start_password_hash(self):
         key, sealed, compute = self._password_hash_job()
-        if sealed:
+        if sealed and not self._sealed_hash():
             _PASSWORD_HASHERS.start(key, sealed, compute)
+
+    def _sealed_hash(self):
+        """The admin password's hash when it was sealed already hashed."""
+        sealed = self.sudo().admin_password_sealed
+        value = secret_box.open_sealed(self._master_secret(), sealed) if sealed else ""
+        return value[len(SEALED_HASH_MARK):] if value.startswith(SEALED_HASH_MARK) else None
 
     def _admin_password_hash(self, wait=True):
         """The hash of the sealed admin password (None when there is none);
@@ -330,6 +355,8 @@ class SaasInstance(models.Model):
         key, sealed, compute = self._password_hash_job()
         if not sealed:
             return None
+        if self._sealed_hash():
+            return self._sealed_hash()
         if not wait:
             return _PASSWORD_HASHERS.ready(key, sealed)
         return _PASSWORD_HASHERS.take(key, sealed, compute)

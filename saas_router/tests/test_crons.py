@@ -194,6 +194,19 @@ class TestCronPass(BaseCase):
         self.assertEqual(processed, ["master_db", "loaded_db", db("due")])
         self.assertEqual(done, ["master_db", db("due")])
 
+    def test_registries_of_tenants_not_served_run_nothing(self):
+        """A warm-pool clone's registry is loaded ahead, and a tenant's stays
+        loaded after it is ended: only served tenants' registries run."""
+        clock = FakeClock()
+        tenants = FakeTenants(clock, served=None)
+        schedule = crons.TenantCronSchedule(tenants.list, tenants.next_due, clock=clock)
+        registries = LRU(10)
+        for name in (db("served"), routing.tenant_db_prefix() + "_pool1a2b", "other_db"):
+            registries[name] = FakeRegistry()
+        with patch.dict(config.options, db_name="master_db"):
+            names = crons.databases_to_process(registries, schedule)
+        self.assertEqual(sorted(names), sorted(["master_db", "other_db", db("served")]))
+
     def test_prefork_cron_worker_gets_master_and_notified_due_tenants(self):
         """Odoo's WorkerCron asks ``_db_list`` (installed by saas_router) what
         to process: the master of db_name, then the tenants due, a tenant
