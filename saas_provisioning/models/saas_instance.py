@@ -420,8 +420,10 @@ class SaasInstance(models.Model):
         self._set_state("active", _("Ready at %(url)s.", url=self.url))
         # Usage (several connections to the tenant) and the mail (rendering
         # takes longer than the rest of this step) follow in a job: the
-        # customer's instance is shown active without waiting for them.
-        self.with_delay(channel=DEFAULT_CHANNEL, priority=20,
+        # customer's instance is shown active without waiting for them.  It
+        # queues behind the provisioning jobs (same channel, lower
+        # priority): in a burst of sign-ups, every tenant is made first.
+        self.with_delay(channel=PROVISION_CHANNEL, priority=20,
                         description=_("Notify %s") % self.partner_id.display_name,
                         identity_key=f"saas_notify_ready_{self.id}")._job_notify_ready()
 
