@@ -204,12 +204,13 @@ class SaasInstance(models.Model):
             pooled = None
             if instance.state == "draft":
                 vals["provision_step"] = "reserved"
-                instance._check_database_name_free()
                 # a warm clone, if the pool has one: clone and files are done
                 pooled = self.env["saas.pool.database"].sudo()._take(
                     template, instance.server_id)
                 if pooled:
                     vals.update(database_name=pooled, provision_step="filestore")
+                else:
+                    instance._check_database_name_free()
             # No password chosen: the admin gets none at all (nobody logs in
             # with a password; the customer comes in by SSO or "reset
             # password"), and no hash costs half a second of CPU.
