@@ -334,9 +334,11 @@ class TenantDatabase:
             raise AdapterError(f"{self.dbname}: cannot customise: {exc}".strip()) from exc
         return db_uuid
 
-    def set_admin_password(self, admin_password_hash):
+    def set_admin_password(self, admin_password_hash, signal_caches=True):
         """Write the admin's password hash (from hash_password()), and make
-        every Odoo process drop its cached credentials."""
+        every Odoo process drop its caches (Odoo caches each session's token,
+        which includes the hash), unless ``signal_caches`` is false: a tenant
+        nobody has a session on yet."""
         if not is_odoo_hash(admin_password_hash):
             raise ValueError("admin_password_hash is not a pbkdf2_sha512 hash "
                              "(use hash_password())")
@@ -346,7 +348,8 @@ class TenantDatabase:
                        "WHERE id = %s", [admin_password_hash, _utcnow(), admin_uid])
             if not cr.rowcount:
                 raise AdapterError(f"{self.dbname}: admin user {admin_uid} not found")
-            self._signal_caches(cr)
+            if signal_caches:
+                self._signal_caches(cr)
 
     def count_internal_users(self):
         """Active internal users (share = false), without __system__ (id 1)."""

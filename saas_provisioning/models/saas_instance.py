@@ -363,8 +363,10 @@ class SaasInstance(models.Model):
         return _PASSWORD_HASHERS.take(key, sealed, compute)
 
     def _write_admin_password(self, password_hash):
-        """The sealed password's hash is in the tenant: forget the seal."""
-        self._tenant_db().set_admin_password(password_hash)
+        """The sealed password's hash is in the tenant: forget the seal.
+        Before activation nobody has a session on the tenant, so the caches
+        that verify just filled stay (the customer's first page is warm)."""
+        self._tenant_db().set_admin_password(password_hash, signal_caches=False)
         self.sudo().admin_password_sealed = False
 
     def _provision_filestore(self):
