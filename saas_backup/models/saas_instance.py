@@ -3,14 +3,14 @@ from datetime import timedelta
 
 import psycopg2
 
-from odoo import _, api, fields, models, sql_db
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.modules import neutralize
-from odoo.modules.registry import Registry
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.saas_provisioning.adapters.errors import AdapterError, DatabaseNotOursError
 from odoo.addons.saas_provisioning.adapters.tenant_db import TenantDatabase
+from odoo.addons.saas_provisioning.tools import registries
 from odoo.addons.saas_router.routing import tenant_db_prefix
 
 from ..lib import archive, policy
@@ -23,14 +23,6 @@ RESTORE_ERRORS = (StorageError, archive.ArchiveError, AdapterError, psycopg2.Err
 # Only server code can put this object in a context (JSON-RPC cannot): the
 # forced termination of action_terminate_forced, checked there for managers.
 _FORCE_TERMINATE = object()
-
-
-def _forget_database(dbname):
-    """Drop this process's registry and pooled connections of ``dbname`` (it
-    may serve that tenant): the database is about to be replaced, and open
-    connections would each delay the drop."""
-    Registry.delete(dbname)
-    sql_db.close_db(dbname)
 
 
 class SaasInstance(models.Model):
@@ -348,7 +340,7 @@ class SaasInstance(models.Model):
         pg, files = server._pg_admin(), server._filestore()
         role, dbname = self._role_name(), self.database_name
         pg.set_login(role, False)
-        _forget_database(dbname)
+        registries.forget_database(dbname)
         pg.drop(dbname)
         pg.rename(scratch, dbname)
         files.remove(dbname)

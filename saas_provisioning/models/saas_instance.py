@@ -31,11 +31,18 @@ _PASSWORD_HASHERS = PasswordHashers()
 SEALED_HASH_MARK = "\x00odoo-hash\x00"
 
 
+def _marked_hash(value):
+    return value[len(SEALED_HASH_MARK):] if value.startswith(SEALED_HASH_MARK) else None
+
+
+def _hash_in_sealed(secret, sealed):
+    """The hash a sealed admin password holds when it was sealed hashed."""
+    return _marked_hash(secret_box.open_sealed(secret, sealed))
+
+
 def _hash_of_sealed(secret, sealed):
     value = secret_box.open_sealed(secret, sealed)
-    if value.startswith(SEALED_HASH_MARK):
-        return value[len(SEALED_HASH_MARK):]
-    return hash_password(value)
+    return _marked_hash(value) or hash_password(value)
 
 # The provisioning pipeline: idempotent steps, each logged, provision_step
 # recording the last one done.  They run in ONE job (a job hand-off costs
@@ -265,8 +272,7 @@ class SaasInstance(models.Model):
             return _("Skipped: instance is %(state)s, next step %(next)s.",
                      state=self.state, next=self._next_step() or "-")
         messages = []
-        while self._lock_for_step():
-            step = self._next_step()
+        while step := self._lock_for_step():
             message = self._run_provision_step(step)
             if self.state != "provisioning":  # failed for good
                 return message
@@ -275,14 +281,6 @@ class SaasInstance(models.Model):
             self.env.cr.commit()
         self._provision_finish()
         return "; ".join(messages)
-
-    def _finish_admin_password(self):
-        """Write the admin password hash that customise could not (it was
-        still being computed)."""
-        started = time.monotonic()
-        self._write_admin_password(self._admin_password_hash())
-        self._log("provision", "password", "done", started)
-        return _("Admin password set")
 
     def _lock_for_step(self):
         """Lock the instance's row for the next step and read its progress
@@ -341,14 +339,8 @@ class SaasInstance(models.Model):
 
     def _start_password_hash(self):
         key, sealed, compute = self._password_hash_job()
-        if sealed and not self._sealed_hash():
+        if sealed and not _hash_in_sealed(self._master_secret(), sealed):
             _PASSWORD_HASHERS.start(key, sealed, compute)
-
-    def _sealed_hash(self):
-        """The admin password's hash when it was sealed already hashed."""
-        sealed = self.sudo().admin_password_sealed
-        value = secret_box.open_sealed(self._master_secret(), sealed) if sealed else ""
-        return value[len(SEALED_HASH_MARK):] if value.startswith(SEALED_HASH_MARK) else None
 
     def _admin_password_hash(self, wait=True):
         """The hash of the sealed admin password (None when there is none);
@@ -356,8 +348,9 @@ class SaasInstance(models.Model):
         key, sealed, compute = self._password_hash_job()
         if not sealed:
             return None
-        if self._sealed_hash():
-            return self._sealed_hash()
+        hashed = _hash_in_sealed(self._master_secret(), sealed)
+        if hashed:
+            return hashed
         if not wait:
             return _PASSWORD_HASHERS.ready(key, sealed)
         return _PASSWORD_HASHERS.take(key, sealed, compute)
@@ -416,7 +409,9 @@ class SaasInstance(models.Model):
             # customer may open the tenant from then on, and Odoo's session
             # token includes the password hash (a later write would log out
             # the session just opened).
-            self._finish_admin_password()
+            started = time.monotonic()
+            self._write_admin_password(self._admin_password_hash())
+            self._log("provision", "password", "done", started)
         seconds = time.time() - self.provision_request_ts if self.provision_request_ts else 0
         self.write({"provision_done_at": fields.Datetime.now(), "provision_seconds": seconds,
                     "current_job_uuid": False})
@@ -493,13 +488,7 @@ class SaasInstance(models.Model):
         started = time.monotonic()
         try:
             if self.server_id:
-                pg = self.server_id._pg_admin()
-                role = self._role_name()
-                if pg.role_exists(role):
-                    pg.set_login(role, False)
-                pg.drop(self.database_name)  # terminates connections first
-                pg.drop_role(role)
-                self.server_id._filestore().remove(self.database_name)
+                self.server_id._drop_tenant_database(self.database_name)
         except AdapterError as exc:
             self._log("terminate", "drop", "retry", started, str(exc))
             raise RetryableJobError(str(exc), seconds=10) from exc

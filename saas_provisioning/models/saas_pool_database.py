@@ -9,9 +9,7 @@ steps (customise, verify); a job refills the pool behind it.
 Names are ``<tenant prefix>_pool<hex>``: a subdomain cannot begin with a
 hyphen, so no subdomain's database can ever be named so.
 """
-import logging
 import secrets
-import threading
 import time
 from datetime import timedelta
 
@@ -19,9 +17,10 @@ from odoo import _, api, fields, models
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from odoo.addons.saas_router import credentials
 from odoo.addons.saas_router.routing import tenant_db_prefix
 
-_logger = logging.getLogger(__name__)
+from ..tools import registries
 
 POOL_NAME_INFIX = "_pool"
 # A clone still "being made" this long after it was started was left by a
@@ -31,45 +30,6 @@ MAKING_STALE_AFTER = timedelta(minutes=10)
 
 def pool_database_name():
     return f"{tenant_db_prefix()}{POOL_NAME_INFIX}{secrets.token_hex(6)}"
-
-
-# What the first request of a tenant builds besides its registry, and a
-# customisation does not invalidate (it signals the 'default' cache only):
-# the routing map and the compiled templates of the login page.
-LOGIN_TEMPLATES = ("web.login", "web.login_layout", "web.frontend_layout", "web.layout")
-
-
-def warm_registry(dbname):
-    """Load ``dbname``'s registry in this process, with its routing map and
-    login page templates, in a thread that serves that database as a
-    request for it would (saas_router gives such a thread the tenant's role
-    only).  Errors are logged: a cold registry only costs the first request
-    its load."""
-    from odoo import SUPERUSER_ID, api  # noqa: PLC0415
-    from odoo.modules.registry import Registry  # noqa: PLC0415
-
-    def load():
-        try:
-            registry = Registry(dbname)
-            with registry.cursor() as cr:
-                # the context of an anonymous request (its template cache key)
-                env = api.Environment(cr, SUPERUSER_ID, {"lang": "en_US"})
-                env["ir.http"].routing_map()
-                for template in LOGIN_TEMPLATES:
-                    env["ir.qweb"]._compile(template)
-        except Exception:  # noqa: BLE001
-            _logger.warning("warm pool: cannot warm the registry of %s", dbname, exc_info=True)
-
-    thread = threading.Thread(target=load, name="saas-warm-registry", daemon=True)
-    thread.dbname = dbname
-    thread.start()
-    thread.join()
-
-
-def forget_registry(dbname):
-    from odoo.modules.registry import Registry  # noqa: PLC0415
-
-    Registry.delete(dbname)
 
 
 class SaasPoolDatabase(models.Model):
@@ -123,23 +83,20 @@ class SaasPoolDatabase(models.Model):
         server._clone_tenant_database(self.template_database, self.name)
         server._filestore().copy(self.template_database, self.name)
         # the registry needs a role that may log in, for the load only
-        pg = server._pg_admin()
-        pg.set_login(self.name, True)
+        pg, role = server._pg_admin(), credentials.tenant_role_name(self.name)
+        pg.set_login(role, True)
         try:
-            warm_registry(self.name)
+            registries.warm(self.name)
         finally:
-            pg.set_login(self.name, False)
+            pg.set_login(role, False)
         self.write({"state": "ready", "ready_date": fields.Datetime.now(),
                     "seconds": time.monotonic() - started})
 
     def _drop(self):
         """Drop the clones (database, role, files, registry) and forget them."""
         for pooled in self:
-            pg = pooled.server_id._pg_admin()
-            pg.drop(pooled.name)  # ends its sessions first
-            pg.drop_role(pooled.name)
-            pooled.server_id._filestore().remove(pooled.name)
-            forget_registry(pooled.name)
+            registries.forget_database(pooled.name)
+            pooled.server_id._drop_tenant_database(pooled.name)
         self.unlink()
 
     def _stale_making(self):

@@ -85,6 +85,19 @@ class SaasServer(models.Model):
         self._tenant_db(dbname).hand_over(credentials.template_owner_role(), role)
         return message, role_seconds + time.monotonic() - started
 
+    def _drop_tenant_database(self, dbname):
+        """Remove tenant database ``dbname`` for good: its role may no longer
+        log in, the database (its sessions ended first), the role, the
+        files.  Idempotent."""
+        self.ensure_one()
+        pg = self._pg_admin()
+        role = credentials.tenant_role_name(dbname)
+        if pg.role_exists(role):
+            pg.set_login(role, False)
+        pg.drop(dbname)  # terminates connections first
+        pg.drop_role(role)
+        self._filestore().remove(dbname)
+
     def _filestore(self):
         self.ensure_one()
         # Empty root: the tenants are served by this very Odoo, whose data
