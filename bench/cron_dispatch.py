@@ -70,7 +70,7 @@ def main():
         pg.create_database(tpl)
         tpl_db = TenantDatabase(params, tpl)
         tpl_db.prepare_template(owner)
-        odoo_cli.install(params, tpl, ["base"], as_role=owner)
+        odoo_cli.install(params, tpl, ["base"], template_owner=owner)
         tpl_db.finish_template(owner)
         with tpl_db._transaction(trusted=True) as cr:
             # idle tenants: no job due for a day (the install leaves triggers due soon)

@@ -32,6 +32,8 @@ PG = {
     "password": "saas",
 }
 ODOO_TPL = f"{PREFIX}odoo_tpl"
+TPL_OWNER = f"{PREFIX}tpl_owner"
+TENANT_SECRET = "x" * 40
 HOSTILE_NAMES = ['x"; DROP DATABASE y; --', "a b", "", "../etc", "a/b", "x" * 64,
                  "é", "-dash", None, 42]
 TIMINGS = {}
@@ -159,16 +161,38 @@ def odoo_tpl(pg, odoo_conf):
     building = _name("tpl_build")
     t0 = time.monotonic()
     try:
+        # as production builds them (saas.template): the objects belong to a
+        # role that owns no database, and a clone hands them to its tenant
+        pg.ensure_role(TPL_OWNER)
+        pg.create_database(building)
+        ad.TenantDatabase(PG, building).prepare_template(TPL_OWNER)
         res = subprocess.run(
             [ODOO_PYTHON, "-m", "odoo", "-c", str(odoo_conf), "-d", building, "-i", "base",
              "--stop-after-init", "--no-http", "--without-demo=all"],
-            cwd=odoo_conf.parent, capture_output=True, text=True, timeout=600)
+            cwd=odoo_conf.parent, capture_output=True, text=True, timeout=600,
+            env=dict(os.environ, PGOPTIONS=f"-c role={TPL_OWNER}"))
+        ad.TenantDatabase(PG, building).finish_template(TPL_OWNER)
         assert res.returncode == 0, res.stderr[-3000:]
         pg.rename(building, ODOO_TPL)
     finally:
         pg.drop(building)
     TIMINGS["odoo_template_build"] = time.monotonic() - t0
     return ODOO_TPL
+
+
+def _odoo_tenant(pg, dbs, odoo_tpl):
+    """A clone of the Odoo template as the pipeline makes one: born owned by
+    a role of its own name (allowed to log in), the objects handed to it;
+    and the door to it (TenantDatabase with the role's credentials)."""
+    name = _name()
+    dbs.append(name)
+    password = creds.derive_password(TENANT_SECRET, name)
+    pg.ensure_role(name, creds.scram_verifier(password), login=True)
+    pg.create_from_template(name, odoo_tpl, owner=name)
+    pg.close_to_others(name)
+    tenant = ad.TenantDatabase(PG, name, tenant_credentials=(name, password))
+    tenant.hand_over(TPL_OWNER, name)
+    return name, tenant
 
 
 # -- names ------------------------------------------------------------------------
@@ -466,13 +490,9 @@ def test_hash_password_matches_odoo():
 
 
 def test_customise_odoo_clone(pg, dbs, odoo_tpl):
-    name = _name()
-    dbs.append(name)
     t0 = time.monotonic()
-    pg.create_from_template(name, odoo_tpl)
+    name, tenant = _odoo_tenant(pg, dbs, odoo_tpl)
     TIMINGS["clone_odoo_base"] = time.monotonic() - t0
-    # (this clone has no role of its own: its reads run as ours)
-    tenant = ad.TenantDatabase(PG, name, tenant_credentials=(PG["user"], PG["password"]))
     tpl_params = dict(_sql(odoo_tpl, "SELECT key, value FROM ir_config_parameter"))
     hashed = ad.hash_password("Tenant-Pa55")
 
@@ -521,9 +541,10 @@ def test_customise_odoo_clone(pg, dbs, odoo_tpl):
     assert tenant.config_parameter("database.uuid") == fixed
     assert _sql(name, "SELECT email FROM res_company WHERE id = 1") == [(None,)]
     tenant.write_settings({"max_users": 2})
-    assert tenant.read_settings() == {"max_users": "2"}
-    # the master's settings in the customisation's own transaction; a bad
-    # key is refused before anything is written
+    # (a clone is born suspended: its template says so)
+    assert tenant.read_settings() == {"max_users": "2", "suspended": "1"}
+    # the master's settings come with the customisation; a bad key is
+    # refused before anything is written
     with pytest.raises(ValueError):
         tenant.customise("Bad Co", "", "boss@acme.test", hashed, "http://acme.localhost",
                          settings={"": "1"})
@@ -562,10 +583,8 @@ except AccessDenied:
 def test_odoo_login_accepts_customised_admin(pg, dbs, odoo_tpl, odoo_conf):
     """The real check: Odoo 18's own res.users.authenticate() (registry
     loaded in a subprocess, about 5 s) accepts the new login and password."""
-    name = _name()
-    dbs.append(name)
-    pg.create_from_template(name, odoo_tpl)
-    ad.TenantDatabase(PG, name).customise(
+    name, tenant = _odoo_tenant(pg, dbs, odoo_tpl)
+    tenant.customise(
         "Login Co", "it@login.test", "it@login.test", ad.hash_password("Login-Pa55"),
         "http://login.localhost:8069")
     t0 = time.monotonic()
@@ -581,10 +600,7 @@ def test_odoo_login_accepts_customised_admin(pg, dbs, odoo_tpl, odoo_conf):
 
 
 def test_customise_is_one_transaction(pg, dbs, odoo_tpl):
-    name = _name()
-    dbs.append(name)
-    pg.create_from_template(name, odoo_tpl)
-    tenant = ad.TenantDatabase(PG, name)
+    name, tenant = _odoo_tenant(pg, dbs, odoo_tpl)
     before = _sql(name, "SELECT key, value FROM ir_config_parameter ORDER BY key")
     # 'public' is the login of another user: the unique login fails last
     with pytest.raises(ad.AdapterError):

@@ -116,21 +116,44 @@ def _admin(query, args=None, dbname="postgres"):
         conn.close()
 
 
+# A trap as a hostile tenant plants it: a function of the tenant's that, run
+# in any session that logged in as someone else (the master with SET ROLE,
+# say), takes that session's own identity back and records itself by
+# creating a role.  Run in a session of the tenant's own, it does nothing.
+TRAP_FUNCTION = """
+CREATE FUNCTION public.trap_check(x integer) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    IF session_user <> (SELECT datdba::regrole::name FROM pg_catalog.pg_database
+                         WHERE datname = current_database()) THEN
+        SET ROLE NONE;
+        EXECUTE format('CREATE ROLE %I NOLOGIN', 'trapped_' || current_database());
+    END IF;
+    RETURN true;
+END $$;
+CREATE TABLE public.trap_row (id integer CHECK (public.trap_check(id)));
+INSERT INTO public.trap_row VALUES (1);
+"""
+
+
 @pytest.fixture
 def tenant(tmp_path):
-    """A database owned by a NOLOGIN role of its name (like a tenant), with
-    rows, the master's saas_control schema, and a filestore."""
+    """A database owned by a role of its name that may log in (like a live
+    tenant), with rows, a trap, the master's saas_control schema, and a
+    filestore.  Yields (name, its login parameters, filestore, names to drop)."""
     name = f"{PREFIX}t_bk{uuid.uuid4().hex[:8]}"
     ident = sql.Identifier(name)
-    _admin(sql.SQL("CREATE ROLE {} NOLOGIN").format(ident))
+    password = uuid.uuid4().hex
+    _admin(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(ident, sql.Literal(password)))
     _admin(sql.SQL("GRANT {} TO CURRENT_USER").format(ident))
     archive.create_tenant_database(PG, name, name)
-    conn = psycopg2.connect(dbname=name, options=f"-c role={name}", **PG)
+    login = dict(PG, user=name, password=password)
+    conn = psycopg2.connect(dbname=name, **login)
     with conn, conn.cursor() as cr:
         cr.execute("CREATE TABLE res_partner (id serial PRIMARY KEY, name varchar)")
         cr.execute("INSERT INTO res_partner (name) SELECT 'p' || g FROM generate_series(1, 250) g")
         cr.execute("CREATE TABLE ir_attachment (id serial PRIMARY KEY, store_fname varchar)")
         cr.execute("INSERT INTO ir_attachment (store_fname) VALUES ('ab/abcd'), ('cd/cdef')")
+        cr.execute(TRAP_FUNCTION)
     conn.close()
     _admin("CREATE SCHEMA saas_control; CREATE TABLE saas_control.tenant_setting (key text)",
            dbname=name)
@@ -140,20 +163,27 @@ def tenant(tmp_path):
     (files / "cd").mkdir()
     (files / "cd" / "cdef").write_bytes(os.urandom(5000))
     made = [name]
-    yield name, files, made
+    yield name, login, files, made
     for db in made:
         _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db)))
+        _admin(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier("trapped_" + db)))
     _admin(sql.SQL("DROP ROLE IF EXISTS {}").format(ident))
 
 
+def _trapped():
+    return _admin("SELECT rolname FROM pg_roles WHERE rolname LIKE %s",
+                  [f"trapped\\_{PREFIX}%"])
+
+
 def test_archive_roundtrip_as_the_tenant_role(tenant, tmp_path):
-    name, files, made = tenant
+    name, login, files, made = tenant
     zpath = tmp_path / "backup.zip"
     with open(zpath, "wb") as out:
-        manifest = archive.write_archive(PG, name, name, str(files), out,
+        manifest = archive.write_archive(login, name, str(files), out,
                                          modules={"base": "18.0.1.3"})
     recorded = manifest["saas_backup"]
-    assert recorded["tables"] == {"public.res_partner": 250, "public.ir_attachment": 2}
+    assert recorded["tables"] == {"public.res_partner": 250, "public.ir_attachment": 2,
+                                  "public.trap_row": 1}
     assert recorded["filestore_files"] == 2
     with zipfile.ZipFile(zpath) as zf:  # what Odoo's database manager restores
         names = set(zf.namelist())
@@ -167,13 +197,15 @@ def test_archive_roundtrip_as_the_tenant_role(tenant, tmp_path):
     made.append(restored)
     archive.create_tenant_database(PG, restored, name)
     target = tmp_path / "filestore" / restored
-    _seconds, count = archive.restore_archive(PG, str(zpath), restored, name, str(target))
+    # the trap's CHECK runs for each row psql loads: in the tenant's session
+    _seconds, count = archive.restore_archive(login, str(zpath), restored, str(target))
     assert count == 2
+    assert _trapped() == [], "the tenant's code ran in a session that could become the master"
     owners = _admin("SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class c "
                     "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE nspname = 'public'",
                     dbname=restored)
     assert owners == [(name,)], "every restored object belongs to the tenant's role"
-    conn = psycopg2.connect(dbname=restored, **PG)
+    conn = psycopg2.connect(**dict(login, dbname=restored))
     try:
         counts = archive.table_counts(conn, list(recorded["tables"]))
     finally:
@@ -186,8 +218,23 @@ def test_archive_roundtrip_as_the_tenant_role(tenant, tmp_path):
     assert len(problems) == 2 and "public.res_partner: 249 rows, 250 at backup" in problems
 
 
+def test_the_trap_fires_in_a_master_session_with_a_role_option(tenant, tmp_path):
+    """The control: the same restore through the master's login with
+    ``-c role=<tenant>`` (what restores did before) lets the trap become the
+    master.  If this ever stops firing, the trap above proves nothing."""
+    name, login, files, made = tenant
+    zpath = tmp_path / "backup.zip"
+    with open(zpath, "wb") as out:
+        archive.write_archive(login, name, str(files), out)
+    restored = f"{name}_m"
+    made.append(restored)
+    archive.create_tenant_database(PG, restored, name)
+    archive.restore_archive(dict(PG, options=f"-c role={name}"), str(zpath), restored, None)
+    assert _trapped() == [(f"trapped_{restored}",)]
+
+
 def test_archive_refuses_a_hostile_member(tenant, tmp_path):
-    name, _files, made = tenant
+    name, login, _files, made = tenant
     zpath = tmp_path / "evil.zip"
     with zipfile.ZipFile(zpath, "w") as zf:
         zf.writestr("dump.sql", "SELECT 1;\n")
@@ -196,7 +243,7 @@ def test_archive_refuses_a_hostile_member(tenant, tmp_path):
     made.append(restored)
     archive.create_tenant_database(PG, restored, name)
     with pytest.raises(archive.ArchiveError):
-        archive.restore_archive(PG, str(zpath), restored, name, str(tmp_path / "fs" / restored))
+        archive.restore_archive(login, str(zpath), restored, str(tmp_path / "fs" / restored))
     assert not (tmp_path / "escape").exists()
 
 

@@ -4,18 +4,21 @@ A zip holding ``dump.sql`` (plain pg_dump, no owner, no privileges),
 ``filestore/`` and ``manifest.json`` -- what /web/database/restore accepts,
 so a customer can take it to any Odoo.  Plain Python, no Odoo.
 
-Taking it (``write_archive``): pg_dump runs as the master's role with
-``--role=<tenant role>``: it reads the tenant's tables with the tenant's own
-privileges, in one snapshot (consistent), and the schema ``saas_control``
-(the master's settings, rewritten at every restore) is left out.  While the
-dump streams into the zip, the rows of each table's COPY block are counted:
-those counts, recorded in the manifest, are exactly what a restore of this
-archive must hold (the restore drill checks them).
+Taking it (``write_archive``): pg_dump logs in as the tenant's role (the
+caller passes that role's connection parameters): it reads the tenant's
+tables with the tenant's own privileges, in one snapshot (consistent), and
+the schema ``saas_control`` (the master's settings, rewritten at every
+restore) is left out.  While the dump streams into the zip, the rows of each
+table's COPY block are counted: those counts, recorded in the manifest, are
+exactly what a restore of this archive must hold (the restore drill checks
+them).
 
 Restoring it (``restore_archive``): into a database that the caller created
-owned by the tenant's role; psql runs as the master's role with
-``PGOPTIONS=-c role=<tenant role>``, so every object is born owned by the
-tenant, never by the master.
+owned by the tenant's role; psql logs in as that role, so every object is
+born owned by the tenant, and whatever the dump holds (a CHECK constraint
+or a trigger calling the tenant's functions runs during the load) runs as
+the tenant and nobody else.  Never the master's login with ``--role`` or
+``-c role=``: the tenant's code could ``SET ROLE NONE`` back to the master.
 """
 import hashlib
 import json
@@ -39,20 +42,22 @@ class ArchiveError(Exception):
     """pg_dump/psql failed, or the archive is not one of ours."""
 
 
-def _pg_env(conn_params, role_option=None):
+def _pg_env(params):
+    """libpq's environment for pg_dump/psql from psycopg2 keyword arguments
+    (the tenant's login)."""
     env = dict(os.environ)
     env.update({
-        "PGHOST": str(conn_params.get("host") or ""),
-        "PGPORT": str(conn_params.get("port") or 5432),
-        "PGUSER": str(conn_params.get("user") or ""),
-        "PGPASSWORD": str(conn_params.get("password") or ""),
+        "PGHOST": str(params.get("host") or ""),
+        "PGPORT": str(params.get("port") or 5432),
+        "PGUSER": str(params.get("user") or ""),
+        "PGPASSWORD": str(params.get("password") or ""),
         "PGCONNECT_TIMEOUT": "10",
     })
     if not env["PGHOST"]:
         env.pop("PGHOST")
     env.pop("PGOPTIONS", None)
-    if role_option:
-        env["PGOPTIONS"] = f"-c role={role_option}"
+    if params.get("options"):
+        env["PGOPTIONS"] = params["options"]
     return env
 
 
@@ -90,24 +95,24 @@ def _digest_lines(entries):
                           .encode()).hexdigest()
 
 
-def write_archive(conn_params, dbname, role, filestore_dir, out, modules=None, extra=None):
+def write_archive(tenant_params, dbname, filestore_dir, out, modules=None, extra=None):
     """Write the backup zip of ``dbname`` into the binary file object ``out``.
 
-    :param role: the tenant's role (pg_dump reads as it).
+    :param tenant_params: psycopg2 keyword arguments logging in as the
+        tenant's role (pg_dump reads as it).
     :param modules: {name: version} of the installed modules (for Odoo's
         manifest); read by the caller as the tenant.
     Returns the manifest (a dict) that was stored in the archive.
     """
     started = time.monotonic()
-    cmd = ["pg_dump", "--no-owner", "--no-privileges", "--format=plain",
-           f"--role={role}", "--dbname", dbname]
+    cmd = ["pg_dump", "--no-owner", "--no-privileges", "--format=plain", "--dbname", dbname]
     for schema in EXCLUDED_SCHEMAS:
         cmd.append(f"--exclude-schema={schema}")
     counts = {}
     dump_bytes = 0
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                env=_pg_env(conn_params), bufsize=2**20)
+                                env=_pg_env(tenant_params), bufsize=2**20)
         try:
             with zf.open("dump.sql", "w", force_zip64=True) as entry:
                 table, rows, batch, batch_size = None, 0, [], 0
@@ -204,9 +209,9 @@ def create_tenant_database(conn_params, dbname, owner):
         conn.close()
 
 
-def restore_archive(conn_params, archive_path, dbname, role, filestore_dir):
-    """Load the archive into the (new, empty, owned by ``role``) database
-    ``dbname`` as ``role``, and its files into ``filestore_dir`` (replaced;
+def restore_archive(tenant_params, archive_path, dbname, filestore_dir):
+    """Load the archive into the (new, empty, owned by the tenant's role)
+    database ``dbname``, logged in as that role (``tenant_params``), and its files into ``filestore_dir`` (replaced;
     built aside and renamed).  Returns (seconds of psql, files restored)."""
     started = time.monotonic()
     try:
@@ -220,7 +225,7 @@ def restore_archive(conn_params, archive_path, dbname, role, filestore_dir):
         cmd = ["psql", "--quiet", "--no-psqlrc", "--set", "ON_ERROR_STOP=1",
                "--single-transaction", "--dbname", dbname]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, env=_pg_env(conn_params, role))
+                                stderr=subprocess.PIPE, env=_pg_env(tenant_params))
         try:
             with zf.open("dump.sql") as dump:
                 shutil.copyfileobj(dump, proc.stdin, 2**20)

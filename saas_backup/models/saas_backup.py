@@ -80,6 +80,13 @@ class SaasBackup(models.Model):
     def _tenant_role(self):
         return self.instance_id._role_name()
 
+    def _tenant_login(self, dbname=None):
+        """Connection parameters that log in as the tenant's role, to its
+        database or to the scratch database ``dbname`` (saas.server._tenant_db)."""
+        instance = self.instance_id
+        return instance.server_id._tenant_db(instance.database_name, role=self._tenant_role()) \
+            .login_params(dbname)
+
     def _file_name(self):
         return f"{self.database_name}_{self.create_date:%Y-%m-%d_%H-%M-%S}.zip"
 
@@ -152,10 +159,10 @@ class SaasBackup(models.Model):
                 cr.execute("SELECT name, latest_version FROM ir_module_module "
                            "WHERE state = 'installed'")
                 modules = dict(cr.fetchall())
-        except psycopg2.Error:
+        except AdapterError:
             _logger.warning("backup: cannot read the modules of %s", self.database_name)
         return archive.write_archive(
-            server._connection_params(), self.database_name, self._tenant_role(),
+            self._tenant_login(), self.database_name,
             server._filestore().path(self.database_name), out, modules=modules,
             extra={"version": version, "version_info": list(version_info),
                    "major_version": major_version or serie, "pg_version": ""})
@@ -180,12 +187,12 @@ class SaasBackup(models.Model):
         ``filestore_dir``.  Raises on any failure (the caller drops)."""
         self.ensure_one()
         server = self.instance_id.server_id
-        params = server._connection_params()
         with tempfile.TemporaryFile(prefix="saas-restore-") as tmp:
             self._download(tmp)
             tmp.seek(0)
-            archive.create_tenant_database(params, dbname, role)
-            return archive.restore_archive(params, tmp, dbname, role, filestore_dir)
+            archive.create_tenant_database(server._connection_params(), dbname, role)
+            login = server._tenant_db(dbname, role=role).login_params()
+            return archive.restore_archive(login, tmp, dbname, filestore_dir)
 
     def _check_manager(self):
         # the archive is the customer's whole database: managers only
@@ -265,8 +272,7 @@ class SaasBackup(models.Model):
             self._restore_into(scratch, role, files.path(scratch))
             manifest = json.loads(self.manifest or "{}")
             tables = list(manifest.get("saas_backup", {}).get("tables", {}))
-            conn = psycopg2.connect(**dict(server._connection_params(scratch),
-                                           options=f"-c role={role}"))
+            conn = server._tenant_db(scratch, role=role).connect_as_tenant()
             try:
                 counts = archive.table_counts(conn, tables)
             finally:

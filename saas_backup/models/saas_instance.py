@@ -214,7 +214,9 @@ class SaasInstance(models.Model):
         role, dbname = self._role_name(), self.database_name
         started = time.monotonic()
         try:
-            self._ensure_role()  # NOLOGIN: never routable half-made
+            # LOGIN: the restore logs in as it; no route until
+            # _make_reachable, so never reachable half-made
+            self._ensure_role(login=True)
             owner = pg.database_owner(dbname)
             if owner and owner != role:
                 raise DatabaseNotOursError(_(
@@ -243,21 +245,13 @@ class SaasInstance(models.Model):
         self.current_job_uuid = False
         return _("Restored %s", backup.key)
 
-    def _tenant_role_connection(self, dbname=None):
-        """A connection to the instance's database (or ``dbname``) acting as
-        the tenant's role: what we run there has no more rights than the
-        tenant has."""
-        params = self.server_id._connection_params(dbname or self.database_name)
-        params["options"] = f"-c role={self._role_name()} -c search_path=public"
-        return psycopg2.connect(**params)
-
     def _neutralise_copy(self):
         """Odoo's own neutralisation (no mail servers, no crons, webhooks
         off, the database flagged neutralised) and a new identity: uuid,
         secret (sessions and tokens of the source are worthless here), URL."""
         import secrets  # noqa: PLC0415
         import uuid  # noqa: PLC0415
-        conn = self._tenant_role_connection()
+        conn = self._tenant_db().connect_as_tenant()
         try:
             with conn, conn.cursor() as cr:
                 for query in neutralize.get_neutralization_queries(

@@ -16,6 +16,7 @@ from .errors import (  # noqa: F401
     ServerUnreachableError,
     TemplateBusyError,
     TemplateOutdatedError,
+    TenantRefusedError,
 )
 from .names import check_db_name  # noqa: F401
 from .pg_admin import PgAdmin  # noqa: F401

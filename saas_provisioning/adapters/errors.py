@@ -49,3 +49,10 @@ class TemplateOutdatedError(AdapterError):
     """A clone's objects do not all belong to its tenant's role after the
     hand-over: its template was built before templates had an objects owner
     (or by hand). Rebuild the template. Not retryable."""
+
+
+class TenantRefusedError(AdapterError):
+    """A statement we ran logged in as a tenant's role failed inside its
+    database (an object of the tenant's raised, a privilege it revoked from
+    itself, a table it dropped): that tenant's operation fails with this
+    message, nobody else's."""

@@ -16,7 +16,12 @@ from psycopg2 import sql
 from passlib.context import CryptContext
 
 from . import _pg
-from .errors import AdapterError, ServerUnreachableError, TemplateOutdatedError
+from .errors import (
+    AdapterError,
+    ServerUnreachableError,
+    TemplateOutdatedError,
+    TenantRefusedError,
+)
 from .names import check_db_name
 
 # The settings the master decides live in a schema the master's role owns:
@@ -35,9 +40,16 @@ SETTINGS_TABLE = f"{SETTINGS_SCHEMA}.tenant_setting"
 _MASTER_OPTIONS = ("-c search_path=pg_catalog -c default_transaction_read_only=off "
                    "-c statement_timeout=0 -c lock_timeout=0 "
                    "-c idle_in_transaction_session_timeout=0 -c role=none")
-# A fresh clone, before its role may log in: only our template's objects are
-# in it, so Odoo's unqualified table names are safe there.
+# A template we are building, or a fresh clone before its objects are handed
+# to its tenant: only our objects are in it.
 _TRUSTED_OPTIONS = _MASTER_OPTIONS.replace("search_path=pg_catalog", "search_path=public")
+# Sessions that log in as the tenant's role.  They are the tenant (its
+# session_user), so whatever code it planted runs with its own privileges
+# and nothing more; the options only make our statements predictable
+# against the defaults it may have set on its database or role.
+_TENANT_OPTIONS = ("-c search_path=public -c default_transaction_read_only=off "
+                   "-c statement_timeout=0 -c lock_timeout=0 "
+                   "-c idle_in_transaction_session_timeout=0")
 
 # Odoo 18's res.users._crypt_context(): pbkdf2_sha512 with at least
 # MIN_ROUNDS rounds (odoo/addons/base/models/res_users.py). Odoo verifies with
@@ -91,15 +103,21 @@ def _setting_value(value):
 class TenantDatabase:
     """Plain-SQL access to one tenant database.
 
-    Three ways in, by who may have touched the database:
+    Three ways in, by who owns what the session touches:
 
-    - as the master, on a fresh clone nobody else could use yet
-      (``trusted=True``): customise, hand the objects to the tenant's role;
-    - as the master, on the master's own table in a live tenant
-      (``saas_control.tenant_setting``): every name schema-qualified, options pinned;
-    - as the tenant's role (``tenant_credentials``) for everything that
-      reads the tenant's own tables, which the tenant may have replaced by
-      views, triggers or policies that run with the reader's privileges.
+    - as the master, in a template being built or a fresh clone whose
+      objects still belong to the template's owner (``trusted=True``):
+      hand the objects to the tenant's role;
+    - as the master, on the master's own table in a tenant database
+      (``saas_control.tenant_setting``): every name schema-qualified,
+      options pinned;
+    - **logged in** as the tenant's role (``tenant_credentials``) for
+      everything that reads or writes a tenant-owned object (customise,
+      passwords, counts; :meth:`login_params` for pg_dump, psql and Odoo
+      subprocesses).  Never ``SET ROLE``: a function the tenant planted (a
+      CHECK constraint, a trigger, a default, a view, a policy, a shadowing
+      name) runs in the session that touches its object and may ``SET ROLE
+      NONE`` back to whoever logged in.
 
     :param conn_params: psycopg2.connect keyword arguments of the server
         (the ``dbname`` in them is replaced by ``dbname``).
@@ -111,17 +129,36 @@ class TenantDatabase:
         self.conn_params = dict(conn_params or {})
         self.tenant_credentials = tenant_credentials
 
+    def login_params(self, dbname=None):
+        """psycopg2 keyword arguments of a session that LOGS IN as the
+        tenant's role, to this database or to ``dbname`` (a scratch database
+        of the same tenant: a restore, a drill).  THE door to tenant-owned
+        objects: pg_dump, psql and Odoo subprocesses take these too
+        (libpq's PGUSER/PGPASSWORD/PGOPTIONS), never the master's login with
+        a role option."""
+        if not self.tenant_credentials:
+            raise AdapterError(f"{self.dbname}: no credentials of the tenant's role")
+        role, password = self.tenant_credentials
+        if not role or role == self.conn_params.get("user"):
+            raise AdapterError(f"{self.dbname}: {role!r} is not a tenant's role")
+        params = dict(self.conn_params, user=role, password=password,
+                      dbname=check_db_name(dbname or self.dbname), options=_TENANT_OPTIONS)
+        params.setdefault("connect_timeout", _pg.CONNECT_TIMEOUT)
+        return params
+
+    def connect_as_tenant(self, dbname=None):
+        """A connection (not autocommit) logged in as the tenant's role; see
+        :meth:`login_params`."""
+        return _pg.connect(self.login_params(dbname))
+
     @contextlib.contextmanager
     def _transaction(self, trusted=False, as_tenant=False):
         """A cursor in one transaction: committed when the block ends
         normally, rolled back on any error."""
-        params = dict(self.conn_params)
         if as_tenant:
-            if not self.tenant_credentials:
-                raise AdapterError(f"{self.dbname}: no credentials of the tenant's role")
-            params["user"], params["password"] = self.tenant_credentials
-            params["options"] = "-c search_path=public"
+            params = self.login_params()
         else:
+            params = dict(self.conn_params)
             params["options"] = _TRUSTED_OPTIONS if trusted else _MASTER_OPTIONS
         conn = _pg.connect(params, dbname=self.dbname)
         try:
@@ -133,6 +170,10 @@ class TenantDatabase:
                 conn.rollback()
             if _pg.is_connection_lost(exc):
                 raise ServerUnreachableError(f"connection lost: {exc}".strip()) from exc
+            if as_tenant:
+                raise TenantRefusedError(
+                    f"{self.dbname}: refused inside the tenant's database: "
+                    f"{str(exc).strip()}") from exc
             raise
         except BaseException:
             if not conn.closed:
@@ -249,17 +290,19 @@ class TenantDatabase:
 
     def customise(self, company_name, company_email, admin_login, admin_password_hash,
                   base_url, uuid=None, settings=None):
-        """Make a fresh clone of a template the customer's own, in ONE
-        transaction: new database.uuid and database.secret (a clone must not
-        share the template's: the secret signs sessions and tokens),
-        web.base.url (frozen), the main company and its partner, the admin
-        user's login, password hash and email.
+        """Make a clone of a template the customer's own, in ONE transaction
+        logged in as the tenant's role (which must be allowed to log in):
+        new database.uuid and database.secret (a clone must not share the
+        template's: the secret signs sessions and tokens), web.base.url
+        (frozen), the main company and its partner, the admin user's login,
+        password hash and email.
 
         ``admin_password_hash`` must be a hash from hash_password() (never a
         plain password: the master does not keep those), or None: no
         password at all, nobody can log in as the admin until
         set_admin_password().  ``settings`` (as for write_settings) are
-        written in the same transaction.  Returns the new database.uuid.
+        written next, by the master in its own session (the tenant's role
+        may not write them).  Returns the new database.uuid.
         """
         if not company_name or not admin_login:
             raise ValueError("company_name and admin_login are required")
@@ -279,7 +322,7 @@ class TenantDatabase:
             "web.base.url.freeze": "True",
         }
         try:
-            with self._transaction(trusted=True) as cr:
+            with self._transaction(as_tenant=True) as cr:
                 admin_uid = self._xmlid(cr, "user_admin", "res.users", default=2)
                 company_id = self._xmlid(cr, "main_company", "res.company", default=1)
                 for key, value in params.items():
@@ -327,11 +370,11 @@ class TenantDatabase:
                     raise AdapterError(f"{self.dbname}: admin user {admin_uid} not found")
                 self._update_partner(cr, row[0], now, has_normalized,
                                      email=company_email or None)
-                if settings:
-                    self._upsert_settings(cr, settings)
                 self._signal_caches(cr)
-        except psycopg2.IntegrityError as exc:
-            raise AdapterError(f"{self.dbname}: cannot customise: {exc}".strip()) from exc
+        except TenantRefusedError as exc:
+            raise TenantRefusedError(f"cannot customise: {exc}") from exc
+        if settings:
+            self.write_settings(settings)
         return db_uuid
 
     def set_admin_password(self, admin_password_hash, signal_caches=True):
@@ -342,7 +385,7 @@ class TenantDatabase:
         if not is_odoo_hash(admin_password_hash):
             raise ValueError("admin_password_hash is not a pbkdf2_sha512 hash "
                              "(use hash_password())")
-        with self._transaction(trusted=True) as cr:
+        with self._transaction(as_tenant=True) as cr:
             admin_uid = self._xmlid(cr, "user_admin", "res.users", default=2)
             cr.execute("UPDATE res_users SET password = %s, write_uid = 1, write_date = %s "
                        "WHERE id = %s", [admin_password_hash, _utcnow(), admin_uid])

@@ -368,11 +368,13 @@ class SaasInstance(models.Model):
         return None
 
     def _provision_customise(self):
-        """The tenant-specific writes and the master's settings (not
-        suspended any more), in one transaction of the tenant.
+        """The tenant-specific writes, logged in as the tenant's role (which
+        may log in from here on: the database has no route yet, so nobody
+        reaches it), then the master's settings (not suspended any more).
         The admin's password hash goes in if it is ready; else the admin has
         no password (nobody can log in as it) until the end of the pipeline
         writes it: the hash is not worth waiting for here."""
+        self.server_id._pg_admin().set_login(self._role_name(), True)
         tenant = self._tenant_db()
         password_hash = self._admin_password_hash(wait=False)
         tenant.customise(
@@ -390,11 +392,12 @@ class SaasInstance(models.Model):
 
     def _make_reachable(self, operation):
         """THE last act of handing a finished database to its customer
-        (customise; a restored copy): its routes in the map, then LOGIN for
-        its role -- the router serves a database only from then on.
+        (customise; a restored copy): LOGIN for its role (granted earlier
+        already, for our own sessions as the tenant), then its routes in
+        the map -- the router serves a database only from then on.
         saas_dns adds the DNS records.  ``operation`` names the log lines."""
-        self._publish_routes()
         self.server_id._pg_admin().set_login(self._role_name(), True)
+        self._publish_routes()
 
     def _provision_verify(self):
         """The tenant's login page answers 200 through the real server; this
@@ -567,11 +570,15 @@ class SaasInstance(models.Model):
             for instance in on_server:
                 now = fields.Datetime.now()
                 tenant = instance._tenant_db()
+                started = time.monotonic()
                 try:
                     users = tenant.count_internal_users()
                     filestore_bytes = files.size_bytes(instance.database_name)
-                except (AdapterError, OSError):
-                    _logger.warning("usage: cannot read users of %s", instance.database_name)
+                except (AdapterError, OSError) as exc:
+                    # this tenant only: the sweep goes on with the others
+                    _logger.warning("usage: cannot read users of %s: %s",
+                                    instance.database_name, exc)
+                    instance._log("usage", "count users", "failed", started, str(exc))
                     continue
                 vals = {
                     "user_count": users,
@@ -625,10 +632,11 @@ class SaasInstance(models.Model):
     def _job_update_modules(self, modules):
         self.ensure_one()
         started = time.monotonic()
-        params = self.server_id._connection_params()
         try:
-            out = odoo_cli.update(params, self.database_name, modules)
-        except odoo_cli.OdooCliError as exc:
+            # as the tenant's role: what the update creates is the tenant's,
+            # and no code of the tenant's runs with the master's privileges
+            out = odoo_cli.update(self._tenant_db().login_params(), self.database_name, modules)
+        except (odoo_cli.OdooCliError, AdapterError) as exc:
             self._log("update", ",".join(modules), "failed", started, str(exc))
             self.message_post(body=_("Module update failed: %s") % exc)
             return str(exc)

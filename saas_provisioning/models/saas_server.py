@@ -42,8 +42,12 @@ class SaasServer(models.Model):
     def _pg_admin(self):
         return PgAdmin(self._connection_params())
 
-    def _tenant_db(self, dbname):
-        role = credentials.tenant_role_name(dbname)
+    def _tenant_db(self, dbname, role=None):
+        """The door to tenant database ``dbname`` (or to a scratch database
+        of the tenant whose role is ``role``: a restore, a drill): the
+        master's session for its own settings, a session logged in as the
+        tenant's role for everything else (TenantDatabase.login_params)."""
+        role = role or credentials.tenant_role_name(dbname)
         return TenantDatabase(self._connection_params(), dbname,
                               tenant_credentials=(role, credentials.tenant_role_password(role)))
 

@@ -77,8 +77,8 @@ class SaasTemplate(models.Model):
             pg.create_database(dbname)
             template_db = TenantDatabase(params, dbname)
             template_db.prepare_template(owner)
-            odoo_cli.install(params, dbname, self._build_modules(), as_role=owner)
-            odoo_cli.neutralise(params, dbname, as_role=owner)
+            odoo_cli.install(params, dbname, self._build_modules(), template_owner=owner)
+            odoo_cli.neutralise(params, dbname, template_owner=owner)
             template_db.finish_template(owner)
             # Clones fail with "source database is being accessed by other
             # users" while anyone is connected: close it for good.

@@ -39,12 +39,16 @@ def _base_cmd(conn_params, dbname, verb=None):
     return cmd
 
 
-def _run(cmd, timeout, stdin=None, as_role=None):
-    env = None
-    if as_role:
-        # every session of the subprocess runs as ``as_role`` (SET ROLE at
-        # connection start), so each object it creates belongs to that role
-        env = dict(os.environ, PGOPTIONS=f"-c role={as_role}")
+def _run(cmd, timeout, stdin=None, template_owner=None):
+    env = dict(os.environ)
+    env.pop("PGOPTIONS", None)
+    if template_owner:
+        # Building a template (ours, no tenant has ever been in it): every
+        # session of the subprocess acts as the objects' owner role (which
+        # may not log in), so each object it creates belongs to that role.
+        # Never for a tenant: its code could SET ROLE NONE back to the
+        # master; a tenant's database is reached by logging in as its role.
+        env["PGOPTIONS"] = f"-c role={template_owner}"
     res = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=timeout,
                          env=env)
     tail = "\n".join((res.stdout + res.stderr).strip().splitlines()[-25:])
@@ -53,23 +57,28 @@ def _run(cmd, timeout, stdin=None, as_role=None):
     return tail
 
 
-def install(conn_params, dbname, modules, timeout=1800, as_role=None):
-    """Create ``dbname`` (if needed) and install ``modules`` without demo data."""
+def install(conn_params, dbname, modules, timeout=1800, template_owner=None):
+    """Create template ``dbname`` (if needed) and install ``modules`` without
+    demo data, the objects owned by ``template_owner``."""
     cmd = _base_cmd(conn_params, dbname) + [
         "-i", ",".join(modules), "--without-demo=all", "--stop-after-init",
         "--log-level=warn"]
-    return _run(cmd, timeout, as_role=as_role)
+    return _run(cmd, timeout, template_owner=template_owner)
 
 
-def update(conn_params, dbname, modules, timeout=1800):
-    cmd = _base_cmd(conn_params, dbname) + [
+def update(tenant_params, dbname, modules, timeout=1800):
+    """``odoo -u modules`` on a tenant's database, logged in as the tenant's
+    role (``tenant_params``: TenantDatabase.login_params()): what it creates
+    belongs to the tenant, and the tenant's code meets only its own role."""
+    cmd = _base_cmd(tenant_params, dbname) + [
         "-u", ",".join(modules), "--stop-after-init", "--log-level=warn"]
     return _run(cmd, timeout)
 
 
-def neutralise(conn_params, dbname, timeout=600, as_role=None):
+def neutralise(conn_params, dbname, timeout=600, template_owner=None):
+    """Neutralise a freshly built template (see NEUTRALISE_SCRIPT)."""
     cmd = _base_cmd(conn_params, dbname, verb="shell") + ["--log-level=warn"]
-    out = _run(cmd, timeout, stdin=NEUTRALISE_SCRIPT, as_role=as_role)
+    out = _run(cmd, timeout, stdin=NEUTRALISE_SCRIPT, template_owner=template_owner)
     if "NEUTRALISED" not in out:
         raise OdooCliError(out)
     return out
