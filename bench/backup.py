@@ -10,9 +10,10 @@ checksums, then a multipart upload to moto's S3 server on loopback), against
 the floor printed beside it in the same run:
   * one tenant of ~--mb MB database + --file-mb MB filestore: bare
     `pg_dump -Fc` to a file and `pg_restore --single-transaction` into a new
-    database (database only: the floor has no files), vs our backup (dump+zip,
-    upload) and our restore (download with sha256 check, psql as the tenant's
-    role, filestore);
+    database, both logged in as the tenant's role like ours (database only:
+    the floor has no files), vs our backup (dump+zip, upload) and our restore
+    (download with sha256 check, psql logged in as the tenant's role,
+    filestore);
   * a nightly window of --tenants smaller tenants (copies of one template),
     --parallel at a time (the backup channel's capacity): bare pg_dump -Fc of
     each vs our backup of each.
@@ -67,8 +68,14 @@ def drop_all():
         admin(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
+def login(name, dbname=None):
+    """Connection parameters logging in as tenant role ``name``."""
+    return dict(PG, user=name, password=f"pw-{name}", dbname=dbname or name)
+
+
 def make_role(name):
-    admin(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name)))
+    admin(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+        sql.Identifier(name), sql.Literal(login(name)["password"])))
     admin(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(name)))
 
 
@@ -79,7 +86,7 @@ def make_tenant(name, mb, files_root, file_mb):
     filestore of ``file_mb`` MB of random files."""
     make_role(name)
     archive.create_tenant_database(PG, name, name)
-    conn = psycopg2.connect(dbname=name, options=f"-c role={name}", **PG)
+    conn = psycopg2.connect(**login(name))
     with conn, conn.cursor() as cr:
         for i in range(300):
             cr.execute(f"CREATE TABLE t_{i} (id serial PRIMARY KEY, name varchar, "
@@ -116,30 +123,33 @@ def folder_mb(folder):
     return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file()) / 2**20
 
 
-def pg_env():
-    return dict(os.environ, PGHOST=PG["host"], PGPORT=str(PG["port"]), PGUSER=PG["user"],
-                PGPASSWORD=PG["password"])
+def pg_env(role):
+    """libpq's environment logging in as ``role`` (the floor runs as the
+    same role as ours)."""
+    params = login(role)
+    return dict(os.environ, PGHOST=PG["host"], PGPORT=str(PG["port"]), PGUSER=params["user"],
+                PGPASSWORD=params["password"])
 
 
 def bare_dump(name, path):
     t0 = time.perf_counter()
-    subprocess.run(["pg_dump", "-Fc", "--no-owner", "-f", path, name], check=True, env=pg_env())
+    subprocess.run(["pg_dump", "-Fc", "--no-owner", "-f", path, name], check=True,
+                   env=pg_env(name))
     return time.perf_counter() - t0
 
 
 def bare_restore(path, target, owner):
     archive.create_tenant_database(PG, target, owner)
     t0 = time.perf_counter()
-    subprocess.run(["pg_restore", "--no-owner", "--single-transaction", f"--role={owner}",
-                    "-d", target, path],
-                   check=True, env=pg_env())
+    subprocess.run(["pg_restore", "--no-owner", "--single-transaction", "-d", target, path],
+                   check=True, env=pg_env(owner))
     return time.perf_counter() - t0
 
 
 def our_backup(store, name, files, key):
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as tmp:
-        archive.write_archive(PG, name, name, str(files), tmp)
+        archive.write_archive(login(name), name, str(files), tmp)
         t_dump = time.perf_counter() - t0
         tmp.seek(0)
         size, _sha = store.put(key, tmp)
@@ -153,7 +163,7 @@ def our_restore(store, key, target, owner, files_dir):
         t_down = time.perf_counter() - t0
         tmp.seek(0)
         archive.create_tenant_database(PG, target, owner)
-        archive.restore_archive(PG, tmp, target, owner, files_dir)
+        archive.restore_archive(login(owner, target), tmp, target, files_dir)
     return t_down, time.perf_counter() - t0
 
 

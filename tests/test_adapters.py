@@ -23,6 +23,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
 from plainimport import load_file, load_package  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import traps  # noqa: E402
+
 ADAPTERS_DIR = REPO / "saas_provisioning" / "adapters"
 PREFIX = os.environ.get("SAAS_TEST_PREFIX", "h3_")
 PG = {
@@ -763,3 +766,86 @@ def test_hand_over_of_an_outdated_template_is_refused(pg, tenant):
             ad.TenantDatabase(PG, db).hand_over(owner, db)
     finally:
         pg.drop_role(owner)
+
+
+# -- the wall: a tenant's planted code never runs as the master ---------------------
+
+def _plant(tenant, raising=False):
+    conn = tenant.connect_as_tenant()
+    conn.autocommit = True
+    with conn.cursor() as cr:
+        cr.execute(traps.plant_sql(raising=raising))
+    conn.close()
+
+
+def _trapped():
+    conn = psycopg2.connect(dbname="postgres", connect_timeout=5, **PG)
+    try:
+        with conn.cursor() as cr:
+            return traps.recorded_roles(cr)
+    finally:
+        conn.close()
+
+
+def _drop_trapped():
+    for role in _trapped():
+        _sql("postgres", f'DROP ROLE "{role}"', fetch=False)
+
+
+def test_tenant_door_logs_in_as_the_tenant(pg, dbs, odoo_tpl):
+    """Every method of TenantDatabase that touches the tenant's tables does
+    so in a session whose session_user is the tenant: the traps a hostile
+    administrator planted on every way in run, and can become nobody else."""
+    name, tenant = _odoo_tenant(pg, dbs, odoo_tpl)
+    _plant(tenant)
+    with tenant.connect_as_tenant() as conn, conn.cursor() as cr:
+        cr.execute("SELECT session_user, current_user, current_setting('search_path')")
+        assert cr.fetchone() == (name, name, "public")
+    conn.close()
+    hashed = ad.hash_password("Trap-Pa55")
+    tenant.customise("Trap Co", "it@trap.test", "it@trap.test", hashed,
+                     "http://trap.localhost", settings={"suspended": "0"})
+    tenant.set_admin_password(hashed)
+    assert tenant.count_internal_users() == 1
+    assert tenant.module_states(["base"]) == {"base": "installed"}
+    assert tenant.config_parameter("web.base.url") == "http://trap.localhost"
+    tenant.write_settings({"max_users": 3})
+    assert tenant.read_settings()["max_users"] == "3"
+    assert _trapped() == []
+    # the control: a session of the master that only SETs the tenant's role
+    # is caught by the very same traps (so the ones above were live)
+    conn = psycopg2.connect(dbname=name, options=f"-c role={name}", **PG)
+    try:
+        with conn, conn.cursor() as cr:
+            cr.execute("UPDATE res_company SET name = name WHERE id = 1")
+        assert len(_trapped()) >= 1
+    finally:
+        conn.close()
+        _drop_trapped()
+
+
+def test_tenant_door_refuses_master_credentials():
+    with pytest.raises(ad.AdapterError, match="not a tenant's role"):
+        ad.TenantDatabase(PG, _name(), tenant_credentials=(PG["user"], "x")).login_params()
+    with pytest.raises(ad.AdapterError, match="no credentials"):
+        ad.TenantDatabase(PG, _name()).login_params()
+
+
+def test_raising_traps_fail_that_operation_only(pg, dbs, odoo_tpl):
+    """A tenant whose objects raise: our statement fails with a clear
+    TenantRefusedError and leaves nothing half-written (the master's
+    settings included)."""
+    name, tenant = _odoo_tenant(pg, dbs, odoo_tpl)
+    _plant(tenant, raising=True)
+    hashed = ad.hash_password("Trap-Pa55")
+    with pytest.raises(ad.TenantRefusedError, match="trap .* refuses this statement"):
+        tenant.customise("Trap Co", "", "it@trap.test", hashed, "http://trap.localhost",
+                         settings={"suspended": "0"})
+    assert tenant.read_settings() == {"suspended": "1"}
+    assert _sql(name, "SELECT name FROM res_company WHERE id = 1") == [("My Company",)]
+    with pytest.raises(ad.TenantRefusedError):
+        tenant.set_admin_password(hashed)
+    # reading is not refused by row traps; the master's own table still works
+    assert tenant.count_internal_users() == 1
+    tenant.write_settings({"suspended": "1", "suspended_reason": "x"})
+    assert _trapped() == []

@@ -219,18 +219,21 @@ def test_archive_roundtrip_as_the_tenant_role(tenant, tmp_path):
 
 
 def test_the_trap_fires_in_a_master_session_with_a_role_option(tenant, tmp_path):
-    """The control: the same restore through the master's login with
-    ``-c role=<tenant>`` (what restores did before) lets the trap become the
-    master.  If this ever stops firing, the trap above proves nothing."""
-    name, login, files, made = tenant
-    zpath = tmp_path / "backup.zip"
-    with open(zpath, "wb") as out:
-        archive.write_archive(login, name, str(files), out)
-    restored = f"{name}_m"
-    made.append(restored)
-    archive.create_tenant_database(PG, restored, name)
-    archive.restore_archive(dict(PG, options=f"-c role={name}"), str(zpath), restored, None)
-    assert _trapped() == [(f"trapped_{restored}",)]
+    """The control: a session of the master's that only sets ``-c
+    role=<tenant>`` (what restores did before) lets the same trap become
+    the master; so the trap above was live.  The archive refuses such a
+    session outright."""
+    name, login, files, _made = tenant
+    with pytest.raises(archive.ArchiveError, match="log in as the tenant"):
+        archive.write_archive(dict(PG, options=f"-c role={name}"), name, str(files),
+                              io.BytesIO())
+    conn = psycopg2.connect(dbname=name, options=f"-c role={name}", **PG)
+    try:
+        with conn, conn.cursor() as cr:
+            cr.execute("INSERT INTO public.trap_row VALUES (2)")
+    finally:
+        conn.close()
+    assert _trapped() == [(f"trapped_{name}",)]
 
 
 def test_archive_refuses_a_hostile_member(tenant, tmp_path):

@@ -56,8 +56,12 @@ def _pg_env(params):
     if not env["PGHOST"]:
         env.pop("PGHOST")
     env.pop("PGOPTIONS", None)
-    if params.get("options"):
-        env["PGOPTIONS"] = params["options"]
+    options = params.get("options") or ""
+    if "role" in options:
+        # acting as a tenant by a role option is the hole this module closes
+        raise ArchiveError("refusing a session that sets a role: log in as the tenant's role")
+    if options:
+        env["PGOPTIONS"] = options
     return env
 
 
@@ -105,7 +109,11 @@ def write_archive(tenant_params, dbname, filestore_dir, out, modules=None, extra
     Returns the manifest (a dict) that was stored in the archive.
     """
     started = time.monotonic()
-    cmd = ["pg_dump", "--no-owner", "--no-privileges", "--format=plain", "--dbname", dbname]
+    # --enable-row-security: a tenant may FORCE row-level security on its
+    # own tables; its backup then holds the rows its role can read (without
+    # the option pg_dump refuses such a table), and the manifest counts them
+    cmd = ["pg_dump", "--no-owner", "--no-privileges", "--format=plain",
+           "--enable-row-security", "--dbname", dbname]
     for schema in EXCLUDED_SCHEMAS:
         cmd.append(f"--exclude-schema={schema}")
     counts = {}
@@ -211,7 +219,8 @@ def create_tenant_database(conn_params, dbname, owner):
 
 def restore_archive(tenant_params, archive_path, dbname, filestore_dir):
     """Load the archive into the (new, empty, owned by the tenant's role)
-    database ``dbname``, logged in as that role (``tenant_params``), and its files into ``filestore_dir`` (replaced;
+    database ``dbname``, logged in as that role (``tenant_params``), and its
+    files into ``filestore_dir`` (replaced;
     built aside and renamed).  Returns (seconds of psql, files restored)."""
     started = time.monotonic()
     try:

@@ -10,6 +10,8 @@ import sys
 
 from odoo.tools import config
 
+from odoo.addons.saas_router import credentials
+
 NEUTRALISE_SCRIPT = """
 # Run by `odoo shell` inside a freshly built template database.
 import secrets
@@ -43,6 +45,8 @@ def _run(cmd, timeout, stdin=None, template_owner=None):
     env = dict(os.environ)
     env.pop("PGOPTIONS", None)
     if template_owner:
+        if template_owner != credentials.template_owner_role():
+            raise OdooCliError(f"{template_owner!r} is not the templates' objects owner")
         # Building a template (ours, no tenant has ever been in it): every
         # session of the subprocess acts as the objects' owner role (which
         # may not log in), so each object it creates belongs to that role.
