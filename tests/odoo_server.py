@@ -117,3 +117,40 @@ def setup_control_plane(rpc, server_url, modules="base,web,portal", name="Small"
     plan_id = rpc("saas.plan", "create", dict(name=f"Plan {name}", template_id=template_id,
                                                max_users=5, max_storage_mb=1024))
     return server_id, template_id, plan_id
+
+
+class TenantRpc:
+    """XML-RPC to a tenant, sent to the shared server with the tenant's Host."""
+
+    def __init__(self, url, host, db, login, password):
+        self.url, self.host, self.db, self.password = url, host, db, password
+        self.uid = self._call("common", "authenticate", db, login, password, {})
+        assert self.uid, f"cannot log in {login} on {db}"
+
+    def _call(self, service, method, *params):
+        return host_xmlrpc(self.url, self.host, service, method, *params)
+
+    def __call__(self, model, method, *args, **kw):
+        return self._call("object", "execute_kw", self.db, self.uid, self.password,
+                          model, method, list(args), kw)
+
+    def run_code(self, code):
+        """Run ``code`` in a server action as this tenant's administrator;
+        the code sets ``outcome``.  Returns it, or 'refused: <error>' when it
+        raised."""
+        # (the sandbox has no `with`: a savepoint by hand keeps the
+        # transaction usable after a refused statement)
+        wrapped = "outcome = 'done'\nenv.cr.execute('SAVEPOINT attack')\ntry:\n" + "".join(
+            f"    {line}\n" for line in code.strip().splitlines()
+        ) + ("except Exception as exc:\n    outcome = 'refused: %s' % exc\n"
+             "    try:\n        env.cr.execute('ROLLBACK TO SAVEPOINT attack')\n"
+             "    except Exception:\n        pass\n"
+             "action = {'type': 'ir.actions.act_window_close', 'outcome': outcome}\n")
+        model_id = self("ir.model", "search", [("model", "=", "res.partner")])[0]
+        action_id = self("ir.actions.server", "create", {
+            "name": "attack", "model_id": model_id, "state": "code", "code": wrapped})
+        try:
+            result = self("ir.actions.server", "run", [action_id])
+        except xmlrpc.client.Fault as fault:
+            return "refused: " + fault.faultString.strip().splitlines()[-1]
+        return (result or {}).get("outcome")

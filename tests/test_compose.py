@@ -154,7 +154,7 @@ def test_every_service_has_image_or_build(services):
 
 
 def test_images(services):
-    assert services["db"]["image"].startswith("postgres:15")
+    assert services["db"]["image"].startswith("postgres:17")  # 16 or later (README)
     assert services["nginx"]["image"].startswith("nginx:1.27")
     assert services["odoo"]["build"]["dockerfile"] == "deploy/Dockerfile"
 

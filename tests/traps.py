@@ -11,8 +11,10 @@ database's owner (the tenant) it does nothing.  In any other session (the
 master's, whatever role it SET) it takes the session's own identity back
 with ``SET ROLE NONE`` and records itself by creating a role named
 ``<RECORD_PREFIX><database>``-something: proof that the tenant's code could
-act as the master.  With ``raising=True`` the traps raise instead, in
-every session (a tenant that breaks our operations on purpose).
+act as the master.  With ``raising=True`` the traps raise instead in every
+session but the tenant's own Odoo's (a tenant that breaks the control
+plane's operations on purpose; reading its users raises too, through the
+policy).
 
 Plain SQL text, used by the adapters' tests and the end-to-end trap suite
 (which plants it through a server action, as a tenant's administrator can).
@@ -27,8 +29,11 @@ FUNCTION = """
 CREATE OR REPLACE FUNCTION public.saas_trap(what text DEFAULT 'trap') RETURNS boolean
 LANGUAGE plpgsql AS $trap$
 BEGIN
+    -- the raising kind spares the tenant's own Odoo (its sessions are
+    -- named odoo-<pid>): it breaks only the control plane's tools
     IF %(raising)s AND pg_catalog.current_setting('trap.planting', true)
-                          IS DISTINCT FROM 'yes' THEN
+                          IS DISTINCT FROM 'yes'
+       AND pg_catalog.current_setting('application_name') NOT LIKE 'odoo-%%' THEN
         RAISE EXCEPTION 'trap %% refuses this statement', what;
     END IF;
     IF session_user <> (SELECT d.datdba::regrole::name FROM pg_catalog.pg_database d
@@ -116,10 +121,7 @@ def plant_sql(raising=False, tables=TABLES):
     parts = ["SET trap.planting = 'yes';",
              FUNCTION % {"raising": "true" if raising else "false", "prefix": RECORD_PREFIX}]
     parts += [PER_TABLE.format(t=table) for table in tables]
-    # a raising index or policy would stop the tenant's own Odoo: only the
-    # recording kind gets them
-    if not raising:
-        parts.append(POLICIES)
+    parts.append(POLICIES)
     parts.append("RESET trap.planting;")
     return "\n".join(parts)
 

@@ -223,7 +223,13 @@ class PgAdmin:
                     raise AdapterError(f"role {role!r} exists with powers a tenant role never "
                                        "has; refusing to use it")
                 cr.execute(sql.SQL("ALTER ROLE {} {}{}").format(ident, attrs, password))
-            cr.execute("SELECT pg_catalog.pg_has_role(current_user, %s, 'MEMBER')", [role])
+            # USAGE (its privileges: DROP DATABASE of what it owns) and SET
+            # (REASSIGN OWNED to it).  On PostgreSQL 16+ the creator of a
+            # role is already a MEMBER of it, with ADMIN only (the implicit
+            # grant of CREATEROLE): that is not enough.
+            needed = ["USAGE", "SET"] if cr.connection.server_version >= 160000 else ["USAGE"]
+            cr.execute("SELECT bool_and(pg_catalog.pg_has_role(current_user, %s, p)) "
+                       "FROM unnest(%s::text[]) p", [role, needed])
             if not cr.fetchone()[0]:
                 cr.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(ident))
 

@@ -11,7 +11,8 @@ class SaasInstanceLog(models.Model):
     instance_id = fields.Many2one("saas.instance", required=True, ondelete="cascade", index=True)
     operation = fields.Selection(
         [("provision", "Provision"), ("suspend", "Suspend"), ("reactivate", "Reactivate"),
-         ("terminate", "Terminate"), ("update", "Update modules"), ("reconcile", "Reconcile")],
+         ("terminate", "Terminate"), ("update", "Update modules"), ("reconcile", "Reconcile"),
+         ("usage", "Usage")],
         required=True,
     )
     step = fields.Char(required=True)
