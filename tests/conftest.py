@@ -6,6 +6,7 @@ import pytest
 from odoo_server import OdooServer
 
 PREFIX = os.environ.get("SAAS_TEST_PREFIX", "saas_test_")
+E2E_ADDONS = "saas_provisioning,saas_backup,saas_dns,saas_sso"
 
 
 @pytest.fixture(scope="module")
@@ -13,7 +14,10 @@ def server():
     """A real Odoo server with its job runner on the e2e master database
     (created once, kept between the test files of a run)."""
     srv = OdooServer(PREFIX + "e2e_master")
-    srv.install()
+    # every addon of the master that reaches into tenants (the wall's trap
+    # suite runs each of their operations); one install, one template build
+    # for all the end-to-end files
+    srv.install(E2E_ADDONS)
     srv.start()
     yield srv
     srv.stop()

@@ -32,7 +32,7 @@ import boto3
 import psycopg2
 import pytest
 
-from odoo_server import OdooServer, TenantRpc, devtool, setup_control_plane
+from odoo_server import TenantRpc, devtool, setup_control_plane
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import traps  # noqa: E402
@@ -65,16 +65,14 @@ def drop_trapped():
 
 
 @pytest.fixture(scope="module")
-def wall():
+def wall(server):
     drop_trapped()
     moto = MotoServer().start()
-    srv = OdooServer(PREFIX + "e2e_wall", channels="root:3,root.saas_clone:2")
+    srv, rpc = server, server.rpc()
+    tenants = {}
     try:
-        srv.install("saas_backup,saas_dns,saas_sso")
-        srv.start(timeout=120)
-        rpc = srv.rpc()
-        _server_id, _template_id, plan_id = setup_control_plane(rpc, srv.url)
-        bigger = rpc("saas.plan", "create", {"name": "Plan Bigger", "template_id": _template_id,
+        _server_id, template_id, plan_id = setup_control_plane(rpc, srv.url)
+        bigger = rpc("saas.plan", "create", {"name": "Plan Bigger", "template_id": template_id,
                                              "max_users": 9, "max_storage_mb": 2048})
         boto3.client("s3", endpoint_url=moto.endpoint, region_name="us-east-1",
                      aws_access_key_id="testing", aws_secret_access_key="testing",
@@ -84,7 +82,6 @@ def wall():
             "region": "us-east-1", "bucket": BUCKET, "prefix": "wall",
             "access_key": "testing", "secret_key": "testing"})
         rpc("ir.config_parameter", "set_param", "saas_backup.storage_id", storage_id)
-        tenants = {}
         for sub in ("wall-t", "wall-r", "wall-c"):
             partner_id = rpc("res.partner", "create", {"name": f"Owner {sub}",
                                                        "email": f"boss@{sub}.test"})
@@ -99,7 +96,13 @@ def wall():
                 for sub, iid in tenants.items()}
         yield srv, rpc, tenants, info, bigger
     finally:
-        srv.stop()
+        # the other end-to-end files share this master: no storage left set,
+        # no tenant of ours left running
+        rpc("ir.config_parameter", "set_param", "saas_backup.storage_id", "")
+        for instance_id in tenants.values():
+            if rpc("saas.instance", "read", [instance_id], ["state"])[0]["state"] in (
+                    "active", "suspended"):
+                rpc("saas.instance", "action_terminate", [instance_id])
         moto.stop()
         drop_trapped()
 
