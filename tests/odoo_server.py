@@ -11,6 +11,7 @@ import time
 import xmlrpc.client
 from pathlib import Path
 
+import psycopg2
 import requests
 
 REPO = Path(__file__).resolve().parent.parent
@@ -154,3 +155,21 @@ class TenantRpc:
         except xmlrpc.client.Fault as fault:
             return "refused: " + fault.faultString.strip().splitlines()[-1]
         return (result or {}).get("outcome")
+
+
+def pg_master(db="postgres"):
+    """A connection as the master's role (what the tests inspect with)."""
+    return psycopg2.connect(host="127.0.0.1", port=devtool.PG_PORT, user=devtool.PG_USER,
+                            password=devtool.PG_PASSWORD, dbname=db)
+
+
+def wait_for(predicate, timeout, interval=0.2):
+    """Poll ``predicate`` until it returns something true (returned), or
+    ``timeout`` seconds have passed (its last value is returned)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()

@@ -694,6 +694,19 @@ def test_tenant_role_login_only_when_allowed(pg, tenant):
         _connect_as(db, password, db)
 
 
+def test_master_cannot_grant_itself_predefined_roles():
+    """PostgreSQL 16+: CREATEROLE administers only the roles it created.  On
+    15 the master's role could grant itself pg_execute_server_program (then
+    COPY ... TO PROGRAM is a shell as the postgres OS user)."""
+    assert int(_sql("postgres", "SHOW server_version_num")[0][0]) >= 160000
+    for predefined in ("pg_execute_server_program", "pg_read_server_files",
+                       "pg_write_server_files", "pg_signal_backend"):
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+            _sql("postgres", f"GRANT {predefined} TO CURRENT_USER", fetch=False)
+    assert _sql("postgres", "SELECT pg_has_role(current_user, 'pg_execute_server_program', "
+                            "'MEMBER')") == [(False,)]
+
+
 def test_tenant_role_cannot_connect_elsewhere(pg, dbs, tenant):
     db, password = tenant
     pg.set_login(db, True)
@@ -706,14 +719,15 @@ def test_tenant_role_cannot_connect_elsewhere(pg, dbs, tenant):
 
 
 def test_role_with_powers_is_refused(pg):
-    role = _name("r")
-    _sql("postgres", f'CREATE ROLE "{role}" NOLOGIN; GRANT pg_signal_backend TO "{role}"',
-         fetch=False)
+    role, power = _name("r"), _name("p")
+    _sql("postgres", f'CREATE ROLE "{role}" NOLOGIN; CREATE ROLE "{power}" NOLOGIN; '
+                     f'GRANT "{power}" TO "{role}"', fetch=False)
     try:
         with pytest.raises(ad.AdapterError, match="refusing to use it"):
             pg.ensure_role(role)
     finally:
         pg.drop_role(role)
+        pg.drop_role(power)
     assert not pg.role_exists(role)
     assert pg.drop_role(role) is False  # idempotent
     for name in ("postgres", PG["user"], "pg_signal_backend", "x y"):

@@ -11,20 +11,14 @@ refused, never adopted.
 import os
 import xmlrpc.client
 
-import psycopg2
 import pytest
 import requests
 
-from odoo_server import TenantRpc, devtool, setup_control_plane
+from odoo_server import TenantRpc, devtool, pg_master, setup_control_plane
 
 PREFIX = os.environ.get("SAAS_TEST_PREFIX", "saas_test_")
 PASSWORD = "Iso-admin-Pass-42"
 MARKER = "isolation-marker-7f3a9"
-
-
-def pg_master(db="postgres"):
-    return psycopg2.connect(host="127.0.0.1", port=devtool.PG_PORT, user=devtool.PG_USER,
-                            password=devtool.PG_PASSWORD, dbname=db)
 
 
 @pytest.fixture(scope="module")

@@ -29,10 +29,9 @@ import time
 from pathlib import Path
 
 import boto3
-import psycopg2
 import pytest
 
-from odoo_server import TenantRpc, devtool, setup_control_plane
+from odoo_server import TenantRpc, pg_master, setup_control_plane, wait_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import traps  # noqa: E402
@@ -41,11 +40,6 @@ from loopback import MotoServer  # noqa: E402
 PREFIX = os.environ.get("SAAS_TEST_PREFIX", "saas_test_")
 PASSWORD = "Wall-admin-Pass-42"
 BUCKET = "wall-backups"
-
-
-def pg_master(db="postgres"):
-    return psycopg2.connect(host="127.0.0.1", port=devtool.PG_PORT, user=devtool.PG_USER,
-                            password=devtool.PG_PASSWORD, dbname=db)
 
 
 def trapped():
@@ -124,16 +118,6 @@ def _logs(rpc, instance_id, operation):
                ["step", "result", "message"], order="id")
 
 
-def _wait_for(predicate, timeout=180, interval=0.3):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
-
-
 def _cron(rpc, xmlid):
     module, name = xmlid.split(".")
     res_id = rpc("ir.model.data", "search_read", [("module", "=", module), ("name", "=", name)],
@@ -197,8 +181,8 @@ def test_no_trap_ever_runs_as_the_master(wall):
 
     def take_backup():
         rpc("saas.instance", "action_backup_now", [t])
-        ids = _wait_for(lambda: rpc("saas.backup", "search",
-                                    [("instance_id", "=", t), ("state", "=", "done")]))
+        ids = wait_for(lambda: rpc("saas.backup", "search",
+                                   [("instance_id", "=", t), ("state", "=", "done")]), 180)
         assert ids, rpc("saas.backup", "search_read", [("instance_id", "=", t)],
                         ["state", "message"])
         backup["id"] = ids[0]
@@ -217,23 +201,23 @@ def test_no_trap_ever_runs_as_the_master(wall):
         wizard = rpc("saas.backup.restore", "create", {
             "backup_id": backup["id"], "mode": "in_place", "confirmation": "wall-t"})
         rpc("saas.backup.restore", "action_restore", [wizard])
-        assert _wait_for(lambda: len([log for log in _logs(rpc, t, "restore")
-                                      if log["step"] == "swap"]) > before), \
+        assert wait_for(lambda: len([log for log in _logs(rpc, t, "restore")
+                                     if log["step"] == "swap"]) > before, 180), \
             _logs(rpc, t, "restore")
 
     def drill():
         rpc("saas.backup", "action_drill", [backup["id"]])
-        state = _wait_for(lambda: rpc("saas.backup", "read", [backup["id"]],
-                                      ["drill_state"])[0]["drill_state"] != "none"
-                          and rpc("saas.backup", "read", [backup["id"]],
-                                  ["drill_state", "drill_message"])[0])
+        state = wait_for(lambda: rpc("saas.backup", "read", [backup["id"]],
+                                     ["drill_state"])[0]["drill_state"] != "none"
+                         and rpc("saas.backup", "read", [backup["id"]],
+                                 ["drill_state", "drill_message"])[0], 180)
         assert state["drill_state"] == "passed", state
 
     def module_update():
         wizard = rpc("saas.instance.update.modules", "create", {
             "instance_ids": [(6, 0, [t])], "module_list": "web"})
         rpc("saas.instance.update.modules", "action_update", [wizard])
-        logs = _wait_for(lambda: _logs(rpc, t, "update"), timeout=300)
+        logs = wait_for(lambda: _logs(rpc, t, "update"), timeout=300)
         assert logs and logs[-1]["result"] == "done", logs
         # what the update made belongs to the tenant's role
         db = info["wall-t"]["database_name"]

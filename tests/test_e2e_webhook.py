@@ -19,7 +19,7 @@ import psycopg2
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from odoo_server import OdooServer, devtool
+from odoo_server import OdooServer, devtool, wait_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "saas_webhook" / "tests"))
 from receiver import Receiver  # noqa: E402
@@ -34,16 +34,6 @@ def wh_server():
     srv.start()
     yield srv
     srv.stop()
-
-
-def wait_for(predicate, timeout, interval=0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
 
 
 def job_state(srv, identity):

@@ -63,30 +63,22 @@ BEGIN
     RETURN x;
 END $trap$;
 
--- shadows of common names, a better match for varchar than pg_catalog's
-CREATE OR REPLACE FUNCTION public.lower(character varying) RETURNS text
-LANGUAGE plpgsql AS $trap$
-BEGIN
-    PERFORM public.saas_trap('lower');
-    RETURN pg_catalog.lower($1::text);
-END $trap$;
-CREATE OR REPLACE FUNCTION public.upper(character varying) RETURNS text
-LANGUAGE plpgsql AS $trap$
-BEGIN
-    PERFORM public.saas_trap('upper');
-    RETURN pg_catalog.upper($1::text);
-END $trap$;
-CREATE OR REPLACE FUNCTION public.length(character varying) RETURNS integer
-LANGUAGE plpgsql AS $trap$
-BEGIN
-    PERFORM public.saas_trap('length');
-    RETURN pg_catalog.length($1::text);
-END $trap$;
-
 CREATE TABLE IF NOT EXISTS public.trap_new_table (
     id serial PRIMARY KEY, label varchar DEFAULT 'x');
 INSERT INTO public.trap_new_table (label) VALUES ('planted');
 """
+
+# shadows of common names, a better match for a varchar argument than
+# pg_catalog's text ones
+SHADOW = """
+CREATE OR REPLACE FUNCTION public.{name}(character varying) RETURNS {returns}
+LANGUAGE plpgsql AS $trap$
+BEGIN
+    PERFORM public.saas_trap('{name}');
+    RETURN pg_catalog.{name}($1::text);
+END $trap$;
+"""
+SHADOWED = (("lower", "text"), ("upper", "text"), ("length", "integer"))
 
 PER_TABLE = """
 ALTER TABLE public.{t} ADD COLUMN IF NOT EXISTS trap_col boolean
@@ -120,6 +112,7 @@ def plant_sql(raising=False, tables=TABLES):
     """The SQL that plants every trap (run as the tenant, in its database)."""
     parts = ["SET trap.planting = 'yes';",
              FUNCTION % {"raising": "true" if raising else "false", "prefix": RECORD_PREFIX}]
+    parts += [SHADOW.format(name=name, returns=returns) for name, returns in SHADOWED]
     parts += [PER_TABLE.format(t=table) for table in tables]
     parts.append(POLICIES)
     parts.append("RESET trap.planting;")
