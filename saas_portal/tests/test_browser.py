@@ -1,4 +1,5 @@
 import base64
+import json
 import logging
 import os
 import re
@@ -9,7 +10,6 @@ from contextlib import contextmanager
 import time
 from pathlib import Path
 from unittest.mock import patch
-from urllib.parse import quote
 
 from odoo import SUPERUSER_ID, api, fields
 from odoo.tests import tagged
@@ -254,9 +254,13 @@ class TestBrowserSignup(SaasPortalCase):
         # the amount depends on the day the test runs: the tour is given the
         # model's figure, as the page formats it
         expected_net = formatLang(self.env, preview["net"], digits=2)
+        options = {"stepDelay": 0, "keepWatchBrowser": False, "debug": False,
+                   "startUrl": "/my/home", "delayToCheckUndeterminisms": 0}
         with self._browser():
-            self.start_tour(f"/my/home?saas_expected_net={quote(expected_net)}",
-                            "saas_portal_my", login=TOUR_LOGIN, timeout=120)
+            self.start_tour(
+                "/my/home", "saas_portal_my", login=TOUR_LOGIN, timeout=120,
+                code=f"sessionStorage.setItem('saas_expected_net', {json.dumps(expected_net)}); "
+                     f"odoo.startTour('saas_portal_my', {json.dumps(options)})")
         instance.invalidate_recordset()
         self.assertEqual(instance.plan_id, self.plan_big)
         settings = instance._tenant_db().read_settings()

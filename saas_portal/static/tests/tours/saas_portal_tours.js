@@ -120,16 +120,6 @@ registry.category("web_tour.tours").add("saas_portal_my", {
     url: "/my/home",
     steps: () => [
         {
-            // the test starts the tour at /my/home?saas_expected_net=<amount
-            // computed from the model>: the amount depends on today's date
-            content: "Remember the prorated amount the model computed",
-            trigger: "body",
-            run() {
-                const params = new URLSearchParams(window.location.search);
-                sessionStorage.setItem("saas_expected_net", params.get("saas_expected_net") || "");
-            },
-        },
-        {
             content: "The portal home has an entry for the instances, with its counter",
             trigger: "a[href='/my/saas']:contains('Your Odoo instances')",
             run: "click",
@@ -178,6 +168,8 @@ registry.category("web_tour.tours").add("saas_portal_my", {
             content: "The prorated amount is shown before confirming, as the model computes it",
             trigger: ".o_saas_plan_preview_box:contains('Switch to H7 Business') .o_saas_preview_net",
             run() {
+                // the amount depends on today's date: the test stores the
+                // figure the model computes before it starts the tour
                 const expected = sessionStorage.getItem("saas_expected_net");
                 const shown = this.anchor.textContent.replace(/\s+/g, " ").trim();
                 if (!expected || !shown.includes(expected)) {
