@@ -281,9 +281,10 @@ def classify(host, lookup=None):
 
 # The databases the control plane opened: they accept connections and
 # belong to a role of the same name that may log in (LOGIN is granted at the
-# end of the customise step, so a clone nobody finished customising is never
-# reachable).  Tenants cannot create databases or roles: none of this can be
-# forged by them.
+# start of the customise step, which logs in as that role; the host reaches
+# the database only once the route map names it, the last act of customise,
+# so a clone nobody finished customising is never reachable).  Tenants cannot
+# create databases or roles: none of this can be forged by them.
 _ROUTABLE_DATABASES = """
     SELECT d.datname FROM pg_catalog.pg_database d
       JOIN pg_catalog.pg_roles r ON r.oid = d.datdba
