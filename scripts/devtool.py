@@ -577,6 +577,17 @@ def cmd_odoo(args):
     os.execv(python(), cmd + args)
 
 
+def cmd_stop(args):
+    """Stop the project's PostgreSQL cluster (started by setup, run and test)."""
+    if PG_FLAVOUR == "embedded":
+        res = as_postgres([str(pg_bin_dir() / "pg_ctl"), "-D", str(PG_ROOT / "data"), "-m",
+                           "fast", "stop"])
+    else:
+        res = subprocess.run(["pg_ctlcluster", PG_VERSION, PG_CLUSTER, "stop"],
+                             capture_output=True, text=True)
+    log((res.stdout + res.stderr).strip() or "PostgreSQL stopped")
+
+
 def cmd_test(args):
     setup()
     sys.path.insert(0, str(REPO / "scripts"))
@@ -586,10 +597,10 @@ def cmd_test(args):
 
 def main():
     verb, args = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("help", [])
-    commands = {"setup": lambda a: setup(), "run": cmd_run, "test": cmd_test,
+    commands = {"setup": lambda a: setup(), "run": cmd_run, "test": cmd_test, "stop": cmd_stop,
                 "odoo": cmd_odoo, "python": lambda a: os.execv(python(), [python()] + a)}
     if verb not in commands:
-        sys.exit(__doc__ + "\nusage: ./dev setup|run|test|odoo ARGS|python ARGS")
+        sys.exit(__doc__ + "\nusage: ./dev setup|run|test|stop|odoo ARGS|python ARGS")
     commands[verb](args)
 
 
