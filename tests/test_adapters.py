@@ -22,9 +22,7 @@ from passlib.context import CryptContext
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
 from plainimport import load_file, load_package  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import traps  # noqa: E402
+import traps  # noqa: E402 (beside this file: on pytest's path)
 
 ADAPTERS_DIR = REPO / "saas_provisioning" / "adapters"
 PREFIX = os.environ.get("SAAS_TEST_PREFIX", "h3_")

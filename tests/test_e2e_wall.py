@@ -24,18 +24,14 @@ R's instance with the reason, while C is measured in the same sweep and R's
 suspension still works.
 """
 import os
-import sys
 import time
-from pathlib import Path
 
 import boto3
 import pytest
 
+import traps
 from odoo_server import TenantRpc, pg_master, setup_control_plane, wait_for
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import traps  # noqa: E402
-from loopback import MotoServer  # noqa: E402
+from loopback import MotoServer  # noqa: E402 (on the path through odoo_server)
 
 PREFIX = os.environ.get("SAAS_TEST_PREFIX", "saas_test_")
 PASSWORD = "Wall-admin-Pass-42"

@@ -17,8 +17,9 @@ Restoring it (``restore_archive``): into a database that the caller created
 owned by the tenant's role; psql logs in as that role, so every object is
 born owned by the tenant, and whatever the dump holds (a CHECK constraint
 or a trigger calling the tenant's functions runs during the load) runs as
-the tenant and nobody else.  Never the master's login with ``--role`` or
-``-c role=``: the tenant's code could ``SET ROLE NONE`` back to the master.
+the tenant and nobody else.  Never the master's login with a role option
+(pg_dump's or libpq's): the tenant's code could reset the role back to the
+master.
 """
 import hashlib
 import json
@@ -220,8 +221,8 @@ def create_tenant_database(conn_params, dbname, owner):
 def restore_archive(tenant_params, archive_path, dbname, filestore_dir):
     """Load the archive into the (new, empty, owned by the tenant's role)
     database ``dbname``, logged in as that role (``tenant_params``), and its
-    files into ``filestore_dir`` (replaced;
-    built aside and renamed).  Returns (seconds of psql, files restored)."""
+    files into ``filestore_dir`` (replaced; built aside and renamed).
+    Returns (seconds of psql, files restored)."""
     started = time.monotonic()
     try:
         zf = zipfile.ZipFile(archive_path)

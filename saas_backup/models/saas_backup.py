@@ -80,13 +80,6 @@ class SaasBackup(models.Model):
     def _tenant_role(self):
         return self.instance_id._role_name()
 
-    def _tenant_login(self, dbname=None):
-        """Connection parameters that log in as the tenant's role, to its
-        database or to the scratch database ``dbname`` (saas.server._tenant_db)."""
-        instance = self.instance_id
-        return instance.server_id._tenant_db(instance.database_name, role=self._tenant_role()) \
-            .login_params(dbname)
-
     def _file_name(self):
         return f"{self.database_name}_{self.create_date:%Y-%m-%d_%H-%M-%S}.zip"
 
@@ -153,16 +146,17 @@ class SaasBackup(models.Model):
     def _write_archive(self, out):
         instance = self.instance_id
         server = instance.server_id
+        tenant = instance._tenant_db()
         modules = {}
         try:
-            with instance._tenant_db()._transaction(as_tenant=True) as cr:
+            with tenant._transaction(as_tenant=True) as cr:
                 cr.execute("SELECT name, latest_version FROM ir_module_module "
                            "WHERE state = 'installed'")
                 modules = dict(cr.fetchall())
         except AdapterError:
             _logger.warning("backup: cannot read the modules of %s", self.database_name)
         return archive.write_archive(
-            self._tenant_login(), self.database_name,
+            tenant.login_params(), self.database_name,
             server._filestore().path(self.database_name), out, modules=modules,
             extra={"version": version, "version_info": list(version_info),
                    "major_version": major_version or serie, "pg_version": ""})

@@ -392,11 +392,11 @@ class SaasInstance(models.Model):
 
     def _make_reachable(self, operation):
         """THE last act of handing a finished database to its customer
-        (customise; a restored copy): LOGIN for its role (granted earlier
-        already, for our own sessions as the tenant), then its routes in
-        the map -- the router serves a database only from then on.
-        saas_dns adds the DNS records.  ``operation`` names the log lines."""
-        self.server_id._pg_admin().set_login(self._role_name(), True)
+        (customise; a restored copy): its routes in the map -- the router
+        serves a database only from then on.  Its role may already log in:
+        customise and the restore granted LOGIN before their own sessions
+        as the tenant.  saas_dns adds the DNS records.  ``operation`` names
+        the log lines."""
         self._publish_routes()
 
     def _provision_verify(self):
