@@ -1,6 +1,7 @@
-from . import connections, crons, models, modules, routing
+from . import connections, crons, gate, models, modules, routing
 
 routing.install()
 connections.install()
 modules.install()
+gate.install()
 crons.install()

@@ -13,7 +13,10 @@ the master database (table ``saas_route``, model ``saas.route``):
   its URL (instead of the database selector);
 - the master's own names (:func:`master_hosts`) fall back to Odoo's own
   filter (``dbfilter``/``db_name``), which selects the master database;
-- any other host reaches no database.
+- any other host reaches no database;
+- a host whose tenant is suspended, or whose database was found tampered
+  with, reaches no database: the router answers it a page of its own
+  (``notice``), 403, without opening the tenant's database.
 
 The map is read with the master's credentials, process-wide, and cached: a
 trigger bumps the one-row table ``saas_route_version`` on every change, and
@@ -137,30 +140,43 @@ def ensure_version_table(cr):
     """)
 
 
+# What a host of a tenant database is served (column ``state`` of the map):
+SERVED, SUSPENDED, TAMPERED = "active", "suspended", "tampered"
+ROUTE_STATES = (SERVED, SUSPENDED, TAMPERED)
+
+
 def replace_routes(cr, instance_ref, routes):
-    """Make ``routes`` (dicts: host, database_name, kind, redirect_url) the
-    routes of instance ``instance_ref``: others of it are removed, a host
-    held by anyone else is taken over (a reused subdomain, a domain proved
-    by its new owner).  Idempotent."""
+    """Make ``routes`` (dicts: host, database_name, kind, redirect_url,
+    state, account_url) the routes of instance ``instance_ref``: others of
+    it are removed, a host held by anyone else is taken over (a reused
+    subdomain, a domain proved by its new owner).  Idempotent."""
     hosts = [bare_host(r["host"]) for r in routes]
     cr.execute(f"DELETE FROM {ROUTE_TABLE} WHERE instance_ref = %s AND NOT host = ANY(%s)",
                [instance_ref, hosts])
     for host, r in zip(hosts, routes):
+        state = r.get("state") or SERVED
+        if state not in ROUTE_STATES:
+            raise ValueError(f"route state {state!r} is not one of {ROUTE_STATES}")
         cr.execute(
             f"""INSERT INTO {ROUTE_TABLE}
-                       (host, database_name, kind, redirect_url, instance_ref,
-                        create_date, write_date)
-                VALUES (%s, %s, %s, %s, %s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+                       (host, database_name, kind, redirect_url, instance_ref, state,
+                        account_url, create_date, write_date)
+                VALUES (%s, %s, %s, %s, %s, %s, %s,
+                        now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
                 ON CONFLICT (host) DO UPDATE
                    SET database_name = EXCLUDED.database_name, kind = EXCLUDED.kind,
                        redirect_url = EXCLUDED.redirect_url,
-                       instance_ref = EXCLUDED.instance_ref, write_date = EXCLUDED.write_date
+                       instance_ref = EXCLUDED.instance_ref, state = EXCLUDED.state,
+                       account_url = EXCLUDED.account_url, write_date = EXCLUDED.write_date
                  WHERE ({ROUTE_TABLE}.database_name, {ROUTE_TABLE}.kind,
-                        {ROUTE_TABLE}.redirect_url, {ROUTE_TABLE}.instance_ref)
+                        {ROUTE_TABLE}.redirect_url, {ROUTE_TABLE}.instance_ref,
+                        {ROUTE_TABLE}.state, {ROUTE_TABLE}.account_url)
                        IS DISTINCT FROM (EXCLUDED.database_name, EXCLUDED.kind,
-                                         EXCLUDED.redirect_url, EXCLUDED.instance_ref)""",
+                                         EXCLUDED.redirect_url, EXCLUDED.instance_ref,
+                                         EXCLUDED.state, EXCLUDED.account_url)""",
             [host, r.get("database_name") or None, r.get("kind") or "subdomain",
-             r.get("redirect_url") or None, instance_ref])
+             r.get("redirect_url") or None, instance_ref, state,
+             r.get("account_url") or None])
 
 
 def publish_routes(master, instance_ref, routes):
@@ -174,21 +190,50 @@ def publish_routes(master, instance_ref, routes):
         replace_routes(cr, instance_ref, routes)
 
 
+def database_served(master, dbname):
+    """Whether a host of the map serves ``dbname`` now (read afresh, as
+    committed: the cache of this process may be older)."""
+    from odoo import sql_db  # noqa: PLC0415
+
+    with sql_db.db_connect(master).cursor() as cr:
+        cr.execute(f"""SELECT COALESCE(bool_or(COALESCE(state, %s) = %s), false)
+                         FROM {ROUTE_TABLE}
+                        WHERE database_name = %s AND redirect_url IS NULL""",
+                   [SERVED, SERVED, dbname])
+        return cr.fetchone()[0]
+
+
 def read_routes(cr):
-    cr.execute(f"SELECT host, database_name, kind, redirect_url FROM {ROUTE_TABLE}")
-    return {host: Route(db, kind, url) for host, db, kind, url in cr.fetchall()}
+    cr.execute(f"""SELECT host, database_name, kind, redirect_url,
+                          COALESCE(state, %s), account_url FROM {ROUTE_TABLE}""", [SERVED])
+    return {host: Route(db, kind, url, state, account)
+            for host, db, kind, url, state, account in cr.fetchall()}
 
 
 class Route:
-    __slots__ = ("database_name", "kind", "redirect_url")
+    __slots__ = ("database_name", "kind", "redirect_url", "state", "account_url")
 
-    def __init__(self, database_name, kind, redirect_url):
+    def __init__(self, database_name, kind, redirect_url, state=SERVED, account_url=None):
         self.database_name = database_name
         self.kind = kind
         self.redirect_url = redirect_url
+        self.state = state
+        self.account_url = account_url
 
     def __repr__(self):
-        return f"Route({self.database_name!r}, {self.kind!r}, {self.redirect_url!r})"
+        return (f"Route({self.database_name!r}, {self.kind!r}, {self.redirect_url!r}, "
+                f"{self.state!r})")
+
+
+def database_states(routes):
+    """{tenant database: state} from the map: served when any of its hosts
+    is served (all hosts of an instance share its state)."""
+    states = {}
+    for route in routes.values():
+        if route.database_name and not route.redirect_url:
+            if states.get(route.database_name) != SERVED:
+                states[route.database_name] = route.state
+    return states
 
 
 class RouteMap:
@@ -200,6 +245,7 @@ class RouteMap:
         self.master = None
         self.version = None
         self.routes = {}
+        self.databases = {}  # tenant database -> state (database_states)
         self._table_seen = False
 
     def _serving_tenant(self):
@@ -244,8 +290,24 @@ class RouteMap:
             thread.saas_route_checked = request_mark
 
     def _set(self, master, version, routes):
+        databases = database_states(routes)
         with self._lock:
+            before = self.databases
             self.master, self.version, self.routes = master, version, routes
+            self.databases = databases
+        # a database no longer served: its registry leaves this process now
+        # (each process reads the version at its next request), so that
+        # nothing of it runs here any more, crons included
+        dropped = [db for db, state in before.items()
+                   if state == SERVED and databases.get(db) != SERVED]
+        for listener in list(map_listeners):
+            listener(dropped)
+
+    def database_state(self, dbname):
+        """The state of tenant database ``dbname`` in the map (``SERVED``,
+        ``SUSPENDED``, ``TAMPERED``), None when no host serves it."""
+        self.refresh()
+        return self.databases.get(dbname)
 
     def lookup(self, host):
         """The route of ``host`` (``www.`` falls back to the bare name)."""
@@ -258,17 +320,24 @@ class RouteMap:
         return route
 
 
+# Called with the databases no longer served after each change of the map
+# (gate.py drops their registries and forgets what it found tampered).
+map_listeners = []
+
 route_map = RouteMap()
 
 
 def classify(host, lookup=None):
     """('tenant', database) for a host of the map, ('redirect', url) for a
-    name of an ended tenant, ('master', None) for the master's own names,
+    name of an ended tenant, (SUSPENDED or TAMPERED, route) for a host of a
+    tenant that is not served, ('master', None) for the master's own names,
     ('none', None) for anything else.  Without base_domain nor master_hosts
     configured, unknown hosts are ('other', None) and reach the master."""
     route = (lookup or route_map.lookup)(host)
     if route is not None:
         if route.database_name and not route.redirect_url:
+            if route.state != SERVED:
+                return route.state, route
             return "tenant", route.database_name
         return "redirect", route.redirect_url
     bare = bare_host(host)
@@ -317,9 +386,11 @@ def routable_tenant_databases():
 
 def route(dbs, host, fallback, routable=is_routable, lookup=None):
     """Return the databases of ``dbs`` that ``host`` may use."""
+    from . import gate  # noqa: PLC0415
+
     kind, name = classify(host, lookup)
     if kind == "tenant":
-        return [name] if name in dbs and routable(name) else []
+        return [name] if name in dbs and not gate.tampered(name) and routable(name) else []
     if kind in ("master", "other"):
         # Never expose a tenant database through the fallback (e.g. a broad
         # dbfilter): tenants are reachable by their own names only.
@@ -359,10 +430,20 @@ _odoo_serve_nodb = http.Request._serve_nodb
 
 def _serve_nodb(self):
     """A name of an ended tenant (a redirect row of the map) is sent to its
-    URL instead of Odoo's database selector."""
-    kind, url = classify(self.httprequest.environ.get("HTTP_HOST", ""))
-    if kind == "redirect" and url:
-        return self.redirect(url, 302, local=False)
+    URL instead of Odoo's database selector; a host of a suspended tenant,
+    or of a database found tampered with (in the map, or by this process
+    when it loaded its registry: ``modules.tampered``), gets the router's
+    own page (403, JSON for JSON-RPC), and its database is never opened."""
+    from . import gate, notice  # noqa: PLC0415
+
+    environ = self.httprequest.environ
+    kind, target = classify(environ.get("HTTP_HOST", ""))
+    if kind == "redirect" and target:
+        return self.redirect(target, 302, local=False)
+    if kind in (SUSPENDED, TAMPERED):
+        return notice.refusal(kind, environ, target.account_url)
+    if kind == "tenant" and gate.tampered(target):
+        return notice.refusal(TAMPERED, environ, None)
     return _odoo_serve_nodb(self)
 
 

@@ -148,18 +148,20 @@ class SaasBackup(models.Model):
         server = instance.server_id
         tenant = instance._tenant_db()
         modules = {}
-        try:
-            with tenant._transaction(as_tenant=True) as cr:
-                cr.execute("SELECT name, latest_version FROM ir_module_module "
-                           "WHERE state = 'installed'")
-                modules = dict(cr.fetchall())
-        except AdapterError:
-            _logger.warning("backup: cannot read the modules of %s", self.database_name)
-        return archive.write_archive(
-            tenant.login_params(), self.database_name,
-            server._filestore().path(self.database_name), out, modules=modules,
-            extra={"version": version, "version_info": list(version_info),
-                   "major_version": major_version or serie, "pg_version": ""})
+        # a suspended tenant's role may not log in: the master's window
+        with instance._tenant_window():
+            try:
+                with tenant._transaction(as_tenant=True) as cr:
+                    cr.execute("SELECT name, latest_version FROM ir_module_module "
+                               "WHERE state = 'installed'")
+                    modules = dict(cr.fetchall())
+            except AdapterError:
+                _logger.warning("backup: cannot read the modules of %s", self.database_name)
+            return archive.write_archive(
+                tenant.login_params(), self.database_name,
+                server._filestore().path(self.database_name), out, modules=modules,
+                extra={"version": version, "version_info": list(version_info),
+                       "major_version": major_version or serie, "pg_version": ""})
 
     # ------------------------------------------------------------------
     # restore (used by the restore wizard and the drills)
@@ -263,14 +265,15 @@ class SaasBackup(models.Model):
         try:
             pg.drop(scratch)
             files.remove(scratch)
-            self._restore_into(scratch, role, files.path(scratch))
-            manifest = json.loads(self.manifest or "{}")
-            tables = list(manifest.get("saas_backup", {}).get("tables", {}))
-            conn = server._tenant_db(scratch, role=role).connect_as_tenant()
-            try:
-                counts = archive.table_counts(conn, tables)
-            finally:
-                conn.close()
+            with instance._tenant_window():
+                self._restore_into(scratch, role, files.path(scratch))
+                manifest = json.loads(self.manifest or "{}")
+                tables = list(manifest.get("saas_backup", {}).get("tables", {}))
+                conn = server._tenant_db(scratch, role=role).connect_as_tenant()
+                try:
+                    counts = archive.table_counts(conn, tables)
+                finally:
+                    conn.close()
             problems = archive.compare(manifest, counts,
                                        archive.filestore_digest(files.path(scratch)))
         except ChecksumMismatchError as exc:

@@ -309,12 +309,15 @@ class SaasInstance(models.Model):
         try:
             pg.drop(scratch)
             files.remove(scratch)
-            backup._restore_into(scratch, role, files.path(scratch))
-            settings = self._tenant_db().read_settings()
-            # the master's own settings table, written as the master
-            TenantDatabase(server._connection_params(), scratch).write_settings(settings)
-            self._log("restore", "load", "done", started, backup.key)
-            self._swap_in(scratch)
+            # a suspended tenant's role may not log in: the master's window
+            # (which takes the LOGIN of the swap back when it ends)
+            with self._tenant_window():
+                backup._restore_into(scratch, role, files.path(scratch))
+                settings = self._tenant_db().read_settings()
+                # the master's own settings table, written as the master
+                TenantDatabase(server._connection_params(), scratch).write_settings(settings)
+                self._log("restore", "load", "done", started, backup.key)
+                self._swap_in(scratch)
         except RESTORE_ERRORS as exc:
             self._log("restore", "load", "retry", started, str(exc))
             raise RetryableJobError(str(exc), seconds=10) from exc

@@ -42,6 +42,11 @@ class SaasInstance(models.Model):
     # ------------------------------------------------------------------
     # progress, as shown to the customer
     # ------------------------------------------------------------------
+    def _account_url(self):
+        # the router's page of a suspended tenant links to where it is paid
+        base = super()._account_url()
+        return f"{base.rstrip('/')}/my/saas/{self.id}" if base else base
+
     def _portal_step_labels(self):
         return {
             "reserved": _("Request received"),

@@ -394,11 +394,36 @@ class TenantDatabase:
             if signal_caches:
                 self._signal_caches(cr)
 
-    def count_internal_users(self):
-        """Active internal users (share = false), without __system__ (id 1)."""
+    def read_usage(self):
+        """(internal users, {module: state}), read in one session as the
+        tenant's role with ``row_security = off``: a row-level policy the
+        tenant planted to hide rows makes the read fail (TenantRefusedError)
+        instead of counting less.  Internal: active, not __system__ (id 1),
+        and either not ``share`` or a member of base.group_user (a user put
+        into the group by SQL keeps ``share`` set: the ORM never ran)."""
         with self._transaction(as_tenant=True) as cr:
-            cr.execute("SELECT count(*) FROM res_users WHERE active AND NOT share AND id <> 1")
-            return cr.fetchone()[0]
+            cr.execute("SET LOCAL row_security = off")
+            cr.execute("""
+                SELECT count(*) FROM res_users u
+                 WHERE u.active AND u.id <> 1
+                   AND (NOT u.share OR EXISTS (
+                        SELECT 1 FROM res_groups_users_rel r
+                          JOIN ir_model_data d ON d.res_id = r.gid AND d.model = 'res.groups'
+                                              AND d.module = 'base' AND d.name = 'group_user'
+                         WHERE r.uid = u.id))""")
+            users = cr.fetchone()[0]
+            cr.execute("SELECT name, state FROM ir_module_module")
+            return users, dict(cr.fetchall())
+
+    def count_internal_users(self):
+        """Active internal users (see :meth:`read_usage`)."""
+        return self.read_usage()[0]
+
+    def installed_modules(self):
+        """Names of the installed modules."""
+        with self._transaction(as_tenant=True) as cr:
+            cr.execute("SELECT name FROM ir_module_module WHERE state = 'installed' ORDER BY name")
+            return [name for (name,) in cr.fetchall()]
 
     def module_states(self, names):
         """{module name: state} for the given modules (missing ones absent)."""

@@ -6,3 +6,5 @@ from . import saas_instance
 from . import saas_orphan_database
 from . import saas_pool_database
 from . import res_config_settings
+from . import saas_instance_access
+from . import saas_instance_limits

@@ -1,3 +1,4 @@
+import contextlib
 import json
 import logging
 import time
@@ -110,7 +111,7 @@ class SaasInstance(models.Model):
         """Write ``_routes()`` into the map, committed at once (the router
         serves the database only once it is routable: LOGIN granted)."""
         for instance in self:
-            routing.publish_routes(self.env.cr.dbname, instance.id, instance._routes())
+            routing.publish_routes(self.env.cr.dbname, instance.id, instance._route_rows())
 
     def _log(self, operation, step, result, started, message=None, duration_ms=None):
         vals = {
@@ -377,14 +378,18 @@ class SaasInstance(models.Model):
         self.server_id._pg_admin().set_login(self._role_name(), True)
         tenant = self._tenant_db()
         password_hash = self._admin_password_hash(wait=False)
+        # the modules of our template, read before anyone else could change
+        # them: the router's gate loads nothing else but the plan's
+        base_modules = ",".join(tenant.installed_modules())
         tenant.customise(
             company_name=self.name,
             company_email=self.partner_id.email or "",
             admin_login=self.admin_login or self.partner_id.email or "admin",
             admin_password_hash=password_hash,
             base_url=self.url,
-            settings=dict(self._tenant_settings(), suspended="0"),
+            settings=dict(self._tenant_settings(), suspended="0", base_modules=base_modules),
         )
+        self.sudo().base_modules = base_modules
         if password_hash:
             self.sudo().admin_password_sealed = False
         self._make_reachable("provision")
@@ -450,18 +455,22 @@ class SaasInstance(models.Model):
             instance._tenant_db().write_settings({"suspended": "1", "suspended_reason": reason})
             instance._set_state("suspended", reason or None)
             instance._log("suspend", "write limits", "done", started, reason)
+            # enforced outside the tenant: the router, and PostgreSQL
+            instance._close_to_tenant("suspend", reason or None)
         return True
 
     def _hook_reactivate(self):
         for instance in self:
             started = time.monotonic()
-            # undoes what the tenant may have changed on its role (its own
-            # password, say)
-            instance._ensure_role(login=True)
-            instance._tenant_db().write_settings(
-                dict(instance._tenant_settings(), suspended="0", suspended_reason=""))
             instance._set_state("active")
-            instance._publish_routes()
+            with instance._tenant_login().unlocked() if not instance.tampered \
+                    else contextlib.nullcontext():
+                # undoes what the tenant may have changed on its role (its
+                # own password, say)
+                instance._ensure_role(login=not instance.tampered)
+                instance._tenant_db().write_settings(
+                    dict(instance._tenant_settings(), suspended="0", suspended_reason=""))
+                instance._publish_routes()
             instance._log("reactivate", "write limits", "done", started)
         return True
 
@@ -572,22 +581,27 @@ class SaasInstance(models.Model):
                 tenant = instance._tenant_db()
                 started = time.monotonic()
                 try:
-                    users = tenant.count_internal_users()
+                    # as the tenant, row_security off: what the master counts
+                    # is what the plan bills and limits, whatever the tenant did
+                    with instance._tenant_window():
+                        users, module_states = tenant.read_usage()
                     filestore_bytes = files.size_bytes(instance.database_name)
                 except (AdapterError, OSError) as exc:
-                    # this tenant only: the sweep goes on with the others
+                    # this tenant only: flagged, and the sweep goes on
                     _logger.warning("usage: cannot read users of %s: %s",
                                     instance.database_name, exc)
                     instance._log("usage", "count users", "failed", started, str(exc))
+                    instance.sudo().usage_error = str(exc)[:500]
                     continue
                 vals = {
                     "user_count": users,
                     "db_size_mb": sizes.get(instance.database_name, 0) / 2**20,
                     "filestore_size_mb": filestore_bytes / 2**20,
                 }
-                instance.write(dict(vals, usage_date=now))
+                instance.write(dict(vals, usage_date=now, usage_error=False))
                 usage_vals.append(dict(vals, instance_id=instance.id, date=now))
                 try:
+                    instance._check_modules(module_states)
                     tenant.write_settings({
                         "storage_used_mb": "%.3f" % (vals["db_size_mb"]
                                                      + vals["filestore_size_mb"]),
@@ -597,6 +611,7 @@ class SaasInstance(models.Model):
                 except AdapterError as exc:
                     _logger.warning("usage: cannot ship storage to %s: %s",
                                     instance.database_name, exc)
+                instance._enforce_plan_limits(now)
         self.env["saas.instance.usage"].sudo().create(usage_vals)
         return True
 
@@ -635,7 +650,9 @@ class SaasInstance(models.Model):
         try:
             # as the tenant's role: what the update creates is the tenant's,
             # and no code of the tenant's runs with the master's privileges
-            out = odoo_cli.update(self._tenant_db().login_params(), self.database_name, modules)
+            with self._tenant_window():
+                out = odoo_cli.update(self._tenant_db().login_params(), self.database_name,
+                                      modules)
         except (odoo_cli.OdooCliError, AdapterError) as exc:
             self._log("update", ",".join(modules), "failed", started, str(exc))
             self.message_post(body=_("Module update failed: %s") % exc)

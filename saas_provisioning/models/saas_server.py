@@ -10,6 +10,7 @@ from ..adapters.errors import DatabaseExistsError, DatabaseNotOursError
 from ..adapters.filestore import Filestore
 from ..adapters.pg_admin import PgAdmin
 from ..adapters.tenant_db import TenantDatabase
+from ..adapters.tenant_login import TenantLogin
 
 
 class SaasServer(models.Model):
@@ -50,6 +51,12 @@ class SaasServer(models.Model):
         role = role or credentials.tenant_role_name(dbname)
         return TenantDatabase(self._connection_params(), dbname,
                               tenant_credentials=(role, credentials.tenant_role_password(role)))
+
+    def _tenant_login(self, dbname, is_served):
+        """Whether the role of tenant database ``dbname`` may log in
+        (TenantLogin); ``is_served``: the route map's answer, read afresh."""
+        return TenantLogin(self._connection_params(), credentials.tenant_role_name(dbname),
+                           is_served)
 
     def _ensure_tenant_role(self, dbname, login=False):
         """The role of tenant database ``dbname`` as the pipeline makes it

@@ -24,6 +24,14 @@ class SaasRoute(models.Model):
                             required=True, default="subdomain", readonly=True)
     redirect_url = fields.Char(
         readonly=True, help="Set for the names of an ended tenant: they redirect here.")
+    state = fields.Selection(
+        [(routing.SERVED, "Served"), (routing.SUSPENDED, "Suspended"),
+         (routing.TAMPERED, "Tampered")], default=routing.SERVED, required=True, readonly=True,
+        help="Served: the host reaches its database. Suspended, Tampered: the router answers "
+             "a page of its own (403) and never opens the database.")
+    account_url = fields.Char(
+        readonly=True, help="Where the customer manages its account: the router's page links "
+                            "there when the tenant is not served.")
     # no foreign key: routes are written in a transaction of their own, which
     # may run before the instance's own transaction commits
     instance_ref = fields.Integer(string="Instance ID", readonly=True, index=True)

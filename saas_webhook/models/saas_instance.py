@@ -53,6 +53,11 @@ class SaasInstance(models.Model):
                 instance._webhook_emit(etype, previous_state=old)
         return res
 
+    def _hook_tampered(self, reason):
+        res = super()._hook_tampered(reason)
+        self._webhook_emit("instance.tampered", reason=reason)
+        return res
+
     def change_plan(self, new_plan, date=None):
         old_plan = self.plan_id
         res = super(SaasInstance, self.with_context(**{PLAN_CHANGE_KEY: True})).change_plan(
