@@ -6,7 +6,7 @@ import pytest
 from odoo_server import OdooServer
 
 PREFIX = os.environ.get("SAAS_TEST_PREFIX", "saas_test_")
-E2E_ADDONS = "saas_provisioning,saas_backup,saas_dns,saas_sso"
+E2E_ADDONS = "saas_provisioning,saas_backup,saas_dns,saas_sso,saas_portal,saas_webhook"
 
 
 @pytest.fixture(scope="module")
