@@ -864,3 +864,80 @@ def test_raising_traps_fail_that_operation_only(pg, dbs, odoo_tpl):
         tenant.count_internal_users()
     tenant.write_settings({"suspended": "1", "suspended_reason": "x"})
     assert _trapped() == []
+
+
+# -- the tenant's login: suspension, the master's windows, reactivation -----------
+
+def _tenant_role_and_db(pg, dbs):
+    name = _name()
+    dbs.append(name)
+    password = creds.derive_password(TENANT_SECRET, name)
+    pg.ensure_role(name, creds.scram_verifier(password), login=True)
+    pg.create_from_template(name, "template0", owner=name)
+    return name, dict(PG, user=name, password=password, dbname=name)
+
+
+def _can_login(role):
+    return _sql("postgres", "SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", [role])[0][0]
+
+
+def test_tenant_login_lock_windows_and_unlock(pg, dbs):
+    role, login = _tenant_role_and_db(pg, dbs)
+    served = [True]
+    access = ad.TenantLogin(PG, role, lambda: served[0])
+    session = psycopg2.connect(**login)  # the tenant, at work
+    session.autocommit = True
+    # suspension: NOLOGIN, and its session is ended
+    served[0] = False
+    assert access.lock() is True
+    assert _can_login(role) is False
+    with pytest.raises(psycopg2.OperationalError):
+        session.cursor().execute("SELECT 1")
+    with pytest.raises(psycopg2.OperationalError, match="not permitted to log in"):
+        psycopg2.connect(**login)
+    # the master's window: it may log in as the tenant, and NOLOGIN comes back
+    with access.window():
+        conn = psycopg2.connect(**login)
+        conn.close()
+        # nested windows (a backup inside a restore): the outer one relocks
+        with access.window():
+            assert _can_login(role) is True
+        assert _can_login(role) is True
+    assert _can_login(role) is False
+    # a suspension while a window is open waits for it to end
+    with access.window():
+        busy = psycopg2.connect(**login)
+        assert access.lock() is False
+        assert busy.cursor() and _can_login(role) is True
+    assert _can_login(role) is False
+    assert _sql("postgres", "SELECT count(*) FROM pg_stat_activity WHERE usename = %s",
+                [role]) == [(0,)]
+    # reactivation: LOGIN; a window ending meanwhile does not take it back
+    with access.window(), access.unlocked():
+        served[0] = True
+    assert _can_login(role) is True
+    conn = psycopg2.connect(**login)
+    conn.close()
+    # a window on a served tenant changes nothing
+    with access.window():
+        pass
+    assert _can_login(role) is True
+    session.close()
+
+
+def test_read_usage_counts_users_added_by_sql(pg, dbs, odoo_tpl):
+    """Users put into base.group_user by SQL keep share = true: counted."""
+    name, tenant = _odoo_tenant(pg, dbs, odoo_tpl)
+    users, modules = tenant.read_usage()
+    assert users == 1 and modules["base"] == "installed"
+    with tenant.connect_as_tenant() as conn, conn.cursor() as cr:
+        cr.execute("INSERT INTO res_partner (name, active) VALUES ('sql') RETURNING id")
+        partner = cr.fetchone()[0]
+        cr.execute("INSERT INTO res_users (login, partner_id, company_id, active, share) "
+                   "VALUES ('sql@x.test', %s, 1, true, true) RETURNING id", [partner])
+        uid = cr.fetchone()[0]
+        cr.execute("""INSERT INTO res_groups_users_rel (gid, uid)
+                      SELECT res_id, %s FROM ir_model_data
+                       WHERE module = 'base' AND name = 'group_user'""", [uid])
+    conn.close()
+    assert tenant.read_usage()[0] == 2

@@ -21,4 +21,5 @@ from .errors import (  # noqa: F401
 from .names import check_db_name  # noqa: F401
 from .pg_admin import PgAdmin  # noqa: F401
 from .tenant_db import TenantDatabase, hash_password, verify_password  # noqa: F401
+from .tenant_login import TenantLogin  # noqa: F401
 from .filestore import Filestore  # noqa: F401

@@ -4,7 +4,7 @@ from odoo import sql_db
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import config
 
-from odoo.addons.saas_router import connections, credentials, modules, routing
+from odoo.addons.saas_router import connections, credentials, gate, modules, notice, routing
 
 
 @tagged("post_install", "-at_install")
@@ -108,6 +108,59 @@ class TestRouting(TransactionCase):
         self.addCleanup(routing.publish_routes, self.master, self.TEST_REF - 1, [])
         self.assertEqual(routing.classify(f"two.{self.domain}"), ("tenant", "x"))
 
+    def test_hosts_of_a_tenant_not_served(self):
+        """A suspended or tampered tenant's hosts reach no database: the
+        router answers them itself, and RPC naming the database is refused."""
+        host = f"acme.{self.domain}"
+        row = {"host": host, "database_name": self.acme,
+               "account_url": "https://saas.test/my/saas/7"}
+        fallback = lambda dbs, h: dbs  # noqa: E731
+        for state in (routing.SUSPENDED, routing.TAMPERED):
+            self._publish(dict(row, state=state))
+            kind, route = routing.classify(host)
+            self.assertEqual((kind, route.database_name, route.account_url),
+                             (state, self.acme, "https://saas.test/my/saas/7"))
+            self.assertEqual(routing.route([self.acme], host, fallback,
+                                           routable=lambda db: True), [])
+            self.assertEqual(routing.route_map.database_state(self.acme), state)
+            self.assertFalse(routing.database_served(self.master, self.acme))
+            self.assertEqual(gate.rpc_refusal(self.acme), notice.message(state))
+        self._publish(row)  # served again
+        self.assertEqual(routing.classify(host), ("tenant", self.acme))
+        self.assertTrue(routing.database_served(self.master, self.acme))
+        self.assertIsNone(gate.rpc_refusal(self.acme))
+        self.assertIsNone(gate.rpc_refusal(self.master))  # not a tenant database
+        self.assertEqual(gate.rpc_refusal(routing.tenant_db_name("nobody")),
+                         "This database is not served.")
+        with self.assertRaisesRegex(ValueError, "route state"):
+            self._publish(dict(row, state="paused"))
+
+    def test_map_change_drops_registries_of_databases_no_longer_served(self):
+        dropped = []
+        routing.map_listeners.append(dropped.extend)
+        self.addCleanup(routing.map_listeners.remove, dropped.extend)
+        self._publish({"host": f"acme.{self.domain}", "database_name": self.acme})
+        routing.classify(f"acme.{self.domain}")
+        self._publish({"host": f"acme.{self.domain}", "database_name": self.acme,
+                       "state": routing.SUSPENDED})
+        routing.classify(f"acme.{self.domain}")
+        self.assertEqual(dropped, [self.acme])
+
+    def test_refusal_page_json_and_xmlrpc(self):
+        html = notice.refusal(notice.SUSPENDED, {"PATH_INFO": "/web/login"},
+                              "https://saas.test/my/saas/7")
+        self.assertEqual(html.status_code, 403)
+        body = html.get_data(as_text=True)
+        self.assertIn("This instance is suspended", body)
+        self.assertIn('href="https://saas.test/my/saas/7"', body)
+        # only http(s) links
+        self.assertNotIn("javascript", notice.page(notice.TAMPERED, "javascript:alert(1)"))
+        rpc = notice.refusal(notice.TAMPERED, {"PATH_INFO": "/web/dataset/call_kw"})
+        self.assertEqual(rpc.status_code, 403)
+        self.assertIn('"saas.tampered"', rpc.get_data(as_text=True))
+        xml = notice.refusal(notice.SUSPENDED, {"PATH_INFO": "/xmlrpc/2/object"})
+        self.assertEqual((xml.status_code, xml.mimetype), (403, "text/plain"))
+
     def test_unknown_database_is_not_routable(self):
         self.assertFalse(routing.is_routable(routing.tenant_db_name("no-such-tenant")))
         # the master exists but has no role of its own name that may log in
@@ -171,6 +224,25 @@ class TestModulePolicy(TransactionCase):
         self.assertTrue(modules.is_allowed("crm", allowed))
         self.assertFalse(modules.is_allowed("website", allowed))
         self.assertIsNone(modules.parse_allowed(None))
+
+    def test_base_modules_and_tamper_reasons(self):
+        dirs = modules.odoo_addons_dirs()
+        base = {"base", "web", "saas_tenant", "some_oca_module"}
+        # the template's own modules load; saas_tenant always may
+        self.assertEqual(modules.refused_names(base, None, base, dirs), [])
+        self.assertEqual(modules.refused_names({"saas_dns", "crm"}, None, base, dirs),
+                         ["saas_dns"])
+        sound = {"base": "installed", "saas_tenant": "installed", "crm": "to upgrade",
+                 "saas_dns": "uninstalled"}
+        self.assertEqual(modules.tamper_reasons(sound, None, base, dirs), [])
+        # the 'to upgrade' trick, and saas_tenant removed
+        tricked = dict(sound, saas_dns="to upgrade", saas_tenant="uninstalled")
+        self.assertEqual(modules.tamper_reasons(tricked, None, base, dirs),
+                         ["saas_tenant is uninstalled", "modules outside the plan: saas_dns"])
+        # a tenant customised before base_modules: what is installed stays
+        legacy = dict(sound, some_oca_module="installed", saas_dns="to upgrade")
+        self.assertEqual(modules.tamper_reasons(legacy, None, None, dirs),
+                         ["modules outside the plan: saas_dns"])
 
     def test_gate_only_in_tenant_databases(self):
         # this (master) database is no tenant: nothing refused here
