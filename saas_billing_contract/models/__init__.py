@@ -6,3 +6,4 @@ from . import account_move
 from . import account_move_line
 from . import saas_instance
 from . import res_config_settings
+from . import saas_instance_limits

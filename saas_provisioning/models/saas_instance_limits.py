@@ -35,15 +35,18 @@ class SaasInstance(models.Model):
     over_limit_reason = fields.Char(readonly=True, copy=False)
 
     def _over_limit_reasons(self):
+        """{limit: why} for each limit of the plan this instance is over
+        ("users", "storage"); saas_billing_contract drops "users" on plans
+        that bill each extra user instead."""
         self.ensure_one()
-        plan, reasons = self.plan_id, []
+        plan, reasons = self.plan_id, {}
         if plan.max_users and self.user_count > plan.max_users:
-            reasons.append(_("%(count)s internal users, the plan allows %(max)s",
-                             count=self.user_count, max=plan.max_users))
+            reasons["users"] = _("%(count)s internal users, the plan allows %(max)s",
+                                 count=self.user_count, max=plan.max_users)
         used = (self.db_size_mb or 0.0) + (self.filestore_size_mb or 0.0)
         if plan.max_storage_mb and used > plan.max_storage_mb:
-            reasons.append(_("%(used).0f MB stored, the plan allows %(max)s MB",
-                             used=used, max=plan.max_storage_mb))
+            reasons["storage"] = _("%(used).0f MB stored, the plan allows %(max)s MB",
+                                   used=used, max=plan.max_storage_mb)
         return reasons
 
     def _enforce_plan_limits(self, now):
@@ -55,7 +58,7 @@ class SaasInstance(models.Model):
                     instance.write({"over_limit_since": False, "over_limit_reason": False})
                     instance.message_post(body=_("Back within the plan's limits."))
                 continue
-            reason = "; ".join(reasons)
+            reason = "; ".join(reasons.values())
             grace = timedelta(days=instance.plan_id.limit_grace_days)
             if not instance.over_limit_since:
                 instance.write({"over_limit_since": now, "over_limit_reason": reason})
