@@ -7,7 +7,9 @@ On a master database of its own (saas_router installed), with ``--routes``
 rows in the map, prints per call:
   * floor: a pooled cursor + ``SELECT 1`` on the master (what any query costs);
   * ours, per request: the version check (cursor + one-row read, map cached);
-  * a lookup from the cached map (no query);
+  * a lookup from the cached map (no query), of a served host and of a
+    suspended one (every tenth route is suspended), and the router's own
+    refusal page built for it (no database opened);
   * a full reload of the map after a change.
 Asserts nothing; drops its database.
 """
@@ -53,7 +55,8 @@ def main():
         config.parse_config(["-c", str(conf), "-d", db])
         from odoo.addons.saas_router import routing  # noqa: PLC0415
 
-        routes = [{"host": f"t{i}.localhost", "database_name": f"{PREFIX}t_t{i}"}
+        routes = [{"host": f"t{i}.localhost", "database_name": f"{PREFIX}t_t{i}",
+                   "state": routing.SUSPENDED if i % 10 == 3 else routing.SERVED}
                   for i in range(args.routes)]
         routing.publish_routes(db, 1, routes)
         routing.route_map.refresh(force=True)
@@ -71,15 +74,24 @@ def main():
         print(f"map of {args.routes} routes, {args.n} calls each (median / p95, microseconds)")
         import threading  # noqa: PLC0415
 
+        from odoo.addons.saas_router import notice  # noqa: PLC0415
+
         def lookup():  # within one request: the version was checked at its start
             threading.current_thread().perf_t0 = 1.0
-            routing.classify("t42.localhost:8069")
+            assert routing.classify("t42.localhost:8069")[0] == "tenant"
+
+        def suspended():
+            threading.current_thread().perf_t0 = 1.0
+            kind, route = routing.classify("t43.localhost:8069")
+            assert kind == routing.SUSPENDED
+            notice.refusal(kind, {"PATH_INFO": "/web/login"}, route.account_url)
 
         figures = [
             ("floor: pooled cursor + SELECT 1", floor),
             ("ours: version check per request", lambda: routing.route_map.refresh(force=True)),
             ("  the same query without the router", raw_version),
             ("ours: lookup in the cached map", lookup),
+            ("ours: suspended host: lookup + 403 page", suspended),
         ]
         # interleaved, so that a busy machine weighs on every figure alike
         samples = {label: [] for label, _func in figures}
