@@ -23,7 +23,7 @@ def tenant_rpc_login(srv, db, host, login, password):
     try:
         return host_xmlrpc(srv.url, host, "common", "authenticate", db, login, password, {},
                            timeout=30)
-    except xmlrpc.client.Fault:
+    except (xmlrpc.client.Fault, xmlrpc.client.ProtocolError):  # refused by Odoo, or the router
         return False
 
 
