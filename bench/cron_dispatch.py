@@ -53,46 +53,25 @@ def main():
     from odoo.modules.registry import Registry  # noqa: PLC0415
 
     import odoo.addons.saas_router  # noqa: F401,PLC0415 (installs the patches)
-    from odoo.addons.saas_provisioning.adapters import PgAdmin, TenantDatabase  # noqa: PLC0415
-    from odoo.addons.saas_provisioning.tools import odoo_cli  # noqa: PLC0415
-    from odoo.addons.saas_router import credentials, crons, routing  # noqa: PLC0415
+    from odoo.addons.saas_provisioning.adapters import TenantDatabase  # noqa: PLC0415
+    from odoo.addons.saas_router import credentials, crons  # noqa: PLC0415
+    from tenant_clones import build_base_template, clone_tenants  # noqa: PLC0415
 
     devtool.drop_prefixed(PREFIX)
     params = {"host": "127.0.0.1", "port": devtool.PG_PORT, "user": devtool.PG_USER,
               "password": devtool.PG_PASSWORD}
-    pg = PgAdmin(params)
-    owner = credentials.template_owner_role()
     tpl = PREFIX + "tpl_base"
     figures = {"tenants": args.tenants, "due": args.due}
     try:
-        t0 = time.perf_counter()
-        pg.ensure_role(owner)
-        pg.create_database(tpl)
-        tpl_db = TenantDatabase(params, tpl)
-        tpl_db.prepare_template(owner)
-        odoo_cli.install(params, tpl, ["base"], template_owner=owner)
-        tpl_db.finish_template(owner)
-        with tpl_db._transaction(trusted=True) as cr:
-            # idle tenants: no job due for a day (the install leaves triggers due soon)
+        def idle(cr):  # no job due for a day (the install leaves triggers due soon)
             cr.execute("UPDATE public.ir_cron SET nextcall = now() AT TIME ZONE 'UTC' "
                        "+ interval '1 day'")
             cr.execute("DELETE FROM public.ir_cron_trigger")
-        tpl_db.write_settings({"suspended": "0"}, trusted=True)
-        pg.terminate_connections(tpl)
-        pg.allow_connections(tpl, False)
-        figures["template_build_s"] = time.perf_counter() - t0
-        say(f"template {tpl} built in {figures['template_build_s']:.1f} s")
 
-        t0 = time.perf_counter()
-        tenants = [routing.tenant_db_name(f"cron{i:03d}") for i in range(args.tenants)]
-        for name in tenants:
-            role = credentials.tenant_role_name(name)
-            pg.ensure_role(role, credentials.scram_verifier(credentials.tenant_role_password(role)))
-            pg.create_from_template(name, tpl, owner=role)
-            pg.close_to_others(name)
-            TenantDatabase(params, name).hand_over(owner, role)
-            pg.set_login(role, True)
-        figures["clone_s"] = time.perf_counter() - t0
+        figures["template_build_s"] = build_base_template(params, tpl, adjust=idle)
+        say(f"template {tpl} built in {figures['template_build_s']:.1f} s")
+        tenants, figures["clone_s"] = clone_tenants(
+            params, tpl, [f"cron{i:03d}" for i in range(args.tenants)])
         say(f"{args.tenants} tenants cloned in {figures['clone_s']:.1f} s")
 
         schedule = crons.SCHEDULE  # the one the wrapped _process_jobs refreshes

@@ -55,39 +55,19 @@ def main():
     from odoo.modules.registry import Registry  # noqa: PLC0415
 
     import odoo.addons.saas_router  # noqa: F401,PLC0415 (installs the patches)
-    from odoo.addons.saas_provisioning.adapters import PgAdmin, TenantDatabase  # noqa: PLC0415
-    from odoo.addons.saas_provisioning.tools import odoo_cli  # noqa: PLC0415
+    from odoo.addons.saas_provisioning.adapters import PgAdmin  # noqa: PLC0415
     from odoo.addons.saas_router import credentials, routing  # noqa: PLC0415
+    from tenant_clones import build_base_template, clone_tenants  # noqa: PLC0415
 
     params = {"host": "127.0.0.1", "port": devtool.PG_PORT, "user": devtool.PG_USER,
               "password": devtool.PG_PASSWORD}
     pg = PgAdmin(params)
-    owner = credentials.template_owner_role()
     tpl = PREFIX + "tpl_base"
     try:
-        t0 = time.perf_counter()
-        pg.ensure_role(owner)
-        pg.create_database(tpl)
-        tpl_db = TenantDatabase(params, tpl)
-        tpl_db.prepare_template(owner)
-        odoo_cli.install(params, tpl, ["base"], template_owner=owner)
-        tpl_db.finish_template(owner)
-        tpl_db.write_settings({"suspended": "0"}, trusted=True)
-        pg.terminate_connections(tpl)
-        pg.allow_connections(tpl, False)
-        print(f"template {tpl} built in {time.perf_counter() - t0:.1f} s")
-
-        t0 = time.perf_counter()
+        print(f"template {tpl} built in {build_base_template(params, tpl):.1f} s")
         subs = [f"use{i:03d}" for i in range(args.tenants)]
-        for sub in subs:
-            name = routing.tenant_db_name(sub)
-            role = credentials.tenant_role_name(name)
-            pg.ensure_role(role, credentials.scram_verifier(credentials.tenant_role_password(role)))
-            pg.create_from_template(name, tpl, owner=role)
-            pg.close_to_others(name)
-            TenantDatabase(params, name).hand_over(owner, role)
-            pg.set_login(role, True)
-        print(f"{args.tenants} tenants cloned in {time.perf_counter() - t0:.1f} s")
+        _names, seconds = clone_tenants(params, tpl, subs)
+        print(f"{args.tenants} tenants cloned in {seconds:.1f} s")
 
         registry = Registry(master)
         with registry.cursor() as cr:

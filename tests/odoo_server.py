@@ -157,6 +157,40 @@ class TenantRpc:
         return (result or {}).get("outcome")
 
 
+def provision_tenants(rpc, plan_id, subdomains, password, tenants, timeout=180):
+    """Provision one instance per subdomain (owner ``boss@<sub>.test``)
+    through the control plane.  ``tenants`` ({sub: instance id}) is filled
+    as they are created, so that the caller's cleanup sees every one even
+    when a later one fails.  Returns {sub: {database_name, url}}."""
+    for sub in subdomains:
+        partner_id = rpc("res.partner", "create", {"name": f"Owner {sub}",
+                                                   "email": f"boss@{sub}.test"})
+        tenants[sub] = rpc("saas.instance", "create", {
+            "name": f"Company {sub}", "subdomain": sub, "partner_id": partner_id,
+            "plan_id": plan_id})
+        rpc("saas.instance", "request_provisioning", [tenants[sub]], password)
+    for instance_id in tenants.values():
+        state = rpc.wait("saas.instance", instance_id, "state", ("active", "failed"),
+                         timeout=timeout)
+        assert state == "active", rpc("saas.instance.log", "search_read",
+                                      [("instance_id", "=", instance_id)], ["step", "message"])
+    return {sub: rpc("saas.instance", "read", [iid], ["database_name", "url"])[0]
+            for sub, iid in tenants.items()}
+
+
+def terminate_tenants(rpc, tenants, wait=True):
+    """Terminate every instance of ``tenants`` not terminated yet (the other
+    end-to-end files share the master: no tenant of ours left running)."""
+    for instance_id in tenants.values():
+        state = rpc("saas.instance", "read", [instance_id], ["state"])[0]["state"]
+        if state == "provisioning":
+            rpc("saas.instance", "action_mark_failed", [instance_id])
+        if state != "terminated":
+            rpc("saas.instance", "action_terminate", [instance_id])
+    for instance_id in tenants.values() if wait else ():
+        rpc.wait("saas.instance", instance_id, "state", ("terminated",), timeout=60)
+
+
 def pg_master(db="postgres"):
     """A connection as the master's role (what the tests inspect with)."""
     return psycopg2.connect(host="127.0.0.1", port=devtool.PG_PORT, user=devtool.PG_USER,

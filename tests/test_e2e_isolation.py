@@ -14,7 +14,8 @@ import xmlrpc.client
 import pytest
 import requests
 
-from odoo_server import TenantRpc, devtool, pg_master, setup_control_plane
+from odoo_server import (TenantRpc, devtool, pg_master, provision_tenants,
+                         setup_control_plane, terminate_tenants)
 
 PREFIX = os.environ.get("SAAS_TEST_PREFIX", "saas_test_")
 PASSWORD = "Iso-admin-Pass-42"
@@ -29,30 +30,11 @@ def plane(server):
         "database_name"]
     tenants = {}
     try:
-        for sub in ("iso-a", "iso-b"):
-            partner_id = rpc("res.partner", "create", {"name": f"Owner {sub}",
-                                                       "email": f"boss@{sub}.test"})
-            instance_id = rpc("saas.instance", "create", {
-                "name": f"Company {sub}", "subdomain": sub, "partner_id": partner_id,
-                "plan_id": plan_id})
-            tenants[sub] = instance_id
-            rpc("saas.instance", "request_provisioning", [instance_id], PASSWORD)
-        for instance_id in tenants.values():
-            state = rpc.wait("saas.instance", instance_id, "state", ("active", "failed"))
-            assert state == "active", rpc("saas.instance.log", "search_read",
-                                          [("instance_id", "=", instance_id)],
-                                          ["step", "message"])
-        info = {sub: rpc("saas.instance", "read", [iid], ["database_name", "url"])[0]
-                for sub, iid in tenants.items()}
+        info = provision_tenants(rpc, plan_id, ("iso-a", "iso-b"), PASSWORD, tenants,
+                                 timeout=120)
         yield rpc, template_db, info, tenants
     finally:
-        for instance_id in tenants.values():
-            state = rpc("saas.instance", "read", [instance_id], ["state"])[0]["state"]
-            if state == "provisioning":
-                rpc("saas.instance", "action_mark_failed", [instance_id])
-            rpc("saas.instance", "action_terminate", [instance_id])
-        for instance_id in tenants.values():
-            rpc.wait("saas.instance", instance_id, "state", ("terminated",), timeout=60)
+        terminate_tenants(rpc, tenants)
 
 
 def _host(info):

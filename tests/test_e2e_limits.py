@@ -22,7 +22,8 @@ import xmlrpc.client
 import pytest
 import requests
 
-from odoo_server import TenantRpc, host_xmlrpc, pg_master, setup_control_plane
+from odoo_server import (TenantRpc, host_xmlrpc, pg_master, provision_tenants,
+                         setup_control_plane, terminate_tenants)
 
 PASSWORD = "Lim-admin-Pass-42"
 
@@ -36,26 +37,10 @@ def plane(server):
                                        "max_storage_mb": 0})
     tenants = {}
     try:
-        for sub in ("lim-a", "lim-b", "lim-c"):
-            partner_id = rpc("res.partner", "create", {"name": f"Owner {sub}",
-                                                       "email": f"boss@{sub}.test"})
-            tenants[sub] = rpc("saas.instance", "create", {
-                "name": f"Company {sub}", "subdomain": sub, "partner_id": partner_id,
-                "plan_id": plan})
-            rpc("saas.instance", "request_provisioning", [tenants[sub]], PASSWORD)
-        for instance_id in tenants.values():
-            state = rpc.wait("saas.instance", instance_id, "state", ("active", "failed"))
-            assert state == "active", rpc("saas.instance.log", "search_read",
-                                          [("instance_id", "=", instance_id)],
-                                          ["step", "message"])
-        info = {sub: rpc("saas.instance", "read", [iid], ["database_name", "url"])[0]
-                for sub, iid in tenants.items()}
+        info = provision_tenants(rpc, plan, ("lim-a", "lim-b", "lim-c"), PASSWORD, tenants)
         yield rpc, tenants, info
     finally:
-        for instance_id in tenants.values():
-            rpc("saas.instance", "action_terminate", [instance_id])
-        for instance_id in tenants.values():
-            rpc.wait("saas.instance", instance_id, "state", ("terminated",), timeout=60)
+        terminate_tenants(rpc, tenants)
 
 
 def _host(info):

@@ -31,7 +31,8 @@ import boto3
 import pytest
 
 import traps
-from odoo_server import TenantRpc, pg_master, setup_control_plane, wait_for
+from odoo_server import (TenantRpc, pg_master, provision_tenants, setup_control_plane,
+                         terminate_tenants, wait_for)
 from loopback import MotoServer  # noqa: E402 (on the path through odoo_server)
 
 PREFIX = os.environ.get("SAAS_TEST_PREFIX", "saas_test_")
@@ -73,27 +74,14 @@ def wall(server):
             "region": "us-east-1", "bucket": BUCKET, "prefix": "wall",
             "access_key": "testing", "secret_key": "testing"})
         rpc("ir.config_parameter", "set_param", "saas_backup.storage_id", storage_id)
-        for sub in ("wall-t", "wall-r", "wall-c"):
-            partner_id = rpc("res.partner", "create", {"name": f"Owner {sub}",
-                                                       "email": f"boss@{sub}.test"})
-            tenants[sub] = rpc("saas.instance", "create", {
-                "name": f"Company {sub}", "subdomain": sub, "partner_id": partner_id,
-                "plan_id": plan_id})
-            rpc("saas.instance", "request_provisioning", [tenants[sub]], PASSWORD)
-        for instance_id in tenants.values():
-            assert rpc.wait("saas.instance", instance_id, "state", ("active", "failed"),
-                            timeout=180) == "active"
-        info = {sub: rpc("saas.instance", "read", [iid], ["database_name", "url"])[0]
-                for sub, iid in tenants.items()}
+        info = provision_tenants(rpc, plan_id, ("wall-t", "wall-r", "wall-c"), PASSWORD,
+                                 tenants)
         yield srv, rpc, tenants, info, bigger
     finally:
         # the other end-to-end files share this master: no storage left set,
         # no tenant of ours left running
         rpc("ir.config_parameter", "set_param", "saas_backup.storage_id", "")
-        for instance_id in tenants.values():
-            if rpc("saas.instance", "read", [instance_id], ["state"])[0]["state"] in (
-                    "active", "suspended"):
-                rpc("saas.instance", "action_terminate", [instance_id])
+        terminate_tenants(rpc, tenants, wait=False)
         moto.stop()
         drop_trapped()
 
