@@ -22,9 +22,12 @@ def _incoming_bytes(vals):
 
 
 def _is_asset(vals):
-    # The web client's own bundles (CSS/JS compiled into attachments): never
-    # refused, or a tenant at its limit could not even load the backend.
-    return vals.get("res_model") == "ir.ui.view" or (vals.get("url") or "").startswith(
+    # The web client's own bundles (CSS/JS compiled into attachments, as
+    # Odoo's AssetsBundle saves them: both marks): never refused here, or a
+    # tenant at its limit could not even load the backend.  A file merely
+    # labelled ir.ui.view is no bundle.  (The master counts every byte
+    # anyway: this is the early, friendly refusal.)
+    return vals.get("res_model") == "ir.ui.view" and (vals.get("url") or "").startswith(
         "/web/assets/")
 
 

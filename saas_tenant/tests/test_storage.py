@@ -68,6 +68,10 @@ class TestStorageQuota(TransactionCase):
         self.env["ir.attachment"].create({
             "name": "web.assets_x.min.js", "raw": b"x" * 2048, "res_model": "ir.ui.view",
             "url": "/web/assets/1/web.assets_x.min.js", "public": True})
+        # a file merely labelled as a view is no bundle
+        with self.assertRaises(ValidationError):
+            self.env["ir.attachment"].create({
+                "name": "disguised.bin", "raw": b"x" * 2048, "res_model": "ir.ui.view"})
 
     def test_banner_at_90_percent(self):
         self._measure(0.85)
