@@ -3,7 +3,7 @@
 
 Run with Odoo's venv:  ./dev python bench/cron_dispatch.py [-n 200] [--due 3] [--json]
 
-Builds a `base` template the way saas_provisioning does (objects owned by the
+Builds a `saas_tenant` template the way saas_provisioning does (objects owned by the
 template owner role, settings table ours), clones N tenants, each owned by
 its own LOGIN role (so the router would serve it), with every cron's next
 call a day away; then, in this process, with saas_router's patches:
@@ -60,7 +60,7 @@ def main():
     devtool.drop_prefixed(PREFIX)
     params = {"host": "127.0.0.1", "port": devtool.PG_PORT, "user": devtool.PG_USER,
               "password": devtool.PG_PASSWORD}
-    tpl = PREFIX + "tpl_base"
+    tpl = PREFIX + "tpl_tenant"
     figures = {"tenants": args.tenants, "due": args.due}
     try:
         def idle(cr):  # no job due for a day (the install leaves triggers due soon)

@@ -11,8 +11,10 @@ from odoo.addons.saas_router import credentials, routing
 
 
 def build_base_template(params, tpl, adjust=None):
-    """A `base` template: objects owned by the template owner role, our
-    settings table, closed to connections.  ``adjust(cursor)`` runs in it
+    """The smallest tenant template (``saas_tenant``, which the router
+    requires in every tenant registry, and what it depends on): objects
+    owned by the template owner role, our settings table, closed to
+    connections.  ``adjust(cursor)`` runs in it
     (trusted) before it is closed.  Returns the seconds it took."""
     t0 = time.perf_counter()
     pg = PgAdmin(params)
@@ -21,7 +23,7 @@ def build_base_template(params, tpl, adjust=None):
     pg.create_database(tpl)
     tpl_db = TenantDatabase(params, tpl)
     tpl_db.prepare_template(owner)
-    odoo_cli.install(params, tpl, ["base"], template_owner=owner)
+    odoo_cli.install(params, tpl, ["saas_tenant"], template_owner=owner)
     tpl_db.finish_template(owner)
     if adjust:
         with tpl_db._transaction(trusted=True) as cr:

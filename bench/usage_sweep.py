@@ -3,7 +3,7 @@
 
 Run with Odoo's venv:  ./dev python bench/usage_sweep.py [-n 200] [--keep]
 
-Builds a `base` template the way saas_provisioning does, clones N tenants
+Builds a `saas_tenant` template the way saas_provisioning does, clones N tenants
 (each owned by its own LOGIN role), installs saas_provisioning in a master
 of its own with one server and N active instances, then runs the sweep
 (`saas.instance._cron_usage_sweep`): per tenant one session as its role
@@ -62,7 +62,7 @@ def main():
     params = {"host": "127.0.0.1", "port": devtool.PG_PORT, "user": devtool.PG_USER,
               "password": devtool.PG_PASSWORD}
     pg = PgAdmin(params)
-    tpl = PREFIX + "tpl_base"
+    tpl = PREFIX + "tpl_tenant"
     try:
         print(f"template {tpl} built in {build_base_template(params, tpl):.1f} s")
         subs = [f"use{i:03d}" for i in range(args.tenants)]

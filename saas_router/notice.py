@@ -5,9 +5,10 @@ Built without opening the tenant's database (no registry, no QWeb, no
 query): the text comes from here and the link from the route map
 (``account_url``: where the customer pays or reads about its account).
 Browsers get a small HTML page; JSON-RPC (``/jsonrpc``, ``/web/dataset``,
-any JSON body) a JSON-RPC error; XML-RPC a plain 403; all with status 403.
+any JSON body) a JSON-RPC error; XML-RPC a fault; all with status 403.
 """
 import json
+import xmlrpc.client
 
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -81,7 +82,8 @@ def refusal(kind, environ, account_url=None):
         return Response(json.dumps(body), status=403, headers=headers,
                         content_type="application/json")
     if environ.get("PATH_INFO", "").startswith("/xmlrpc"):
-        return Response(message(kind), status=403, headers=headers,
-                        content_type="text/plain; charset=utf-8")
+        fault = xmlrpc.client.dumps(xmlrpc.client.Fault(403, message(kind)),
+                                    methodresponse=True, allow_none=True)
+        return Response(fault, status=403, headers=headers, content_type="text/xml")
     return Response(page(kind, account_url), status=403, headers=headers,
                     content_type="text/html; charset=utf-8")

@@ -91,9 +91,11 @@ def test_suspension_is_enforced_at_the_router_and_by_postgresql(server, plane):
                          json={"jsonrpc": "2.0", "method": "call", "params": {}}, timeout=30)
     assert call.status_code == 403
     assert call.json()["error"]["data"]["name"] == "saas.suspended"
-    with pytest.raises(xmlrpc.client.ProtocolError) as refused:
+    with pytest.raises(xmlrpc.client.Fault, match="suspended"):
         admin("res.partner", "search_count", [])
-    assert refused.value.errcode == 403
+    rpc_page = requests.post(server.url + "/xmlrpc/2/object", headers={"Host": host},
+                             data=xmlrpc.client.dumps((), "version"), timeout=30)
+    assert rpc_page.status_code == 403
     # RPC naming the database on the master's own host: refused as well
     with pytest.raises(xmlrpc.client.Fault, match="suspended"):
         host_xmlrpc(server.url, "127.0.0.1", "common", "authenticate",
@@ -121,10 +123,18 @@ def test_removing_saas_tenant_is_refused_and_flagged(server, plane):
     page = _get(server, _host(a))
     assert page.status_code == 403 and page.headers["X-Saas-Refused"] == "tampered", \
         (outcome, page.status_code)
-    with pytest.raises((xmlrpc.client.Fault, xmlrpc.client.ProtocolError)):
+    with pytest.raises(xmlrpc.client.Fault, match="unavailable"):
         _admin(server, info, "lim-a")
     # the master reads the tenant's modules as the tenant: flagged
-    _cron(rpc, "saas_provisioning.ir_cron_usage_sweep")
+    tampered_type = rpc("saas.webhook.event.type", "search",
+                        [("code", "=", "instance.tampered")])
+    endpoint = rpc("saas.webhook.endpoint", "create", {
+        "name": "ops", "url": "https://ops.example.test/hooks",
+        "event_type_ids": [(6, 0, tampered_type)]})
+    try:
+        _cron(rpc, "saas_provisioning.ir_cron_usage_sweep")
+    finally:
+        rpc("saas.webhook.endpoint", "write", [endpoint], {"active": False})
     flagged = rpc("saas.instance", "read", [tenants["lim-a"]],
                   ["tampered", "tamper_reason", "activity_ids"])[0]
     assert flagged["tampered"] and "saas_tenant is uninstalled" in flagged["tamper_reason"]

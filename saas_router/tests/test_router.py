@@ -1,4 +1,5 @@
 import threading
+import xmlrpc.client
 
 from odoo import sql_db
 from odoo.tests import TransactionCase, tagged
@@ -159,7 +160,9 @@ class TestRouting(TransactionCase):
         self.assertEqual(rpc.status_code, 403)
         self.assertIn('"saas.tampered"', rpc.get_data(as_text=True))
         xml = notice.refusal(notice.SUSPENDED, {"PATH_INFO": "/xmlrpc/2/object"})
-        self.assertEqual((xml.status_code, xml.mimetype), (403, "text/plain"))
+        self.assertEqual((xml.status_code, xml.mimetype), (403, "text/xml"))
+        with self.assertRaisesRegex(xmlrpc.client.Fault, "suspended"):
+            xmlrpc.client.loads(xml.get_data(as_text=True))
 
     def test_unknown_database_is_not_routable(self):
         self.assertFalse(routing.is_routable(routing.tenant_db_name("no-such-tenant")))
