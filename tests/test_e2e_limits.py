@@ -16,14 +16,19 @@ Through the real server with its job runner, on a 3-user plan:
 - attachments disguised as ir.ui.view count toward storage.
 """
 import json
+import sys
 import time
 import xmlrpc.client
+from pathlib import Path
 
 import pytest
 import requests
 
 from odoo_server import (TenantRpc, host_xmlrpc, pg_master, provision_tenants,
-                         setup_control_plane, terminate_tenants)
+                         setup_control_plane, terminate_tenants, wait_for)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "saas_webhook" / "tests"))
+from receiver import Receiver  # noqa: E402
 
 PASSWORD = "Lim-admin-Pass-42"
 
@@ -128,23 +133,25 @@ def test_removing_saas_tenant_is_refused_and_flagged(server, plane):
     # the master reads the tenant's modules as the tenant: flagged
     tampered_type = rpc("saas.webhook.event.type", "search",
                         [("code", "=", "instance.tampered")])
-    endpoint = rpc("saas.webhook.endpoint", "create", {
-        "name": "ops", "url": "https://ops.example.test/hooks",
-        "event_type_ids": [(6, 0, tampered_type)]})
-    try:
-        _cron(rpc, "saas_provisioning.ir_cron_usage_sweep")
-    finally:
-        rpc("saas.webhook.endpoint", "write", [endpoint], {"active": False})
+    with Receiver() as receiver:
+        rpc("ir.config_parameter", "set_param", "saas_webhook.allow_private_urls", "1")
+        endpoint = rpc("saas.webhook.endpoint", "create", {
+            "name": "ops", "url": receiver.url, "event_type_ids": [(6, 0, tampered_type)]})
+        try:
+            _cron(rpc, "saas_provisioning.ir_cron_usage_sweep")
+            assert wait_for(lambda: receiver.requests, 60), "no webhook delivered"
+        finally:
+            rpc("saas.webhook.endpoint", "write", [endpoint], {"active": False})
+            rpc("ir.config_parameter", "set_param", "saas_webhook.allow_private_urls", "")
+    delivered = json.loads(receiver.requests[0]["body"])
+    assert delivered["type"] == "instance.tampered"
+    assert delivered["data"]["instance_id"] == tenants["lim-a"]
+    assert "saas_tenant is uninstalled" in delivered["data"]["reason"]
     flagged = rpc("saas.instance", "read", [tenants["lim-a"]],
                   ["tampered", "tamper_reason", "activity_ids"])[0]
     assert flagged["tampered"] and "saas_tenant is uninstalled" in flagged["tamper_reason"]
     assert flagged["activity_ids"]
-    events = rpc("saas.webhook.event", "search_read",
-                 [("event_type", "=", "instance.tampered"),
-                  ("instance_id", "=", tenants["lim-a"])], ["body"])
-    assert events and "saas_tenant is uninstalled" in json.loads(events[0]["body"])["data"][
-        "reason"], events
-    with pg_master() as conn, conn.cursor() as cr:
+    with pg_master(server.db) as conn, conn.cursor() as cr:
         cr.execute("SELECT DISTINCT state FROM saas_route WHERE database_name = %s",
                    [a["database_name"]])
         assert cr.fetchall() == [("tampered",)]
