@@ -8,3 +8,4 @@ from . import saas_pool_database
 from . import res_config_settings
 from . import saas_instance_access
 from . import saas_instance_limits
+from . import saas_instance_measure

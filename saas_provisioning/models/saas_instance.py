@@ -1,5 +1,4 @@
 import contextlib
-import json
 import logging
 import time
 from datetime import timedelta
@@ -546,90 +545,6 @@ class SaasInstance(models.Model):
                 instance._provision_finish()
         self.env["saas.server"].search([("state", "!=", "down")])._scan_orphans()
         return True
-
-    # ------------------------------------------------------------------
-    # usage sweep
-    # ------------------------------------------------------------------
-    @api.model
-    def _cron_usage_sweep(self):
-        """Users, database and filestore size of every live instance, read by
-        SQL and from the filesystem (no registry is loaded)."""
-        self.search([("state", "in", ("active", "suspended"))])._measure_usage()
-        return True
-
-    def _measure_usage(self):
-        """The one door for usage: measure the live instances among ``self``
-        (users, database and filestore size), write the figures on them and
-        their history, and ship the storage figure to each tenant, whose
-        storage quota counts from it (saas_tenant).  Called when a tenant
-        becomes active, after a plan change and by the sweep; an instance
-        that cannot be read is skipped with a warning, never an error."""
-        live = self.filtered(lambda i: i.state in ("active", "suspended")
-                             and i.server_id and i.database_name)
-        usage_vals = []
-        plans = self._storage_plans_setting() if live else "[]"
-        for server in live.server_id:
-            on_server = live.filtered(lambda i, s=server: i.server_id == s)
-            try:
-                sizes = server._pg_admin().sizes_bytes(on_server.mapped("database_name"))
-            except AdapterError as exc:
-                _logger.warning("usage: cannot read database sizes on %s: %s", server.name, exc)
-                continue
-            files = server._filestore()
-            for instance in on_server:
-                now = fields.Datetime.now()
-                tenant = instance._tenant_db()
-                started = time.monotonic()
-                try:
-                    # as the tenant, row_security off: what the master counts
-                    # is what the plan bills and limits, whatever the tenant did
-                    with instance._tenant_window():
-                        users, module_states = tenant.read_usage()
-                    filestore_bytes = files.size_bytes(instance.database_name)
-                except (AdapterError, OSError) as exc:
-                    # this tenant only: flagged, and the sweep goes on
-                    _logger.warning("usage: cannot read users of %s: %s",
-                                    instance.database_name, exc)
-                    instance._log("usage", "count users", "failed", started, str(exc))
-                    instance.sudo().usage_error = str(exc)[:500]
-                    continue
-                vals = {
-                    "user_count": users,
-                    "db_size_mb": sizes.get(instance.database_name, 0) / 2**20,
-                    "filestore_size_mb": filestore_bytes / 2**20,
-                }
-                instance.write(dict(vals, usage_date=now, usage_error=False))
-                usage_vals.append(dict(vals, instance_id=instance.id, date=now))
-                try:
-                    instance._check_modules(module_states)
-                    tenant.write_settings({
-                        "storage_used_mb": "%.3f" % (vals["db_size_mb"]
-                                                     + vals["filestore_size_mb"]),
-                        "storage_measured_at": fields.Datetime.to_string(now),
-                        "storage_plans": plans,
-                    })
-                except AdapterError as exc:
-                    _logger.warning("usage: cannot ship storage to %s: %s",
-                                    instance.database_name, exc)
-                instance._enforce_plan_limits(now)
-        self.env["saas.instance.usage"].sudo().create(usage_vals)
-        return True
-
-    @api.model
-    def _storage_plans_setting(self):
-        """JSON of the published plans' storage, so that a tenant refusing an
-        upload can name the plan that would fit."""
-        plans = self.env["saas.plan"].sudo().search([("published", "=", True)],
-                                                    order="sequence, max_storage_mb, id")
-        return json.dumps([{"name": plan.name, "max_storage_mb": plan.max_storage_mb or 0}
-                           for plan in plans])
-
-    def write(self, vals):
-        res = super().write(vals)
-        if "plan_id" in vals:
-            # after a plan change the tenant's figures are fresh at once
-            self._measure_usage()
-        return res
 
     # ------------------------------------------------------------------
     # bulk operations

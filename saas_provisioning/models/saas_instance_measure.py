@@ -1,0 +1,115 @@
+"""Usage, as the master measures it: the figures the plan bills and limits."""
+import functools
+import json
+import logging
+import time
+
+from odoo import api, fields, models
+
+from odoo.addons.saas_router import routing
+
+from ..adapters.errors import AdapterError
+from ..tools import usage_reader
+
+_logger = logging.getLogger(__name__)
+
+
+class SaasInstance(models.Model):
+    _inherit = "saas.instance"
+
+    @api.model
+    def _cron_usage_sweep(self):
+        """Users, database and filestore size of every live instance, read by
+        SQL and from the filesystem (no registry is loaded)."""
+        self.search([("state", "in", ("active", "suspended"))])._measure_usage()
+        return True
+
+    def _measure_usage(self):
+        """The one door for usage: measure the live instances among ``self``
+        (users and modules read as each tenant's role with row security
+        off, database and filestore size), write the figures on them and
+        their history, ship the storage figure to each tenant (saas_tenant's
+        quota counts from it), check the modules (tamper) and the plan's
+        limits.  Called when a tenant becomes active, after a plan change and
+        by the sweep.  Tenants are read a few at a time
+        (``usage_reader``); one that cannot be read is flagged on its own
+        instance (``usage_error``, a failed "usage" log line), never counted
+        as 0, and the others go on."""
+        live = self.filtered(lambda i: i.state in ("active", "suspended")
+                             and i.server_id and i.database_name)
+        if not live:
+            return True
+        usage_vals = []
+        plans = self._storage_plans_setting()
+        now = fields.Datetime.now()
+        for server in live.server_id:
+            on_server = live.filtered(lambda i, s=server: i.server_id == s)
+            try:
+                sizes = server._pg_admin().sizes_bytes(on_server.mapped("database_name"))
+            except AdapterError as exc:
+                _logger.warning("usage: cannot read database sizes on %s: %s", server.name, exc)
+                continue
+            started = time.monotonic()
+            results = usage_reader.read_all(
+                [instance._usage_reader(server, sizes, plans, now) for instance in on_server])
+            for instance in on_server:
+                figures, error = results[instance.id]
+                if error is not None:
+                    _logger.warning("usage: cannot read %s: %s", instance.database_name, error)
+                    instance._log("usage", "count users", "failed", started, str(error))
+                    instance.sudo().usage_error = str(error)[:500]
+                    continue
+                users, module_states, filestore_bytes, shipped = figures
+                if shipped is not None:
+                    _logger.warning("usage: cannot ship storage to %s: %s",
+                                    instance.database_name, shipped)
+                vals = {
+                    "user_count": users,
+                    "db_size_mb": sizes.get(instance.database_name, 0) / 2**20,
+                    "filestore_size_mb": filestore_bytes / 2**20,
+                }
+                instance.write(dict(vals, usage_date=now, usage_error=False))
+                usage_vals.append(dict(vals, instance_id=instance.id, date=now))
+                try:
+                    instance._check_modules(module_states)
+                except AdapterError as exc:
+                    _logger.warning("usage: cannot check the modules of %s: %s",
+                                    instance.database_name, exc)
+                instance._enforce_plan_limits(now)
+        self.env["saas.instance.usage"].sudo().create(usage_vals)
+        return True
+
+    def _usage_reader(self, server, sizes, plans, now):
+        """The plain object that reads this instance in a thread of the
+        sweep (nothing of the ORM crosses to it)."""
+        self.ensure_one()
+        dbname = self.database_name
+        login = None
+        if self._route_state() != routing.SERVED:
+            login = server._tenant_login(
+                dbname, functools.partial(routing.database_served, self.env.cr.dbname, dbname))
+        measured_at = fields.Datetime.to_string(now)
+
+        def settings(filestore_bytes):
+            return {"storage_used_mb": "%.3f" % ((sizes.get(dbname, 0) + filestore_bytes)
+                                                 / 2**20),
+                    "storage_measured_at": measured_at, "storage_plans": plans}
+
+        return usage_reader.TenantUsage(self.id, self._tenant_db(), login, dbname,
+                                        server._filestore(), settings)
+
+    @api.model
+    def _storage_plans_setting(self):
+        """JSON of the published plans' storage, so that a tenant refusing an
+        upload can name the plan that would fit."""
+        plans = self.env["saas.plan"].sudo().search([("published", "=", True)],
+                                                    order="sequence, max_storage_mb, id")
+        return json.dumps([{"name": plan.name, "max_storage_mb": plan.max_storage_mb or 0}
+                           for plan in plans])
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "plan_id" in vals:
+            # after a plan change the tenant's figures are fresh at once
+            self._measure_usage()
+        return res
