@@ -33,6 +33,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", "--tenants", type=int, default=200)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--profile", action="store_true",
+                        help="print the costliest functions of one more sweep")
     args = parser.parse_args()
     master = PREFIX + "master"
     conf = devtool.write_config(db_name=master, path=devtool.RUN_DIR / "bench-usage.conf",
@@ -112,6 +114,14 @@ def main():
                 print(f"  ours: {sweep:6.2f} s   floor (a bare login + count each): "
                       f"{bare:6.2f} s   ratio {sweep / bare:4.2f}x   "
                       f"{sweep / args.tenants * 1000:5.1f} ms per tenant")
+            if args.profile:
+                import cProfile  # noqa: PLC0415
+                import pstats  # noqa: PLC0415
+
+                profile = cProfile.Profile()
+                profile.runcall(env["saas.instance"]._cron_usage_sweep)
+                cr.commit()
+                pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
     finally:
         Registry.delete_all()
         sql_db.close_all()

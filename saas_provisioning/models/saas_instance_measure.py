@@ -3,6 +3,7 @@ import functools
 import json
 import logging
 import time
+from datetime import timedelta
 
 from odoo import api, fields, models
 
@@ -12,6 +13,11 @@ from ..adapters.errors import AdapterError
 from ..tools import usage_reader
 
 _logger = logging.getLogger(__name__)
+
+# The storage figure is shipped to the tenant when it moved this much since
+# the last measure, or when that measure is this old.
+SHIP_WHEN_MOVED_MB = 1.0
+SHIP_AT_LEAST_EVERY = timedelta(hours=24)
 
 
 class SaasInstance(models.Model):
@@ -89,11 +95,18 @@ class SaasInstance(models.Model):
             login = server._tenant_login(
                 dbname, functools.partial(routing.database_served, self.env.cr.dbname, dbname))
         measured_at = fields.Datetime.to_string(now)
+        shipped_mb = (self.db_size_mb or 0.0) + (self.filestore_size_mb or 0.0)
+        fresh = self.usage_date and now - self.usage_date < SHIP_AT_LEAST_EVERY
 
         def settings(filestore_bytes):
-            return {"storage_used_mb": "%.3f" % ((sizes.get(dbname, 0) + filestore_bytes)
-                                                 / 2**20),
-                    "storage_measured_at": measured_at, "storage_plans": plans}
+            used_mb = (sizes.get(dbname, 0) + filestore_bytes) / 2**20
+            if fresh and abs(used_mb - shipped_mb) < SHIP_WHEN_MOVED_MB:
+                # the tenant's quota counts the uploads made since the last
+                # figure on top of it: a figure that barely moved is not
+                # worth a session of the master in every tenant at each sweep
+                return None
+            return {"storage_used_mb": "%.3f" % used_mb, "storage_measured_at": measured_at,
+                    "storage_plans": plans}
 
         return usage_reader.TenantUsage(self.id, self._tenant_db(), login, dbname,
                                         server._filestore(), settings)

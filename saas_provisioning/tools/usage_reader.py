@@ -18,7 +18,7 @@ class TenantUsage:
     """One tenant to read: its door (TenantDatabase), its login
     (TenantLogin, when a window is needed: not served), its filestore
     (Filestore) and the settings to ship once read
-    (``settings(filestore_bytes)`` -> dict)."""
+    (``settings(filestore_bytes)`` -> dict, or None: nothing to ship)."""
 
     __slots__ = ("key", "door", "login", "dbname", "files", "settings")
 
@@ -32,7 +32,9 @@ class TenantUsage:
             users, module_states = self.door.read_usage()
         filestore_bytes = self.files.size_bytes(self.dbname)
         try:
-            self.door.write_settings(self.settings(filestore_bytes))
+            settings = self.settings(filestore_bytes)
+            if settings:
+                self.door.write_settings(settings)
             shipped = None
         except Exception as exc:  # noqa: BLE001 (reported with the figures)
             shipped = exc
