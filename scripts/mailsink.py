@@ -336,8 +336,6 @@ def main(argv=None):
         sys.exit(f"[mail] cannot listen on 127.0.0.1 ports {args.smtp_port}/{args.http_port}: "
                  f"{exc}")
     signal.signal(signal.SIGTERM, _interrupt)
-    print(f"[mail] SMTP sink on 127.0.0.1:{args.smtp_port}, page {sink.url}, "
-          f"mail kept in {args.dir}", flush=True)
     try:
         sink.serve_forever()
     except KeyboardInterrupt:
