@@ -216,7 +216,15 @@ def test_signup_mail_link_tenant(dev_run):
           f"-> signed in to the tenant {t_tenant - t_submit:.2f}s "
           f"(link -> tenant {t_tenant - t_mail:.2f}s)", flush=True)
 
-    # 5. the tenant sends nothing: a mail its administrator sends fails (no
+    # 5. the welcome mail follows (a job, once the tenant is active)
+    def welcome():
+        rows = mail_rows(requests.get(page_url, timeout=60).text)
+        return [row for row in rows if html.unescape(row[1]) == "Your Odoo Newcomer Ltd is ready"
+                and row[2] == EMAIL]
+
+    assert wait_for(welcome, 300, interval=0.5), "the welcome mail is on the mail page"
+
+    # 6. the tenant sends nothing: a mail its administrator sends fails (no
     # mail server of its own, odoo.conf's smtp_server = False), the sink
     # catches nothing of it
     admin = TenantRpc(server, tenant_host, info["db"], EMAIL, PASSWORD)
