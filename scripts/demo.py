@@ -66,8 +66,37 @@ def ensure_active(rpc, instance_id):
     return rpc("saas.instance", "read", [instance_id], ["state", "url"])[0]
 
 
-def bootstrap(url, db, base_url):
+MAIL_SERVER = "Local mail sink (./dev run)"
+
+
+def ensure_mail_sink(rpc, smtp_port):
+    """The master's outgoing mail goes to the SMTP sink of `./dev run`
+    (devtool.start_mail_sink): an outgoing mail server record of the master
+    only, first in sequence.  Not Odoo's smtp_* options: those are the
+    fallback of every database the server serves, and tenants (clones of a
+    template whose mail servers were switched off) would send through
+    them.  The mail queue is sent every minute here (Odoo's default: every
+    hour) so that invoices and reminders queued by the billing crons
+    arrive while one looks."""
+    values = {"name": MAIL_SERVER, "smtp_host": "127.0.0.1", "smtp_port": smtp_port,
+              "smtp_encryption": "none", "smtp_authentication": "login", "smtp_user": False,
+              "smtp_pass": False, "from_filter": False, "sequence": 1, "active": True}
+    found = rpc("ir.mail_server", "search", [("name", "=", MAIL_SERVER)],
+                context={"active_test": False})
+    if found:
+        rpc("ir.mail_server", "write", found, values)
+    else:
+        rpc("ir.mail_server", "create", values)
+    cron = xmlid(rpc, "mail", "ir_cron_mail_scheduler_action")
+    if cron:
+        rpc("ir.cron", "write", [cron], {"interval_number": 1, "interval_type": "minutes"})
+
+
+def bootstrap(url, db, base_url, mail=None):
+    """``mail``: (SMTP port, page URL) of the mail sink, or None."""
     rpc = Rpc(url, db, "admin", "admin")
+    if mail:
+        ensure_mail_sink(rpc, mail[0])
     server_id = xmlid(rpc, "saas_base", "saas_server_local")
     template_id = xmlid(rpc, "saas_base", "saas_template_small")
     if not (server_id and template_id):
@@ -109,6 +138,12 @@ def bootstrap(url, db, base_url):
     say(f"tenant {demo['url']}: login page {status(url + '/web/login', host)}")
     say("what to try:")
     say(f"  backend       {base_url}/odoo  (admin / admin): SaaS > Instances, Templates, Plans")
-    say(f"  signup        {base_url}/saas/signup  (a new tenant in about a second)")
+    if mail:
+        say(f"  signup        {base_url}/saas/signup  (submit, open the mail page, click the "
+            "link: you are in your new tenant)")
+        say(f"  mail          {mail[1]}  (what the master sends: sign-up links, welcome, "
+            "invoices with their PDF, reminders, pay links)")
+    else:
+        say(f"  signup        {base_url}/saas/signup  (a new tenant in about a second)")
     say(f"  customer      {base_url}/my/saas  (portal / portal): 'Open' signs in to its tenant")
     say(f"  tenant        {demo['url']}")

@@ -6,9 +6,11 @@ Each setup step checks first and does nothing when already done, so
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 REPO = Path(os.environ.get("REPO") or Path(__file__).resolve().parent.parent)
@@ -39,7 +41,13 @@ PG_PORT = int(os.environ.get("SAAS_PG_PORT", "5433"))
 PG_USER = "saas"
 PG_PASSWORD = "saas"
 RUN_DIR = REPO / ".run"
-CONF = RUN_DIR / "odoo.conf"
+# SAAS_CONF: a run of its own (tests/test_dev_run_mail.py) leaves .run/odoo.conf alone
+CONF = Path(os.environ.get("SAAS_CONF") or RUN_DIR / "odoo.conf")
+# `./dev run`'s mail: the master sends to a local SMTP sink (scripts/mailsink.py)
+# that keeps each mail in MAIL_DIR and shows them on a page on MAIL_HTTP_PORT
+MAIL_SMTP_PORT = int(os.environ.get("SAAS_MAIL_SMTP_PORT", "2525"))
+MAIL_HTTP_PORT = int(os.environ.get("SAAS_MAIL_HTTP_PORT", "8025"))
+MAIL_DIR = Path(os.environ.get("SAAS_MAIL_DIR") or RUN_DIR / "mail")
 APT_PACKAGES = [
     "postgresql", "postgresql-client", "libpq-dev", "libldap2-dev",
     "libsasl2-dev", "build-essential", "python3-dev", "chromium",
@@ -445,6 +453,11 @@ limit_time_cpu = 1200
 server_wide_modules = base,web,queue_job,saas_router
 without_demo = False
 log_level = info
+# Odoo's fallback for a database without an outgoing mail server of its own
+# (tenants: their template's are switched off) is "Missing SMTP Server", not
+# whatever listens on localhost:25; ./dev run points the master's own at the
+# mail sink (scripts/demo.py ensure_mail_sink)
+smtp_server = False
 {extra}
 [queue_job]
 # with workers > 0 jobs run inside HTTP workers: root's capacity stays below
@@ -544,24 +557,56 @@ def cmd_run(args):
     if os.environ.get("SAAS_DEMO", "1") == "0":
         os.execv(python(), odoo_cmd() + ["-d", MASTER_DB] + args)
     # Odoo in a child process; once it answers, the demo is made true
-    # (template built, demo tenants provisioned: scripts/demo.py)
-    proc = subprocess.Popen(odoo_cmd() + ["-d", MASTER_DB] + args)
+    # (template built, demo tenants provisioned: scripts/demo.py), and the
+    # master's mail goes to the sink beside it
     sys.path.insert(0, str(REPO / "scripts"))
     import demo  # noqa: PLC0415
     from loopback import wait_until  # noqa: PLC0415
 
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped by pid: children stopped too
+    sink = start_mail_sink()
+    proc = subprocess.Popen(odoo_cmd() + ["-d", MASTER_DB] + args)
     url = f"http://127.0.0.1:{HTTP_PORT}"
     try:
         try:
             wait_until(lambda: demo.status(url + "/web/login") == 200, 300, "odoo", proc,
                        interval=0.5)
-            demo.bootstrap(url, MASTER_DB, f"http://localhost:{HTTP_PORT}")
+            demo.bootstrap(url, MASTER_DB, f"http://localhost:{HTTP_PORT}",
+                           mail=(MAIL_SMTP_PORT, f"http://127.0.0.1:{MAIL_HTTP_PORT}"))
         except Exception as exc:  # noqa: BLE001 (the server keeps running)
             log(f"demo not prepared: {exc}")
         sys.exit(proc.wait())
     except KeyboardInterrupt:
         proc.terminate()
         sys.exit(proc.wait())
+    finally:
+        sink.terminate()
+        sink.wait()
+
+
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt
+
+
+def start_mail_sink():
+    """scripts/mailsink.py (aiosmtpd: Odoo's virtualenv) on 127.0.0.1, once it
+    listens: the SMTP sink the master's outgoing mail server points at
+    (demo.ensure_mail_sink) and the page that shows what it caught."""
+    from loopback import wait_until  # noqa: PLC0415
+
+    proc = subprocess.Popen([python(), str(REPO / "scripts" / "mailsink.py"), "--dir",
+                             str(MAIL_DIR), "--smtp-port", str(MAIL_SMTP_PORT),
+                             "--http-port", str(MAIL_HTTP_PORT)])
+    page = f"http://127.0.0.1:{MAIL_HTTP_PORT}/"
+    try:
+        wait_until(lambda: urllib.request.urlopen(page, timeout=5).status == 200, 30,
+                   "the mail sink (SAAS_MAIL_SMTP_PORT, SAAS_MAIL_HTTP_PORT)", proc, interval=0.1)
+    except RuntimeError as exc:
+        proc.kill()
+        sys.exit(f"[dev] {exc}")
+    log(f"mail: http://127.0.0.1:{MAIL_HTTP_PORT}  (what the master sends; SMTP sink on "
+        f"127.0.0.1:{MAIL_SMTP_PORT}, kept in {MAIL_DIR})")
+    return proc
 
 
 def cmd_odoo(args):

@@ -115,6 +115,8 @@ class SaasInstance(models.Model):
         template = self.env.ref("saas_portal.mail_template_signup_verify", raise_if_not_found=False)
         if template:
             template.sudo().with_context(verify_token=token).send_mail(self.id)
+            # someone waits for it: the mail queue runs now, not at its next (hourly) call
+            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
         return token
 
     def _signup_check_verify_token(self, token):

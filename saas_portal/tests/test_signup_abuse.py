@@ -94,6 +94,9 @@ class TestSignupAbuse(SaasPortalCase):
         self.assertIn("unusual number of sign-ups", response.text)
 
     def test_unverified_creates_nothing_and_expires(self):
+        queue = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        triggers = Trigger.search_count([("cron_id", "=", queue.id)])
         before = self._counts()
         response = self._signup(1, "203.0.113.5", subdomain="h7-unverified")
         self.assertEqual(response.status_code, 200)
@@ -111,6 +114,10 @@ class TestSignupAbuse(SaasPortalCase):
         mail = self.env["mail.mail"].search([("email_to", "ilike", "ab1@abuse.test")])
         self.assertEqual(len(mail), 1)
         self.assertIn(f"/saas/signup/verify/{instance.id}?token={token}", mail.body_html)
+        self.assertEqual(mail.email_from, self.env.company.email_formatted,
+                         "sent by the operator's company, from a public request")
+        self.assertEqual(Trigger.search_count([("cron_id", "=", queue.id)]), triggers + 1,
+                         "the mail queue is called now, not at its next hourly run")
         # a day later, unverified: expired, the name is free again
         self.env.cr.execute("UPDATE saas_instance SET create_date = create_date - "
                             "interval '25 hours' WHERE id = %s", [instance.id])
