@@ -415,11 +415,12 @@ def job_capacity_problem(conf_path):
 
 
 def write_config(db_name=MASTER_DB, http_port=HTTP_PORT, path=CONF, extra="",
-                 prefix="saas_", workers=0, gevent_port=GEVENT_PORT):
+                 prefix="saas_", workers=0, gevent_port=GEVENT_PORT, template_owner=None):
     """The Odoo configuration; ``prefix`` names the tenant (``<prefix>t_``)
     and template (``<prefix>tpl_``) databases, so that tests and benchmarks
-    keep to databases of their own.  ``workers`` > 0: the prefork server,
-    with the job capacity below the workers (``job_channels``)."""
+    keep to databases of their own (and ``template_owner`` to a template
+    owner role of their own, when given).  ``workers`` > 0: the prefork
+    server, with the job capacity below the workers (``job_channels``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     addons = ",".join(str(d) for d in odoo_addon_dirs() + [REPO])
     data_dir = RUN_DIR / "filestore-root"
@@ -470,6 +471,7 @@ tenant_db_prefix = {prefix}t_
 template_db_prefix = {prefix}tpl_
 base_domain = localhost
 tenant_role_secret = {tenant_role_secret()}
+{f"template_owner_role = {template_owner}" if template_owner else ""}
 """)
     path.chmod(0o600)
     return path

@@ -1,4 +1,7 @@
-"""The whole test suite: the addons' Odoo tests, then the repo's tests/.
+"""The whole test suite: the addons' Odoo tests, and the repo's tests/ beside
+them (two processes at once, each with databases, roles and a template owner
+of its own: the machine has two cores, and each part waits on PostgreSQL and
+on servers of its own much of the time).
 
 Prints each part's result and ends with one summary line
 ``N passed, N failed, N skipped``.  A skipped test counts as a failure of the
@@ -8,6 +11,7 @@ and a silently skipped test is a test that cannot fail.
 import os
 import re
 import subprocess
+import threading
 import time
 import xml.etree.ElementTree as ET
 
@@ -17,6 +21,8 @@ import devtool
 # runs with different prefixes (and SAAS_TEST_HTTP_PORT) can share a cluster.
 TEST_PREFIX = os.environ.get("SAAS_TEST_PREFIX", "saas_test_")
 TEST_HTTP_PORT = int(os.environ.get("SAAS_TEST_HTTP_PORT", "8169"))
+# tests/ run under a prefix of their own, beside the Odoo runs
+PYTEST_PREFIX = os.environ.get("SAAS_PYTEST_PREFIX", TEST_PREFIX.rstrip("_") + "p_")
 MASTER_TEST_ADDONS = ["saas_router", *devtool.MASTER_ADDONS]
 # Odoo test runs: (database, addons to install, test tags).  saas_tenant is
 # tested in a database of its own, as it is only ever installed in tenants;
@@ -38,13 +44,15 @@ SKIP_RE = re.compile(r"\bskipped \S+ : |websocket-client module is not installed
 
 def drop_test_databases():
     """Drop what an earlier (maybe interrupted) run left: every database of ours
-    named with the test prefix, templates included, the tenant roles, the filestores."""
+    named with the test prefixes, templates included, the roles, the filestores."""
     devtool.drop_prefixed(TEST_PREFIX)
+    devtool.drop_prefixed(PYTEST_PREFIX)
 
 
-def test_config():
-    return devtool.write_config(db_name=TEST_PREFIX + "master", http_port=TEST_HTTP_PORT,
-                                path=devtool.RUN_DIR / "test.conf", prefix=TEST_PREFIX)
+def test_config(prefix=TEST_PREFIX, name="test.conf", http_port=TEST_HTTP_PORT):
+    return devtool.write_config(db_name=prefix + "master", http_port=http_port,
+                                path=devtool.RUN_DIR / name, prefix=prefix,
+                                template_owner=prefix + "tpl_owner")
 
 
 def run_odoo_tests(conf, db, addons, tags, log_dir):
@@ -81,9 +89,9 @@ def run_odoo_tests(conf, db, addons, tags, log_dir):
     return passed, failed, skipped
 
 
-def run_pytest(conf, log_dir, args):
+def run_pytest(conf, log_dir, args, prefix=TEST_PREFIX, output=None):
     junit = log_dir / "pytest.xml"
-    env = dict(os.environ, SAAS_ODOO_CONF=str(conf), SAAS_TEST_PREFIX=TEST_PREFIX,
+    env = dict(os.environ, SAAS_ODOO_CONF=str(conf), SAAS_TEST_PREFIX=prefix,
                SAAS_PYTHON=devtool.python(), PYTHONPATH=str(devtool.REPO))
     # pytest-odoo (installed for those who run Odoo tests under pytest) would
     # load an Odoo registry for every test: these tests start their own servers
@@ -92,7 +100,9 @@ def run_pytest(conf, log_dir, args):
     cmd = [devtool.python(), "-m", "pytest", "-p", "no:odoo", *where, "-q", "-rs",
            f"--junitxml={junit}", *args]
     t0 = time.time()
-    rc = subprocess.run(cmd, env=env, cwd=devtool.REPO).returncode
+    junit.unlink(missing_ok=True)
+    rc = subprocess.run(cmd, env=env, cwd=devtool.REPO, stdout=output,
+                        stderr=subprocess.STDOUT if output else None).returncode
     passed = failed = skipped = 0
     if junit.exists():
         for suite in ET.parse(junit).getroot().iter("testsuite"):
@@ -127,12 +137,30 @@ def run_all(args):
         runs = [(TEST_PREFIX + "addons", addons, ["/" + a for a in addons])]
         del args[i:i + 2]
     args = [a for a in args if a not in ("--pytest-only", "--no-pytest")]
+    results = []
+    pytest_part = None
+    if not no_pytest and not only_pytest:
+        # beside the Odoo runs, its output kept until they end
+        pytest_log = log_dir / "pytest.log"
+        pytest_conf = test_config(PYTEST_PREFIX, "test-pytest.conf", TEST_HTTP_PORT + 1)
+
+        def pytest_in_thread():
+            with pytest_log.open("w") as out:
+                results.append(run_pytest(pytest_conf, log_dir, args, PYTEST_PREFIX, out))
+
+        pytest_part = threading.Thread(target=pytest_in_thread)
+        pytest_part.start()
     if not only_pytest:
         for db, addons, tags in runs:
-            for i, n in enumerate(run_odoo_tests(conf, db, addons, tags, log_dir)):
-                totals[i] += n
-    if not no_pytest:
-        for i, n in enumerate(run_pytest(conf, log_dir, args)):
+            results.append(run_odoo_tests(conf, db, addons, tags, log_dir))
+    if pytest_part:
+        pytest_part.join()
+        print(f"[test] pytest output ({pytest_log}):")
+        print(pytest_log.read_text(errors="replace"), flush=True)
+    elif not no_pytest:
+        results.append(run_pytest(conf, log_dir, args))
+    for result in results:
+        for i, n in enumerate(result):
             totals[i] += n
     drop_test_databases()
     passed, failed, skipped = totals
