@@ -66,7 +66,10 @@ def ensure_active(rpc, instance_id):
     return rpc("saas.instance", "read", [instance_id], ["state", "url"])[0]
 
 
-def bootstrap(url, db, base_url):
+def bootstrap(url, db, base_url, tenants_url=None):
+    """``url``: the master's server; ``base_url``: the public address (its
+    port names the tenants); ``tenants_url``: the server of the tenants when
+    apart from the master's (`./dev run --workers`)."""
     rpc = Rpc(url, db, "admin", "admin")
     server_id = xmlid(rpc, "saas_base", "saas_server_local")
     template_id = xmlid(rpc, "saas_base", "saas_template_small")
@@ -75,8 +78,8 @@ def bootstrap(url, db, base_url):
         return
     # the demo server record calls this Odoo server back (verify step), and
     # tenants are named under the port it listens on
-    rpc("saas.server", "write", [server_id], {"odoo_url": url})
-    port = url.rsplit(":", 1)[1]
+    rpc("saas.server", "write", [server_id], {"odoo_url": tenants_url or url})
+    port = base_url.rsplit(":", 1)[1]
     domain = rpc("ir.config_parameter", "get_param", "saas_base.base_domain")
     if domain in (False, "localhost:8069") and port != "8069":
         rpc("ir.config_parameter", "set_param", "saas_base.base_domain", f"localhost:{port}")
@@ -106,7 +109,7 @@ def bootstrap(url, db, base_url):
         rpc("res.config.settings", "execute", [settings])
         say("warm pool: 2 clones per template in use (SaaS > Configuration > Warm Pool)")
     host = demo["url"].split("://", 1)[1].rstrip("/")
-    say(f"tenant {demo['url']}: login page {status(url + '/web/login', host)}")
+    say(f"tenant {demo['url']}: login page {status((tenants_url or url) + '/web/login', host)}")
     say("what to try:")
     say(f"  backend       {base_url}/odoo  (admin / admin): SaaS > Instances, Templates, Plans")
     say(f"  signup        {base_url}/saas/signup  (a new tenant in about a second)")
