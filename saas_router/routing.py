@@ -452,5 +452,8 @@ def install():
                           "process serves no database", serve_mode(), ", ".join(SERVE_MODES))
         elif serve_mode() != "all":
             _logger.info("saas_router: this process serves the %s only", serve_mode())
+        if serve_mode() == "tenants" and route_map_credentials() is None:
+            _logger.warning("saas_router: serve = tenants without route_map_user and "
+                            "route_map_password: the route map is read as db_user")
         _logger.info("saas_router: tenant routing by host name enabled (prefix %r)",
                      tenant_db_prefix())
