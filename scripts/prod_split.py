@@ -113,27 +113,23 @@ http {{
     upstream odoo_tenants {{ server 127.0.0.1:{tenants_http}; }}
     upstream odoo_tenants_ws {{ server 127.0.0.1:{tenants_gevent}; }}
     map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    # every location proxies with these (websockets need HTTP/1.1 and the
+    # Upgrade headers; Odoo reads the Host the client typed)
+    proxy_http_version 1.1;
+    proxy_set_header Upgrade $http_upgrade;
+    proxy_set_header Connection $connection_upgrade;
+    proxy_set_header Host $http_host;
+    proxy_set_header X-Forwarded-Host $http_host;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
 {servers}}}
 """
 NGINX_SERVER = """    server {{
         listen 127.0.0.1:{listen}{default};
         server_name {names};
-        proxy_set_header Host $http_host;
-        proxy_set_header X-Forwarded-Host $http_host;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        proxy_set_header X-Forwarded-Proto $scheme;
         location ^~ /queue_job/runjob {{ return 404; }}
         location ^~ /web/database/ {{ return 404; }}
-        location /websocket {{
-            proxy_pass http://{upstream}_ws;
-            proxy_http_version 1.1;
-            proxy_set_header Upgrade $http_upgrade;
-            proxy_set_header Connection $connection_upgrade;
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-        }}
+        location /websocket {{ proxy_pass http://{upstream}_ws; }}
         location / {{ proxy_pass http://{upstream}; }}
     }}
 """

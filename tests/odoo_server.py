@@ -120,6 +120,22 @@ def setup_control_plane(rpc, server_url, modules="base,web,portal", name="Small"
     return server_id, template_id, plan_id
 
 
+def request_tenants(rpc, plan_id, subs, password, tenants=None):
+    """One customer and instance per subdomain of ``subs``, each asked to
+    provision with ``password`` (login ``boss@<sub>.test``): {sub: id}, in
+    ``tenants`` when given (filled as they are made: a caller cleans up
+    those made before an error)."""
+    tenants = {} if tenants is None else tenants
+    for sub in subs:
+        partner_id = rpc("res.partner", "create", {"name": f"Owner {sub}",
+                                                   "email": f"boss@{sub}.test"})
+        tenants[sub] = rpc("saas.instance", "create", {
+            "name": f"Company {sub}", "subdomain": sub, "partner_id": partner_id,
+            "plan_id": plan_id})
+        rpc("saas.instance", "request_provisioning", [tenants[sub]], password)
+    return tenants
+
+
 class TenantRpc:
     """XML-RPC to a tenant, sent to the shared server with the tenant's Host."""
 

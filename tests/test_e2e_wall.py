@@ -30,7 +30,7 @@ import boto3
 import pytest
 
 import traps
-from odoo_server import TenantRpc, pg_master, setup_control_plane, wait_for
+from odoo_server import TenantRpc, pg_master, request_tenants, setup_control_plane, wait_for
 from loopback import MotoServer  # noqa: E402 (on the path through odoo_server)
 
 PREFIX = os.environ.get("SAAS_TEST_PREFIX", "saas_test_")
@@ -72,13 +72,7 @@ def wall(server):
             "region": "us-east-1", "bucket": BUCKET, "prefix": "wall",
             "access_key": "testing", "secret_key": "testing"})
         rpc("ir.config_parameter", "set_param", "saas_backup.storage_id", storage_id)
-        for sub in ("wall-t", "wall-r", "wall-c"):
-            partner_id = rpc("res.partner", "create", {"name": f"Owner {sub}",
-                                                       "email": f"boss@{sub}.test"})
-            tenants[sub] = rpc("saas.instance", "create", {
-                "name": f"Company {sub}", "subdomain": sub, "partner_id": partner_id,
-                "plan_id": plan_id})
-            rpc("saas.instance", "request_provisioning", [tenants[sub]], PASSWORD)
+        request_tenants(rpc, plan_id, ("wall-t", "wall-r", "wall-c"), PASSWORD, tenants)
         for instance_id in tenants.values():
             assert rpc.wait("saas.instance", instance_id, "state", ("active", "failed"),
                             timeout=180) == "active"

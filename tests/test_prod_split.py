@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from odoo_server import (Rpc, TenantRpc, devtool, free_port, host_xmlrpc, pg_master,
-                         setup_control_plane, wait_for, wait_until)
+                         request_tenants, setup_control_plane, wait_for, wait_until)
 
 import prod_split  # noqa: E402 (scripts/ is on sys.path through odoo_server)
 
@@ -58,7 +58,6 @@ def split():
     urls = dict(master=f"http://127.0.0.1:{ports['master_http']}",
                 tenants=f"http://127.0.0.1:{ports['tenants_http']}",
                 nginx=f"http://127.0.0.1:{nginx_port}")
-    tenants = {}
     try:
         wait_until(lambda: requests.get(urls["master"] + "/web/login", timeout=5).status_code
                    == 200, 120, "master's group", procs["master"], interval=0.5)
@@ -67,13 +66,7 @@ def split():
         rpc = Rpc(urls["master"], MASTER_DB, "admin", "admin")
         # the verify step calls the tenants' group; tenants live under its port
         _server, _template, plan_id = setup_control_plane(rpc, urls["tenants"])
-        for sub in ("split-a", "split-b"):
-            partner_id = rpc("res.partner", "create", {"name": f"Owner {sub}",
-                                                       "email": f"boss@{sub}.test"})
-            tenants[sub] = rpc("saas.instance", "create", {
-                "name": f"Company {sub}", "subdomain": sub, "partner_id": partner_id,
-                "plan_id": plan_id})
-            rpc("saas.instance", "request_provisioning", [tenants[sub]], PASSWORD)
+        tenants = request_tenants(rpc, plan_id, ("split-a", "split-b"), PASSWORD)
         info = {}
         for sub, instance_id in tenants.items():
             state = rpc.wait("saas.instance", instance_id, "state", ("active", "failed"),
