@@ -544,10 +544,10 @@ def cmd_run(args):
         sh(odoo_cmd() + ["-d", MASTER_DB, "-i", ",".join(MASTER_ADDONS),
                          "--stop-after-init", "--log-level=warn"])
         log(f"master database ready in {time.time() - t0:.0f}s")
-    log(f"backend: http://localhost:{HTTP_PORT}/odoo   login: admin / admin")
-    log(f"tenants: http://<subdomain>.localhost:{HTTP_PORT}")
     if workers:
         return run_split(workers, args)
+    log(f"backend: http://localhost:{HTTP_PORT}/odoo   login: admin / admin")
+    log(f"tenants: http://<subdomain>.localhost:{HTTP_PORT}")
     if os.environ.get("SAAS_DEMO", "1") == "0":
         os.execv(python(), odoo_cmd() + ["-d", MASTER_DB] + args)
     # Odoo in a child process; once it answers, the demo is made true
@@ -588,7 +588,7 @@ def run_split(workers, args):
     log(f"master's processes:  http://127.0.0.1:{HTTP_PORT} (websocket {GEVENT_PORT}), {confs[0]}")
     log(f"tenants' processes:  http://127.0.0.1:{ports['tenants_http']} (websocket "
         f"{ports['tenants_gevent']}), {confs[1]}")
-    log(f"nginx: http://localhost:{split.NGINX_PORT} (master), "
+    log(f"nginx: http://localhost:{split.NGINX_PORT}/odoo (backend, admin / admin), "
         f"http://<subdomain>.localhost:{split.NGINX_PORT} (tenants), {nginx}")
     procs = split.start(*confs, MASTER_DB, args, nginx_conf=nginx)
     try:
