@@ -48,10 +48,10 @@ def role_password(role):
 # not a superuser: never SUPERUSER, REPLICATION nor BYPASSRLS, which it cannot
 # give), member of no role.
 ROLE_SQL = """
-SELECT format('CREATE ROLE %I', :'role')
- WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \\gexec
+SELECT format('CREATE ROLE %I', :'name')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'name') \\gexec
 SELECT format('ALTER ROLE %I LOGIN NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD %L',
-              :'role', :'password') \\gexec
+              :'name', :'password') \\gexec
 """
 
 
@@ -59,7 +59,7 @@ def ensure_roles(prefix):
     """Create (or reset) the two roles of the split; returns their names."""
     for role in role_names(prefix):
         subprocess.run(["psql", "-d", "postgres", "-qtA", "-v", "ON_ERROR_STOP=1",
-                        "-v", f"role={role}", "-v", f"password={role_password(role)}"],
+                        "-v", f"name={role}", "-v", f"password={role_password(role)}"],
                        input=ROLE_SQL, text=True, check=True, capture_output=True,
                        env=devtool.pg_env())
     return role_names(prefix)
