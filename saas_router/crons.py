@@ -177,6 +177,8 @@ def databases_to_process(registries, schedule=SCHEDULE):
     (always: their crons must not depend on a loaded registry), the ready
     registries, then the tenants that are due."""
     names = [db for db in (config["db_name"] or "").split(",") if db]
+    if not routing.serves_tenants():  # the master's processes: no tenant's job
+        return names
     due = schedule.due()
     # A registry of a tenant database that is not served (a warm-pool clone
     # loaded ahead, a tenant being made or ended) runs nothing.
@@ -249,8 +251,11 @@ def cron_thread(server, number, stop=None):
 
 
 def _cron_db_list(worker):
-    """Prefork cron worker: its databases (``db_name``) and the due tenants."""
-    names = _odoo_cron_db_list(worker)
+    """Prefork cron worker: its databases (``db_name``) and the due tenants
+    (the master's processes: ``db_name`` only; the tenants' have none)."""
+    if not routing.serves_tenants():
+        return _odoo_cron_db_list(worker)
+    names = _odoo_cron_db_list(worker) if routing.serves_master() else []
     cursor = getattr(worker, "dbcursor", None)
     notified = _drain_notifies(cursor._cnx) if cursor is not None else ()
     SCHEDULE.notified(notified)

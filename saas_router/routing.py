@@ -36,8 +36,20 @@ Configuration (odoo.conf)::
     base_domain = localhost
     # the master's own names besides base_domain and loopback (comma separated)
     master_hosts = saas.example.com
+    # what this process answers (production runs two groups of processes,
+    # see docs/ARCHITECTURE.md "The master apart"): all (default), master,
+    # tenants
+    serve = all
+    # the master database when db_name is empty (the tenant processes)
+    master_db = saas_master
+    # a credential of its own for reading the map (the tenant processes,
+    # whose db_user may not connect to the master database); the password
+    # may come from the environment variable SAAS_ROUTE_MAP_PASSWORD
+    route_map_user = saas_route_map
+    route_map_password = ...
 """
 import logging
+import os
 import threading
 
 from odoo import http
@@ -93,8 +105,37 @@ def bare_host(host):
 
 
 def master_db():
-    """The master database: the first name of ``db_name`` in odoo.conf."""
-    return (config.get("db_name") or "").split(",")[0].strip()
+    """The master database: ``[saas_router] master_db``, else the first name
+    of ``db_name`` in odoo.conf."""
+    return (_option("master_db", "") or config.get("db_name") or "").split(",")[0].strip()
+
+
+# -- what this process serves ([saas_router] serve) ----------------------------
+
+SERVE_MODES = ("all", "master", "tenants")
+# the kinds of ``classify`` that the master answers; every other kind is a
+# tenant's (its database, a redirect, a refusal)
+MASTER_KINDS = ("master", "other")
+
+
+def serve_mode():
+    """``all`` (one process serves everything), ``master`` (the master's
+    names, its job runner and crons) or ``tenants`` (tenant names and tenant
+    crons).  An unknown value serves nothing (logged at start)."""
+    return (_option("serve", "") or "all").strip().lower()
+
+
+def serves_master():
+    return serve_mode() in ("all", "master")
+
+
+def serves_tenants():
+    return serve_mode() in ("all", "tenants")
+
+
+def serves_kind(kind):
+    """Does this process answer a host that ``classify`` calls ``kind``?"""
+    return serves_master() if kind in MASTER_KINDS else serves_tenants()
 
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
@@ -114,6 +155,35 @@ def master_hosts():
 
 ROUTE_TABLE = "saas_route"
 VERSION_TABLE = "saas_route_version"
+ROUTE_MAP_PASSWORD_ENV = "SAAS_ROUTE_MAP_PASSWORD"
+
+
+def route_map_user():
+    """The role that may read the map and nothing else of the master
+    (``[saas_router] route_map_user``; saas.route grants it at each registry
+    load of the master), or ''."""
+    return (_option("route_map_user", "") or "").strip()
+
+
+def route_map_credentials():
+    """(user, password) this process reads the map with, when it has both
+    (the tenant processes); None: as its db_user (the master's processes)."""
+    password = _option("route_map_password", "") or os.environ.get(ROUTE_MAP_PASSWORD_ENV, "")
+    user = route_map_user()
+    return (user, password) if user and password else None
+
+
+def map_connection(master):
+    """An Odoo connection (pooled) to ``master`` for reading the map."""
+    from odoo import sql_db  # noqa: PLC0415
+
+    connection = sql_db.db_connect(master)  # also makes the process's pool
+    credentials = route_map_credentials()
+    if credentials is None:
+        return connection
+    _db, info = sql_db.connection_info_for(master)
+    user, password = credentials
+    return sql_db.Connection(sql_db._Pool, master, dict(info, user=user, password=password))
 
 
 def ensure_version_table(cr):
@@ -267,10 +337,8 @@ class RouteMap:
         if not master:
             self._set(None, None, {})
             return
-        from odoo import sql_db  # noqa: PLC0415
-
         try:
-            with sql_db.db_connect(master).cursor() as cr:
+            with map_connection(master).cursor() as cr:
                 if not self._table_seen or self.master != master:
                     cr.execute("SELECT to_regclass(%s) IS NOT NULL", [VERSION_TABLE])
                     if not cr.fetchone()[0]:  # saas_router not installed in the master
@@ -409,7 +477,10 @@ _odoo_db_list = http.db_list
 
 
 def db_filter(dbs, host=None):
-    return route(list(dbs), _request_host(host), _odoo_db_filter)
+    host = _request_host(host)
+    if not serves_kind(classify(host)[0]):  # the other group's host
+        return []
+    return route(list(dbs), host, _odoo_db_filter)
 
 
 def db_list(force=False, host=None):
@@ -418,6 +489,8 @@ def db_list(force=False, host=None):
     host is answered from the catalog, other hosts from Odoo's list."""
     host = _request_host(host)
     kind, name = classify(host)
+    if not serves_kind(kind):  # the other group's host
+        return []
     if kind == "tenant":
         return db_filter([name], host)
     if kind in ("master", "other"):
@@ -455,5 +528,13 @@ def install():
         if not base_domain():
             _logger.warning("saas_router: no base_domain configured; hosts that are "
                             "not in the route map reach the master")
+        if serve_mode() not in SERVE_MODES:
+            _logger.error("saas_router: [saas_router] serve = %r is none of %s: this "
+                          "process serves no database", serve_mode(), ", ".join(SERVE_MODES))
+        elif serve_mode() != "all":
+            _logger.info("saas_router: this process serves the %s only", serve_mode())
+        if serve_mode() == "tenants" and route_map_credentials() is None:
+            _logger.warning("saas_router: serve = tenants without route_map_user and "
+                            "route_map_password: the route map is read as db_user")
         _logger.info("saas_router: tenant routing by host name enabled (prefix %r)",
                      tenant_db_prefix())

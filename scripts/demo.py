@@ -92,8 +92,11 @@ def ensure_mail_sink(rpc, smtp_port):
         rpc("ir.cron", "write", [cron], {"interval_number": 1, "interval_type": "minutes"})
 
 
-def bootstrap(url, db, base_url, mail=None):
-    """``mail``: (SMTP port, page URL) of the mail sink, or None."""
+def bootstrap(url, db, base_url, mail=None, tenants_url=None):
+    """``url``: the master's server; ``base_url``: the public address (its
+    port names the tenants); ``mail``: (SMTP port, page URL) of the mail
+    sink, or None; ``tenants_url``: the server of the tenants when apart
+    from the master's (`./dev run --workers`)."""
     rpc = Rpc(url, db, "admin", "admin")
     if mail:
         ensure_mail_sink(rpc, mail[0])
@@ -104,8 +107,8 @@ def bootstrap(url, db, base_url, mail=None):
         return
     # the demo server record calls this Odoo server back (verify step), and
     # tenants are named under the port it listens on
-    rpc("saas.server", "write", [server_id], {"odoo_url": url})
-    port = url.rsplit(":", 1)[1]
+    rpc("saas.server", "write", [server_id], {"odoo_url": tenants_url or url})
+    port = base_url.rsplit(":", 1)[1]
     domain = rpc("ir.config_parameter", "get_param", "saas_base.base_domain")
     if domain in (False, "localhost:8069") and port != "8069":
         rpc("ir.config_parameter", "set_param", "saas_base.base_domain", f"localhost:{port}")
@@ -135,7 +138,7 @@ def bootstrap(url, db, base_url, mail=None):
         rpc("res.config.settings", "execute", [settings])
         say("warm pool: 2 clones per template in use (SaaS > Configuration > Warm Pool)")
     host = demo["url"].split("://", 1)[1].rstrip("/")
-    say(f"tenant {demo['url']}: login page {status(url + '/web/login', host)}")
+    say(f"tenant {demo['url']}: login page {status((tenants_url or url) + '/web/login', host)}")
     say("what to try:")
     say(f"  backend       {base_url}/odoo  (admin / admin): SaaS > Instances, Templates, Plans")
     if mail:

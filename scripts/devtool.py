@@ -415,12 +415,18 @@ def job_capacity_problem(conf_path):
 
 
 def write_config(db_name=MASTER_DB, http_port=HTTP_PORT, path=CONF, extra="",
-                 prefix="saas_", workers=0, gevent_port=GEVENT_PORT, template_owner=None):
+                 prefix="saas_", workers=0, gevent_port=GEVENT_PORT, serve="all",
+                 db_login=(PG_USER, PG_PASSWORD), router_extra="", template_owner=None):
     """The Odoo configuration; ``prefix`` names the tenant (``<prefix>t_``)
     and template (``<prefix>tpl_``) databases, so that tests and benchmarks
     keep to databases of their own (and ``template_owner`` to a template
     owner role of their own, when given).  ``workers`` > 0: the prefork
-    server, with the job capacity below the workers (``job_channels``)."""
+    server, with the job capacity below the workers (``job_channels``).
+    ``serve``: what the process answers (``scripts/prod_split.py``);
+    ``tenants``: no ``db_name`` (the master is ``[saas_router] master_db``),
+    no job runner, ``db_login`` (user, password) of its own."""
+    tenants = serve == "tenants"
+    channels = "root:0" if tenants else job_channels(workers)
     path.parent.mkdir(parents=True, exist_ok=True)
     addons = ",".join(str(d) for d in odoo_addon_dirs() + [REPO])
     data_dir = RUN_DIR / "filestore-root"
@@ -432,13 +438,14 @@ db_host = 127.0.0.1
 db_port = {PG_PORT}
 # pg_dump/psql/pg_restore of the server's own major version
 pg_path = {pg_bin_dir()}
-db_user = {PG_USER}
-db_password = {PG_PASSWORD}
+db_user = {db_login[0]}
+db_password = {db_login[1]}
 # the master database.  dbfilter must be set too: with db_name alone Odoo
 # never lists the other databases, and saas_router could not route tenant
 # hosts to theirs; hosts that are not tenants fall back to this filter.
-db_name = {db_name}
-dbfilter = ^{db_name}$
+# (Empty in a process serving tenants only: it never opens the master.)
+db_name = {"" if tenants else db_name}
+dbfilter = {"" if tenants else f"^{db_name}$"}
 list_db = False
 http_interface = 127.0.0.1
 http_port = {http_port}
@@ -463,16 +470,17 @@ smtp_server = False
 [queue_job]
 # with workers > 0 jobs run inside HTTP workers: root's capacity stays below
 # the workers, or jobs that request a page of this server (provisioning's
-# verify step) can wait for a worker that is running them
-channels = {job_channels(workers)}
+# verify step) can wait for a worker that is running them; root:0: no runner
+channels = {channels}
 
 [saas_router]
 tenant_db_prefix = {prefix}t_
 template_db_prefix = {prefix}tpl_
 base_domain = localhost
 tenant_role_secret = {tenant_role_secret()}
+serve = {serve}
 {f"template_owner_role = {template_owner}" if template_owner else ""}
-""")
+{router_extra}""")
     path.chmod(0o600)
     return path
 
@@ -551,11 +559,10 @@ def cmd_run(args):
         sh(odoo_cmd() + ["-d", MASTER_DB, "-i", ",".join(MASTER_ADDONS),
                          "--stop-after-init", "--log-level=warn"])
         log(f"master database ready in {time.time() - t0:.0f}s")
+    if workers:
+        return run_split(workers, args)
     log(f"backend: http://localhost:{HTTP_PORT}/odoo   login: admin / admin")
     log(f"tenants: http://<subdomain>.localhost:{HTTP_PORT}")
-    if workers:
-        log(f"prefork: {workers} HTTP workers, jobs {job_channels(workers)}, websocket on "
-            f"port {GEVENT_PORT} (nginx: deploy/nginx.conf, README 'Production')")
     if os.environ.get("SAAS_DEMO", "1") == "0":
         os.execv(python(), odoo_cmd() + ["-d", MASTER_DB] + args)
     # Odoo in a child process; once it answers, the demo is made true
@@ -609,6 +616,51 @@ def start_mail_sink():
     log(f"mail: http://127.0.0.1:{MAIL_HTTP_PORT}  (what the master sends; SMTP sink on "
         f"127.0.0.1:{MAIL_SMTP_PORT}, kept in {MAIL_DIR})")
     return proc
+
+
+def run_split(workers, args):
+    """Prefork: the master's processes and the tenants' apart, nginx in
+    front (scripts/prod_split.py); the demo as in the threaded server."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    import demo  # noqa: PLC0415
+    import prod_split as split  # noqa: PLC0415
+    from loopback import wait_until  # noqa: PLC0415
+
+    ports = dict(master_http=HTTP_PORT, master_gevent=GEVENT_PORT,
+                 tenants_http=split.TENANTS_HTTP_PORT, tenants_gevent=split.TENANTS_GEVENT_PORT)
+    split.ensure_roles(RUN_PREFIX)
+    confs = split.write_configs(MASTER_DB, RUN_PREFIX, workers, ports)
+    nginx = split.write_nginx(RUN_DIR / "nginx", split.NGINX_PORT, ports, split.master_names())
+    log(f"prefork: {workers} HTTP workers per group, jobs {job_channels(workers)} (master's)")
+    log(f"master's processes:  http://127.0.0.1:{HTTP_PORT} (websocket {GEVENT_PORT}), {confs[0]}")
+    log(f"tenants' processes:  http://127.0.0.1:{ports['tenants_http']} (websocket "
+        f"{ports['tenants_gevent']}), {confs[1]}")
+    log(f"nginx: http://localhost:{split.NGINX_PORT}/odoo (backend, admin / admin), "
+        f"http://<subdomain>.localhost:{split.NGINX_PORT} (tenants), {nginx}")
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped by pid: children stopped too
+    sink = start_mail_sink()
+    procs = split.start(*confs, MASTER_DB, args, nginx_conf=nginx)
+    try:
+        if os.environ.get("SAAS_DEMO", "1") != "0":
+            try:
+                wait_until(lambda: demo.status(f"http://127.0.0.1:{HTTP_PORT}/web/login") == 200,
+                           300, "odoo (master)", procs["master"], interval=0.5)
+                demo.bootstrap(f"http://127.0.0.1:{HTTP_PORT}", MASTER_DB,
+                               f"http://localhost:{split.NGINX_PORT}",
+                               mail=(MAIL_SMTP_PORT, f"http://127.0.0.1:{MAIL_HTTP_PORT}"),
+                               tenants_url=f"http://127.0.0.1:{ports['tenants_http']}")
+            except Exception as exc:  # noqa: BLE001 (the servers keep running)
+                log(f"demo not prepared: {exc}")
+        while all(proc.poll() is None for proc in procs.values()):
+            time.sleep(1)
+        log("a process of the split ended: stopping the others")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sink.terminate()
+        sink.wait()
+    split.stop(procs)
+    sys.exit(max(proc.returncode or 0 for proc in procs.values()))
 
 
 def cmd_odoo(args):

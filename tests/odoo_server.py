@@ -120,6 +120,22 @@ def setup_control_plane(rpc, server_url, modules="base,web,portal", name="Small"
     return server_id, template_id, plan_id
 
 
+def request_tenants(rpc, plan_id, subs, password, tenants=None):
+    """One customer and instance per subdomain of ``subs``, each asked to
+    provision with ``password`` (login ``boss@<sub>.test``): {sub: id}, in
+    ``tenants`` when given (filled as they are made: a caller cleans up
+    those made before an error)."""
+    tenants = {} if tenants is None else tenants
+    for sub in subs:
+        partner_id = rpc("res.partner", "create", {"name": f"Owner {sub}",
+                                                   "email": f"boss@{sub}.test"})
+        tenants[sub] = rpc("saas.instance", "create", {
+            "name": f"Company {sub}", "subdomain": sub, "partner_id": partner_id,
+            "plan_id": plan_id})
+        rpc("saas.instance", "request_provisioning", [tenants[sub]], password)
+    return tenants
+
+
 class TenantRpc:
     """XML-RPC to a tenant, sent to the shared server with the tenant's Host."""
 
@@ -162,13 +178,7 @@ def provision_tenants(rpc, plan_id, subdomains, password, tenants, timeout=180):
     through the control plane.  ``tenants`` ({sub: instance id}) is filled
     as they are created, so that the caller's cleanup sees every one even
     when a later one fails.  Returns {sub: {database_name, url}}."""
-    for sub in subdomains:
-        partner_id = rpc("res.partner", "create", {"name": f"Owner {sub}",
-                                                   "email": f"boss@{sub}.test"})
-        tenants[sub] = rpc("saas.instance", "create", {
-            "name": f"Company {sub}", "subdomain": sub, "partner_id": partner_id,
-            "plan_id": plan_id})
-        rpc("saas.instance", "request_provisioning", [tenants[sub]], password)
+    request_tenants(rpc, plan_id, subdomains, password, tenants)
     for instance_id in tenants.values():
         state = rpc.wait("saas.instance", instance_id, "state", ("active", "failed"),
                          timeout=timeout)

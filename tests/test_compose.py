@@ -1,5 +1,7 @@
 """Static checks of the deployment files: docker-compose.yml, deploy/ and
-odoo.conf.example.
+odoo.conf.example.  The master's processes (service "odoo",
+deploy/odoo.conf) and the tenants' (service "odoo-tenants",
+deploy/odoo-tenants.conf) are apart, nginx sends each host to its group.
 
 No Docker engine is needed (none runs on the CI machines): the compose file is
 checked as data, the Odoo configurations with configparser (what Odoo itself
@@ -21,6 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 COMPOSE = REPO / "docker-compose.yml"
 EXAMPLE_CONF = REPO / "odoo.conf.example"
 ODOO_CONF_TARGET = "/etc/odoo/odoo.conf"
+ODOO_SERVICES = ("odoo", "odoo-tenants")  # the master's processes, the tenants'
 ADDONS_TARGET = "/mnt/extra-addons"
 NGINX_CONF_TARGET = "/etc/nginx/nginx.conf"
 INITDB_TARGET = "/docker-entrypoint-initdb.d"
@@ -133,6 +136,11 @@ def docker_conf(docker_conf_path):
 
 
 @pytest.fixture(scope="module")
+def tenants_conf(services):
+    return read_conf(mounted_file({"odoo-tenants": services["odoo-tenants"]}, ODOO_CONF_TARGET))
+
+
+@pytest.fixture(scope="module")
 def example_conf():
     return read_conf(EXAMPLE_CONF)
 
@@ -145,7 +153,7 @@ def nginx_conf_path(services):
 # -- docker-compose.yml -------------------------------------------------------------
 
 def test_services_present(services):
-    assert {"db", "odoo", "nginx"} <= set(services)
+    assert {"db", "odoo", "odoo-tenants", "nginx"} <= set(services)
 
 
 def test_every_service_has_image_or_build(services):
@@ -156,7 +164,9 @@ def test_every_service_has_image_or_build(services):
 def test_images(services):
     assert services["db"]["image"].startswith("postgres:17")  # 16 or later (README)
     assert services["nginx"]["image"].startswith("nginx:1.27")
-    assert services["odoo"]["build"]["dockerfile"] == "deploy/Dockerfile"
+    for name in ODOO_SERVICES:
+        assert services[name]["build"]["dockerfile"] == "deploy/Dockerfile"
+    assert services["odoo"]["image"] == services["odoo-tenants"]["image"]
 
 
 def test_named_volumes_declared(compose, services):
@@ -206,16 +216,20 @@ def test_odoo_waits_for_healthy_db(services):
     assert services["odoo"]["depends_on"]["db"]["condition"] == "service_healthy"
 
 
-def test_odoo_mounts(services):
-    targets = {target: (source, kind) for source, target, kind in mounts(services["odoo"])}
+@pytest.mark.parametrize("name", ODOO_SERVICES)
+def test_odoo_mounts(services, name):
+    targets = {target: (source, kind) for source, target, kind in mounts(services[name])}
     # Our addons, read-only, at the folder the configuration lists.
     src, kind = targets[ADDONS_TARGET]
     assert kind == "bind" and bind_source(src) == REPO
-    addons_entry = next(e for e in services["odoo"]["volumes"]
+    addons_entry = next(e for e in services[name]["volumes"]
                         if isinstance(e, str) and f":{ADDONS_TARGET}" in e)
     assert addons_entry.endswith(":ro")
-    # The filestore (data_dir) survives container rebuilds.
+    # The filestore (data_dir) survives container rebuilds, one volume for
+    # both groups (the master copies a clone's files, the tenants' serve them).
     assert targets["/var/lib/odoo"][1] == "volume"
+    master = {target: source for source, target, _kind in mounts(services["odoo"])}
+    assert targets["/var/lib/odoo"][0] == master["/var/lib/odoo"]
 
 
 # -- PostgreSQL roles (README.md, "Security") ---------------------------------------
@@ -234,21 +248,28 @@ def initdb_script(services):
     return path, path.read_text()
 
 
-def test_odoo_is_not_the_superuser(services, docker_conf):
+def test_odoo_is_not_the_superuser(services, docker_conf, tenants_conf):
     # The image makes POSTGRES_USER the cluster superuser; Odoo must connect
-    # as another role, the one deploy/odoo.conf names.
+    # as another role, the one deploy/odoo.conf names; the tenants'
+    # processes as a third one.
     superuser = environment(services["db"])["POSTGRES_USER"]
     odoo_user = environment(services["odoo"])["USER"]
+    tenants_user = environment(services["odoo-tenants"])["USER"]
     assert superuser == "postgres"
     assert odoo_user == docker_conf["options"]["db_user"]
+    assert tenants_user == tenants_conf["options"]["db_user"]
     assert odoo_user not in (superuser, "postgres")
+    assert tenants_user not in (superuser, "postgres", odoo_user)
 
 
 def test_passwords_are_required(services):
     # No default password anywhere: compose stops when one is missing.
     db_env, odoo_env = environment(services["db"]), environment(services["odoo"])
+    tenants_env = environment(services["odoo-tenants"])
     assert required_variable(db_env["POSTGRES_PASSWORD"]) == "POSTGRES_ADMIN_PASSWORD"
     assert required_variable(odoo_env["PASSWORD"]) == "POSTGRES_PASSWORD"
+    assert required_variable(tenants_env["PASSWORD"]) == "SAAS_TENANTS_DB_PASSWORD"
+    assert required_variable(tenants_env["SAAS_ROUTE_MAP_PASSWORD"]) == "SAAS_ROUTE_MAP_PASSWORD"
 
 
 def test_initdb_script_creates_odoo_role(services, initdb_script, docker_conf):
@@ -263,16 +284,34 @@ def test_initdb_script_creates_odoo_role(services, initdb_script, docker_conf):
     # Never a superuser, nor any attribute that bypasses privileges.
     assert not re.search(r"(?<!NO)\b(SUPERUSER|BYPASSRLS|REPLICATION)\b", code, re.I)
     assert re.search(rf"GRANT\s+pg_signal_backend\s+TO\s+{role}\s*;", code, re.I)
-    # Odoo's password reaches the script through the db service's
-    # environment, from the same variable the odoo service uses.
+    # The passwords reach the script through the db service's environment,
+    # from the same variables the odoo services use.
     variables = set(re.findall(r"\$\{?(SAAS_\w+)", text))
     db_env, odoo_env = environment(services["db"]), environment(services["odoo"])
+    tenants_env = environment(services["odoo-tenants"])
     assert variables and variables <= set(db_env), variables
-    for name in variables:
-        assert db_env[name] == odoo_env["PASSWORD"], name
+    assert db_env["SAAS_ODOO_DB_PASSWORD"] == odoo_env["PASSWORD"]
+    assert db_env["SAAS_TENANTS_DB_PASSWORD"] == tenants_env["PASSWORD"]
+    assert db_env["SAAS_ROUTE_MAP_PASSWORD"] == tenants_env["SAAS_ROUTE_MAP_PASSWORD"]
     entry = next(e for e in services["db"]["volumes"]
                  if isinstance(e, str) and f":{INITDB_TARGET}/" in e)
     assert entry.endswith(":ro")
+
+
+def test_initdb_script_creates_the_tenants_roles(initdb_script, tenants_conf):
+    """The tenants' processes' db_user and the route map's reader: LOGIN and
+    nothing else, granted nothing here (the master grants the reader its
+    map at each start: saas_router's saas.route)."""
+    _path, text = initdb_script
+    code = sql_code(text)
+    for role in (tenants_conf["options"]["db_user"], tenants_conf["saas_router"]["route_map_user"]):
+        create = re.search(rf"CREATE\s+ROLE\s+{role}\b([^;]*);", code, re.I)
+        assert create, role
+        attributes = create.group(1).upper().split()
+        for attribute in ("LOGIN", "NOCREATEDB", "NOCREATEROLE", "NOSUPERUSER", "NOINHERIT"):
+            assert attribute in attributes, (role, attribute)
+        assert not re.search(rf"\bGRANT\b[^;]*\bTO\s+{role}\b", code, re.I), role
+        assert not re.search(rf"\bGRANT\s+{role}\b", code, re.I), role
 
 
 def test_db_healthcheck_waits_for_init(services):
@@ -282,9 +321,16 @@ def test_db_healthcheck_waits_for_init(services):
     assert "pg_isready" in check and re.search(r"-h\s+(127\.0\.0\.1|localhost)\b", check)
 
 
-def test_odoo_gets_tenant_role_secret(services):
-    env = environment(services["odoo"])
+@pytest.mark.parametrize("name", ODOO_SERVICES)
+def test_odoo_gets_tenant_role_secret(services, name):
+    env = environment(services[name])
     assert required_variable(env.get("SAAS_TENANT_ROLE_SECRET", "")) == "SAAS_TENANT_ROLE_SECRET"
+
+
+def test_the_tenants_wait_for_the_master(services):
+    # the master's processes grant the route map's reader at their start
+    assert services["odoo-tenants"]["depends_on"]["odoo"]["condition"] == "service_healthy"
+    assert set(services["nginx"]["depends_on"]) >= set(ODOO_SERVICES)
 
 
 def test_dockerfile_installs_oca_requirements(services):
@@ -328,6 +374,31 @@ def test_key_options(which, docker_conf, example_conf):
         assert int(options[limit]) > 0, limit
 
 
+def test_tenants_conf(docker_conf, tenants_conf):
+    """The tenants' processes: tenant hosts only, no database of their own,
+    no job runner, their own role, the map read through its reader."""
+    master, tenants = docker_conf, tenants_conf
+    assert master["saas_router"]["serve"] == "master"
+    assert tenants["saas_router"]["serve"] == "tenants"
+    assert tenants["options"].get("db_name", "") == ""
+    assert tenants["saas_router"]["master_db"] == master["options"]["db_name"]
+    assert tenants["queue_job"]["channels"].strip() == "root:0"
+    assert tenants["saas_router"]["route_map_user"] == master["saas_router"]["route_map_user"]
+    assert "route_map_password" not in tenants["saas_router"]  # from the environment
+    assert tenants["options"]["db_user"] != master["options"]["db_user"]
+    options = tenants["options"]
+    assert as_bool(options["list_db"]) is False and as_bool(options["proxy_mode"]) is True
+    assert int(options["workers"]) > 0
+    for limit in ("limit_memory_soft", "limit_memory_hard", "limit_time_cpu", "limit_time_real"):
+        assert int(options[limit]) > 0, limit
+    for section, keys in {"options": ["server_wide_modules", "addons_path", "data_dir",
+                                      "db_host", "db_port", "http_port", "gevent_port"],
+                          "saas_router": ["base_domain", "tenant_db_prefix",
+                                          "template_db_prefix", "template_owner_role"]}.items():
+        for key in keys:
+            assert tenants[section][key] == master[section][key], f"[{section}] {key}"
+
+
 def test_configs_agree(docker_conf, example_conf):
     for section, keys in SHARED_OPTIONS.items():
         for key in keys:
@@ -342,9 +413,10 @@ def test_prefix_matches_router_default(example_conf):
     assert example_conf["saas_router"]["template_db_prefix"] == default
 
 
-@pytest.mark.parametrize("which", ["docker", "example"])
-def test_saas_router_security_options(which, docker_conf, example_conf):
-    conf = (docker_conf if which == "docker" else example_conf)["saas_router"]
+@pytest.mark.parametrize("which", ["docker", "tenants", "example"])
+def test_saas_router_security_options(which, docker_conf, tenants_conf, example_conf):
+    conf = {"docker": docker_conf, "tenants": tenants_conf,
+            "example": example_conf}[which]["saas_router"]
     # Required: without it any host's first label is taken for a tenant.
     domain = conf.get("base_domain", "").strip()
     assert domain and not domain.startswith(".") and ":" not in domain
@@ -357,9 +429,10 @@ def test_saas_router_security_options(which, docker_conf, example_conf):
     assert "tenant_role_secret" not in conf
 
 
-def test_docker_base_domain_matches_nginx(docker_conf, nginx_conf_path):
+def test_docker_base_domain_matches_nginx(docker_conf, tenants_conf, nginx_conf_path):
     # nginx answers <label>.<base_domain> only (its tenant server_name).
     domain = docker_conf["saas_router"]["base_domain"]
+    assert tenants_conf["saas_router"]["base_domain"] == domain
     assert "\\." + domain.replace(".", "\\.") + "$;" in nginx_conf_path.read_text()
 
 
@@ -372,8 +445,9 @@ def test_docker_conf_fits_compose(docker_conf, services):
     assert options["data_dir"] in odoo_volumes
 
 
-@pytest.mark.parametrize("path", [EXAMPLE_CONF, REPO / "deploy" / "odoo.conf"],
-                         ids=["example", "docker"])
+@pytest.mark.parametrize("path", [EXAMPLE_CONF, REPO / "deploy" / "odoo.conf",
+                                  REPO / "deploy" / "odoo-tenants.conf"],
+                         ids=["example", "docker", "tenants"])
 def test_every_option_is_commented(path):
     previous = ""
     for line in path.read_text().splitlines():
@@ -396,14 +470,41 @@ def test_nginx_routes_and_headers(nginx_conf_path, docker_conf, services):
     assert "proxy_http_version 1.1;" in websocket
     assert "proxy_set_header Upgrade $http_upgrade;" in websocket
     assert "proxy_set_header Host $http_host;" in websocket
-    # Upstreams point at the odoo service, on the ports Odoo listens to.
+    # Upstreams point at the odoo services, on the ports Odoo listens to.
     upstreams = dict(re.findall(r"upstream (\w+) \{\s*server ([\w.-]+:\d+);", text))
     options = docker_conf["options"]
-    assert set(upstreams.values()) == {f"odoo:{options['http_port']}",
-                                       f"odoo:{options['gevent_port']}"}
-    assert f"server odoo:{options['gevent_port']};" in text
-    websocket_upstream = re.search(r"proxy_pass http://(\w+);", websocket).group(1)
-    assert upstreams[websocket_upstream].endswith(f":{options['gevent_port']}")
+    assert set(upstreams.values()) == {f"{name}:{options[port]}" for name in ODOO_SERVICES
+                                       for port in ("http_port", "gevent_port")}
+    for block in re.findall(r"location /websocket \{(.*?)\n        \}", text, re.S):
+        websocket_upstream = re.search(r"proxy_pass http://(\w+);", block).group(1)
+        assert upstreams[websocket_upstream].endswith(f":{options['gevent_port']}")
+
+
+def _servers(text):
+    """{server_name: (listen, {location: upstream host})} of nginx.conf."""
+    servers = {}
+    for block in re.split(r"\n    server \{", text)[1:]:
+        names = re.search(r"server_name ([^;]+);", block).group(1)
+        listen = re.search(r"listen ([^;]+);", block).group(1)
+        passes = dict(re.findall(r"location (\S+) \{\s*proxy_pass http://(\w+);", block))
+        servers[names] = (listen, passes)
+    return servers
+
+
+def test_nginx_sends_each_host_to_its_group(nginx_conf_path, docker_conf):
+    text = nginx_conf_path.read_text()
+    upstreams = dict(re.findall(r"upstream (\w+) \{\s*server ([\w.-]+):\d+;", text))
+    servers = _servers(text)
+    domain = docker_conf["saas_router"]["base_domain"]
+    # the master's names (routing.master_hosts: base_domain and its www.)
+    master = servers[f"{domain} www.{domain}"]
+    assert {upstreams[u] for u in master[1].values()} == {"odoo"}
+    assert set(master[1]) == {"/", "/websocket"}
+    # every other host, by default: the tenants' processes
+    (tenants,) = [server for names, server in servers.items() if "default_server" in server[0]]
+    assert {upstreams[u] for u in tenants[1].values()} == {"odoo-tenants"}
+    assert set(tenants[1]) == {"/", "/websocket"}
+    assert len(servers) == 2
 
 
 def test_nginx_tenant_server_name(nginx_conf_path):
@@ -423,7 +524,8 @@ def test_nginx_config_is_valid(nginx_conf_path, tmp_path):
         pytest.skip("nginx is not installed (apt-get install -y nginx)")
     # "odoo" resolves only on the compose network, and nginx resolves
     # upstream names at load time: point them at loopback in a copy.
-    text = re.sub(r"(\bserver\s+)odoo(:\d+)", r"\g<1>127.0.0.1\2", nginx_conf_path.read_text())
+    text = re.sub(r"(\bserver\s+)odoo(?:-tenants)?(:\d+)", r"\g<1>127.0.0.1\2",
+                  nginx_conf_path.read_text())
     conf = tmp_path / "nginx.conf"
     conf.write_text(text)
     (tmp_path / "logs").mkdir()

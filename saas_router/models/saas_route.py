@@ -1,6 +1,13 @@
+import logging
+
+import psycopg2
+
 from odoo import fields, models
+from odoo.tools import SQL
 
 from .. import routing
+
+_logger = logging.getLogger(__name__)
 
 
 class SaasRoute(models.Model):
@@ -42,3 +49,44 @@ class SaasRoute(models.Model):
 
     def init(self):
         routing.ensure_version_table(self.env.cr)
+
+    def _register_hook(self):
+        super()._register_hook()
+        self._grant_route_map_reader()
+
+    def _grant_route_map_reader(self):
+        """The tenant processes read the map as ``[saas_router]
+        route_map_user``: CONNECT on this database (the master revokes it
+        from PUBLIC, saas.server) and SELECT on the map's two tables, nothing
+        else.  Granted at each registry load, only when missing."""
+        user = routing.route_map_user()
+        if not user:
+            return
+        cr = self.env.cr
+        cr.execute("SELECT rolsuper OR rolcreatedb OR rolcreaterole FROM pg_roles "
+                   "WHERE rolname = %s", [user])
+        row = cr.fetchone()
+        if row is None or row[0]:
+            _logger.warning("saas_router: route_map_user %r %s: the map is not granted to it",
+                            user, "does not exist" if row is None else "is too powerful")
+            return
+        tables = (routing.ROUTE_TABLE, routing.VERSION_TABLE)
+        # CONNECT granted to the role itself (PUBLIC's is revoked by saas.server)
+        cr.execute("""
+            SELECT EXISTS (SELECT 1 FROM pg_database d, aclexplode(d.datacl) a
+                            WHERE d.datname = current_database() AND a.privilege_type = 'CONNECT'
+                              AND a.grantee = (SELECT oid FROM pg_roles WHERE rolname = %s))
+               AND has_table_privilege(%s, %s, 'SELECT') AND has_table_privilege(%s, %s, 'SELECT')
+        """, [user, user, tables[0], user, tables[1]])
+        if cr.fetchone()[0]:
+            return
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(SQL("GRANT CONNECT ON DATABASE %s TO %s",
+                               SQL.identifier(cr.dbname), SQL.identifier(user)))
+                cr.execute(SQL("GRANT SELECT ON TABLE %s, %s TO %s", SQL.identifier(tables[0]),
+                               SQL.identifier(tables[1]), SQL.identifier(user)))
+        except psycopg2.Error as exc:  # another worker granting at the same time
+            _logger.warning("saas_router: cannot grant the route map to %s yet: %s", user, exc)
+            return
+        _logger.info("saas_router: %s may read the route map of %s", user, cr.dbname)

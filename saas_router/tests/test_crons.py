@@ -238,6 +238,28 @@ class TestCronPass(BaseCase):
             self.assertEqual(crons._cron_db_list(worker), ["master_db", db("b")])
             self.assertEqual(Connection.notifies, [], "notifications are consumed")
 
+    def test_each_group_runs_its_own_crons(self):
+        """The master's processes (serve = master) run db_name only; the
+        tenants' (serve = tenants, no db_name) the due tenants only."""
+        clock = FakeClock()
+        tenants = FakeTenants(clock, a=None)
+        tenants.due_at[db("a")] = clock.now
+        schedule = crons.TenantCronSchedule(tenants.list, tenants.next_due, clock=clock)
+        registries = LRU(10)
+        registries[db("a")] = FakeRegistry()
+        worker = type("Worker", (), {"dbcursor": None})()
+        with patch.dict(config.misc.setdefault("saas_router", {}), serve="master"), \
+                patch.dict(config.options, db_name="master_db"), \
+                patch.object(crons, "SCHEDULE", schedule):
+            self.assertEqual(crons.databases_to_process(registries, schedule), ["master_db"])
+            self.assertEqual(crons._cron_db_list(worker), ["master_db"])
+        self.assertEqual(schedule.reads, 0, "the master's processes read no tenant")
+        with patch.dict(config.misc["saas_router"], serve="tenants"), \
+                patch.dict(config.options, db_name=""), \
+                patch.object(crons, "SCHEDULE", schedule):
+            self.assertEqual(crons.databases_to_process(registries, schedule), [db("a")])
+            self.assertEqual(crons._cron_db_list(worker), [db("a")])
+
     def test_cron_thread_survives_an_error(self):
         """The replaced cron thread logs an error of a pass and goes on
         (Odoo's died and every cron of the process stopped)."""

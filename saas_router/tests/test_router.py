@@ -1,5 +1,6 @@
 import threading
 import xmlrpc.client
+from unittest.mock import patch
 
 from odoo import sql_db
 from odoo.tests import TransactionCase, tagged
@@ -66,6 +67,25 @@ class TestRouting(TransactionCase):
         for host in ("acme.anything", f"unknown.{self.domain}.", f"acme.{self.domain}"):
             self.assertEqual(routing.db_filter([self.master, self.acme], host=host), [], host)
             self.assertEqual(routing.db_list(force=True, host=host), [], host)
+
+    def test_each_group_answers_its_own_hosts(self):
+        """serve = master: a tenant's host gets no database; serve =
+        tenants: a master's name gets none (and the fallback is never asked)."""
+        self._publish({"host": f"acme.{self.domain}", "database_name": self.acme})
+        options = config.misc.setdefault("saas_router", {})
+        with patch.dict(options, serve="master"):
+            self.assertEqual(routing.db_filter([self.master], host=self.domain), [self.master])
+            self.assertEqual(routing.db_list(force=True, host=f"acme.{self.domain}"), [])
+            self.assertEqual(routing.db_filter([self.acme], host=f"acme.{self.domain}"), [])
+        with patch.dict(options, serve="tenants"):
+            for host in (self.domain, "127.0.0.1:8069", f"www.{self.domain}"):
+                self.assertEqual(routing.db_filter([self.master], host=host), [], host)
+                self.assertEqual(routing.db_list(force=True, host=host), [], host)
+            self.assertTrue(routing.serves_kind("tenant") and routing.serves_kind("redirect"))
+        with patch.dict(options, serve="bogus"):  # a typo serves nothing
+            self.assertEqual(routing.db_filter([self.master], host=self.domain), [])
+            self.assertFalse(routing.serves_kind("tenant"))
+        self.assertEqual(routing.serve_mode(), "all")
 
     def test_map_cache_follows_changes(self):
         host = f"cache.{self.domain}"
