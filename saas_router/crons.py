@@ -266,10 +266,10 @@ def _process_jobs_then_refresh(cls, db_name):
     master's is raised as Odoo does."""
     try:
         return _odoo_process_jobs.__func__(cls, db_name)
-    except Exception:
+    except Exception as exc:
         if not routing.is_tenant_db(db_name):
             raise
-        _logger.warning("saas_router: the crons of %s failed", db_name, exc_info=True)
+        _logger.warning("saas_router: the crons of %s failed: %s", db_name, exc, exc_info=True)
         return None
     finally:
         if routing.is_tenant_db(db_name):
