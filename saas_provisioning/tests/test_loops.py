@@ -138,6 +138,7 @@ class TestLoops(HttpCase):
 
         class Worker:
             """What WorkerCron.process_work uses of its worker."""
+            pid = 0
             db_index = 1  # the next call processes index 0: the breaker
             request_count = 0
             request_max = 100
