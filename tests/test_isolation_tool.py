@@ -21,17 +21,6 @@ PG = {"host": "127.0.0.1", "port": int(os.environ.get("SAAS_PG_PORT", "5433")),
       "user": "saas", "password": "saas"}
 
 
-# no Odoo registry here (pytest-odoo's autouse fixtures replaced)
-@pytest.fixture(scope="session", autouse=True)
-def load_registry():
-    yield
-
-
-@pytest.fixture(scope="module", autouse=True)
-def enable_odoo_test_flag():
-    yield
-
-
 def _admin():
     conn = psycopg2.connect(dbname="postgres", connect_timeout=5, **PG)
     conn.autocommit = True

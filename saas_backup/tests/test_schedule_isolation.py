@@ -13,13 +13,8 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.saas_provisioning.tests.common import (
-    create_test_server,
-    provision,
-    ready_template,
-    run_jobs,
-)
-from odoo.addons.saas_provisioning.tests.hostile import drop_tenant
+from odoo.addons.saas_provisioning.tests.common import run_jobs
+from odoo.addons.saas_provisioning.tests.hostile import set_up_tenants
 
 LOOPS_LOGGER = "odoo.addons.saas_provisioning.models.saas_instance_loops"
 
@@ -29,32 +24,17 @@ class TestBackupScheduleIsolation(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = create_test_server(cls.env, name="Backup isolation PostgreSQL")
-        cls.template = ready_template(cls.env, cls.server)
-        cls.plan = cls.env["saas.plan"].create({
-            "name": "Backup isolation plan", "template_id": cls.template.id,
-            "trial_days": 0})
-        cls.customer = cls.env["res.partner"].create({
-            "name": "Backup isolation customer", "email": "owner@bkiso.test"})
-        cls.directory = tempfile.mkdtemp(prefix="saas-bkiso-")
-        cls.addClassCleanup(shutil.rmtree, cls.directory, True)
-        cls.storage = cls.env["saas.backup.storage"].create({
-            "name": "local", "kind": "local", "local_path": cls.directory})
-        cls.env["ir.config_parameter"].set_param("saas_backup.storage_id", cls.storage.id)
-        Instance = cls.env["saas.instance"]
-        tenants = Instance
-        for name in ("a", "b"):
-            instance = Instance.create({
-                "name": f"Backup {name}", "subdomain": f"bk-iso-{name}",
-                "partner_id": cls.customer.id, "plan_id": cls.plan.id,
-                "server_id": cls.server.id})
-            cls.addClassCleanup(drop_tenant, cls.server, instance.database_name)
-            tenants |= provision(instance)
-        cls.a, cls.b = tenants
-        cls.failing = Instance._create_state_machine([{
+        cls.a, cls.b = set_up_tenants(cls, "Backup isolation", ["bk-iso-a", "bk-iso-b"],
+                                      trial_days=0)
+        cls.failing = cls.env["saas.instance"]._create_state_machine([{
             "name": "Backup failing", "subdomain": "bk-iso-failing",
             "partner_id": cls.customer.id, "plan_id": cls.plan.id,
             "server_id": cls.server.id, "state": "active"}])
+        cls.directory = tempfile.mkdtemp(prefix="saas-bkiso-")
+        cls.addClassCleanup(shutil.rmtree, cls.directory, True)
+        storage = cls.env["saas.backup.storage"].create({
+            "name": "local", "kind": "local", "local_path": cls.directory})
+        cls.env["ir.config_parameter"].set_param("saas_backup.storage_id", storage.id)
 
     def test_one_failing_instance_stops_no_backup(self):
         self.env.cr.execute("""

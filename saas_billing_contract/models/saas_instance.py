@@ -677,8 +677,9 @@ class SaasInstance(models.Model):
         trials = self.search([("state", "=", "active"), ("trial_end_date", ">=", date)])
         template = self.env.ref("saas_billing_contract.mail_template_saas_trial_reminder")
         # each instance isolated (_each_isolated): one that fails stops no other
-        trials._each_isolated("billing", "trial reminder",
-                              lambda instance: instance._billing_trial_remind(date, steps, template))
+        trials._each_isolated(
+            "billing", "trial reminder",
+            lambda instance: instance._billing_trial_remind(date, steps, template))
         candidates = self.search([
             ("state", "=", "active"), ("plan_id.price", ">", 0), "|", "|",
             "&", ("trial_end_date", "<", date), ("contract_line_id", "=", False),

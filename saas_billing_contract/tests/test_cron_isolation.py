@@ -9,12 +9,11 @@ from freezegun import freeze_time
 
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.saas_provisioning.tests.common import (
-    create_test_server,
-    provision,
-    ready_template,
+from odoo.addons.saas_provisioning.tests.hostile import (
+    new_tenants,
+    refuse_connections,
+    set_up_tenants,
 )
-from odoo.addons.saas_provisioning.tests.hostile import drop_tenant, refuse_connections
 
 LOOPS_LOGGER = "odoo.addons.saas_provisioning.models.saas_instance_loops"
 
@@ -24,28 +23,17 @@ class TestBillingCronIsolation(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = create_test_server(cls.env, name="Billing isolation PostgreSQL")
-        cls.template = ready_template(cls.env, cls.server)
-        Plan = cls.env["saas.plan"]
-        common = {"template_id": cls.template.id, "max_storage_mb": 0, "max_users": 5,
-                  "price": 30.0, "period": "monthly"}
-        cls.monthly = Plan.create(dict(common, name="Iso Monthly"))
-        cls.trial_plan = Plan.create(dict(common, name="Iso Trial", trial_days=14))
-        cls.customer = cls.env["res.partner"].create({
-            "name": "Iso Customer", "email": "owner@iso-customer.test"})
+        common = {"max_storage_mb": 0, "max_users": 5, "price": 30.0, "period": "monthly"}
+        set_up_tenants(cls, "Billing isolation", **common)
+        cls.monthly = cls.plan
+        cls.trial_plan = cls.env["saas.plan"].create(dict(
+            common, name="Billing isolation trial", template_id=cls.template.id, trial_days=14))
 
     def _tenants(self, prefix, plan):
         """Three real tenants; the middle one (in the crons' order) refuses
         the master."""
-        tenants = self.env["saas.instance"]
-        for name in ("a", "hostile", "b"):
-            instance = self.env["saas.instance"].create({
-                "name": f"Company {prefix}-{name}", "subdomain": f"{prefix}-{name}",
-                "partner_id": self.customer.id, "plan_id": plan.id,
-                "server_id": self.server.id})
-            self.addCleanup(drop_tenant, self.server, instance.database_name)
-            tenants |= provision(instance)
-        a, hostile, b = tenants
+        a, hostile, b = new_tenants(self, plan, [f"{prefix}-{name}" for name in
+                                                 ("a", "hostile", "b")], self.addCleanup)
         refuse_connections(hostile)
         return a, hostile, b
 

@@ -13,8 +13,7 @@ from odoo.tools import mute_logger
 from odoo.addons.base.models.ir_cron import ir_cron
 from odoo.addons.saas_router import crons
 
-from .common import create_test_server, provision, ready_template
-from .hostile import as_tenant, drop_tenant, refuse_connections
+from .hostile import as_tenant, refuse_connections, set_up_tenants
 
 
 @tagged("post_install", "-at_install")
@@ -22,30 +21,14 @@ class TestLoops(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = create_test_server(cls.env, name="Loops test PostgreSQL")
-        cls.template = ready_template(cls.env, cls.server)
-        cls.plan = cls.env["saas.plan"].create({
-            "name": "Loops plan", "template_id": cls.template.id, "max_users": 3})
-        cls.partner = cls.env["res.partner"].create({"name": "Loops customer",
-                                                     "email": "loops@example.com"})
-        # created in this order, looped over in id order: a hostile tenant
-        # between two others
-        cls.first = cls._tenant("loop-first")
-        cls.refuser = cls._tenant("loop-refuser")
-        cls.breaker = cls._tenant("loop-breaker")
-        cls.last = cls._tenant("loop-last")
+        # looped over in id order: the hostile tenants between two others
+        cls.first, cls.refuser, cls.breaker, cls.last = set_up_tenants(
+            cls, "Loops", ["loop-first", "loop-refuser", "loop-breaker", "loop-last"],
+            max_users=3)
         refuse_connections(cls.refuser)
         # its own Odoo may break, the master's tools too: it revokes from
         # itself what Odoo's cron runner reads first
         as_tenant(cls.breaker, "REVOKE SELECT ON public.ir_module_module FROM {role}")
-
-    @classmethod
-    def _tenant(cls, subdomain):
-        instance = cls.env["saas.instance"].create({
-            "name": subdomain, "subdomain": subdomain, "partner_id": cls.partner.id,
-            "plan_id": cls.plan.id, "server_id": cls.server.id})
-        cls.addClassCleanup(drop_tenant, cls.server, instance.database_name)
-        return provision(instance)
 
     def _failed_lines(self, instance, operation):
         return instance.log_ids.filtered(

@@ -6,12 +6,7 @@ import json
 
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.saas_provisioning.tests.common import (
-    create_test_server,
-    provision,
-    ready_template,
-)
-from odoo.addons.saas_provisioning.tests.hostile import drop_tenant, refuse_connections
+from odoo.addons.saas_provisioning.tests.hostile import refuse_connections, set_up_tenants
 
 
 @tagged("post_install", "-at_install")
@@ -19,21 +14,8 @@ class TestKeyPushIsolation(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = create_test_server(cls.env, name="SSO push PostgreSQL")
-        cls.template = ready_template(cls.env, cls.server)
-        cls.plan = cls.env["saas.plan"].create({
-            "name": "SSO push plan", "template_id": cls.template.id, "max_users": 5})
-        cls.customer = cls.env["res.partner"].create({
-            "name": "SSO push customer", "email": "owner@ssopush.test"})
-        tenants = cls.env["saas.instance"]
-        for name in ("a", "hostile", "b"):
-            instance = cls.env["saas.instance"].create({
-                "name": f"Push {name}", "subdomain": f"sso-push-{name}",
-                "partner_id": cls.customer.id, "plan_id": cls.plan.id,
-                "server_id": cls.server.id})
-            cls.addClassCleanup(drop_tenant, cls.server, instance.database_name)
-            tenants |= provision(instance)
-        cls.a, cls.hostile, cls.b = tenants
+        cls.a, cls.hostile, cls.b = set_up_tenants(
+            cls, "SSO push", ["sso-push-a", "sso-push-hostile", "sso-push-b"], max_users=5)
         refuse_connections(cls.hostile)
 
     def test_rotation_reaches_every_other_tenant(self):
