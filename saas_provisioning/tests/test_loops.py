@@ -53,7 +53,7 @@ class TestLoops(HttpCase):
             self.assertEqual(instance._tenant_db().read_settings()["max_users"], "7")
         # what it did in the master's transaction is rolled back; the error
         # is on it, and in the server log
-        self.assertEqual(self.refuser.name, "loop-refuser")
+        self.assertEqual(self.refuser.name, "Company loop-refuser")
         line = self._failed_lines(self.refuser, "update")
         self.assertEqual(len(line), 1)
         self.assertEqual(line.step, "settings")
@@ -76,7 +76,7 @@ class TestLoops(HttpCase):
                              "WARNING"), mute_logger("odoo.sql_db"):
             done, failed = instances._each_isolated("update", "rename", work)
         self.assertEqual((done, failed), (self.last, self.first))
-        self.assertEqual((self.first.name, self.last.name), ("loop-first", "changed"))
+        self.assertEqual((self.first.name, self.last.name), ("Company loop-first", "changed"))
         self.assertIn("division by zero", self._failed_lines(self.first, "update").message)
 
     def test_a_lost_transaction_is_not_swallowed(self):
@@ -136,7 +136,8 @@ class TestLoops(HttpCase):
         thread = threading.current_thread()
         dbname = thread.dbname  # _process_jobs sets and deletes it
         try:
-            with self.assertLogs("odoo.addons.saas_router.crons", "WARNING") as logs:
+            with self.assertLogs("odoo.addons.saas_router.crons", "WARNING") as logs, \
+                    mute_logger("odoo.sql_db"):
                 odoo_server.WorkerCron.process_work(worker)
             odoo_server.WorkerCron.process_work(worker)
         finally:

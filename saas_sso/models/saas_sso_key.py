@@ -146,7 +146,7 @@ class SaasSsoKey(models.Model):
              ("server_id", "!=", False)])
 
         def report(instance, message):
-            instance.message_post(body=_(
+            instance.message_post(body=instance.env._(
                 "The single sign-on keys could not be written to this instance: "
                 "%(error)s. Sign-in from the portal may fail until they are "
                 "pushed again.", error=message))
