@@ -263,8 +263,19 @@ def _cron_db_list(worker):
 
 
 def _process_jobs_then_refresh(cls, db_name):
+    """Odoo's ``_process_jobs``, isolated per tenant: Odoo re-raises a
+    ProgrammingError of a database (a tenant that revoked from its own role
+    a privilege on ``ir_cron`` or ``ir_module_module``), which ends a prefork
+    cron worker, and its successor starts the list again, so the tenants
+    after that one would never run.  A tenant's error is logged; the
+    master's is raised as Odoo does."""
     try:
         return _odoo_process_jobs.__func__(cls, db_name)
+    except Exception as exc:
+        if not routing.is_tenant_db(db_name):
+            raise
+        _logger.warning("saas_router: the crons of %s failed: %s", db_name, exc, exc_info=True)
+        return None
     finally:
         if routing.is_tenant_db(db_name):
             SCHEDULE.refresh(db_name)

@@ -4,4 +4,5 @@ from . import (
     saas_backup_storage,
     saas_instance,
     saas_instance_log,
+    saas_instance_schedule,
 )

@@ -135,20 +135,15 @@ class SaasInstance(models.Model):
 
     @api.model
     def _cron_backup_schedule(self, now=None):
-        """Queue the backups that are due, prune by retention, refresh health."""
+        """Queue the backups that are due, prune by retention, refresh health:
+        each instance isolated (``_each_isolated``), one that fails is logged
+        and the others are still backed up."""
         now = now or fields.Datetime.now()
         live = self.search([("state", "in", ("active", "suspended"))])
-        queued = self.browse()
-        if self._backup_storage():
-            for instance in live.filtered(lambda i: i.backup_schedule != "none"):
-                latest = instance.backup_ids.filtered(lambda b: b.state in ("pending", "done"))
-                latest = max(latest.mapped("create_date"), default=None)
-                if policy.is_due(instance.backup_schedule, latest, now):
-                    instance._create_backup("scheduled")._enqueue()
-                    queued |= instance
-            live._prune_backups()
-        live._update_backup_health(now)
-        return queued
+        configured = bool(self._backup_storage())
+        queued, _failed = live._each_isolated(
+            "backup", "schedule", lambda instance: instance._backup_schedule(now, configured))
+        return self.browse(queued.ids)
 
     # ------------------------------------------------------------------
     # terminate: refused without a recent backup

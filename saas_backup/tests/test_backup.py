@@ -7,9 +7,7 @@ import os
 import psycopg2
 import requests
 
-from odoo import sql_db
 from odoo.exceptions import AccessError, UserError
-from odoo.modules.registry import Registry
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -20,6 +18,7 @@ from odoo.addons.saas_provisioning.tests.common import (
     ready_template,
     run_jobs,
 )
+from odoo.addons.saas_provisioning.tests.hostile import drop_tenant
 
 from .moto_server import MotoServer
 
@@ -89,15 +88,9 @@ class TestBackup(HttpCase):
 
     @staticmethod
     def _drop(server, dbname):
-        # this test server served the tenant: close its pooled connections
-        # first (each would hold the drop up to 5 s)
-        Registry.delete(dbname)
-        sql_db.close_db(dbname)
-        pg = server._pg_admin()
-        pg.drop(dbname)
-        if pg.role_exists(dbname):
-            pg.drop_role(dbname)
-        server._filestore().remove(dbname)
+        # this test server served the tenant: its pooled connections are
+        # closed first (each would hold the drop up to 5 s)
+        drop_tenant(server, dbname)
 
     def _backup(self, instance):
         with trap_jobs() as trap:

@@ -5,5 +5,7 @@ from . import contract_contract
 from . import account_move
 from . import account_move_line
 from . import saas_instance
+from . import saas_instance_crons
+from . import saas_instance_log
 from . import res_config_settings
 from . import saas_instance_limits

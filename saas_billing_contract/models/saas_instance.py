@@ -440,21 +440,11 @@ class SaasInstance(models.Model):
         instances = self.browse(list(past_grace)).sudo()
         instances.fetch(["state", "billing_suspended", "dunning_invoice_ids"])
         Move = self.env["account.move"]
-        suspended = self.browse()
-        for instance in instances:
-            moves = Move.browse(sorted(past_grace[instance.id]))
-            if instance.state == "active":
-                instance.with_context(saas_suspend_reason=_(
-                    "Unpaid invoice(s) %s past the grace period.",
-                    ", ".join(moves.mapped("name")))).action_suspend()
-                instance.write({"billing_suspended": "dunning", "billing_suspend_date": date,
-                                "dunning_invoice_ids": [(6, 0, moves.ids)]})
-                suspended |= instance
-            elif instance.state == "suspended" and instance.billing_suspended == "dunning":
-                new = moves - instance.dunning_invoice_ids
-                if new:
-                    instance.dunning_invoice_ids = [(4, move.id) for move in new]
-        return suspended
+        # each instance isolated: one that cannot be suspended stops no other
+        suspended, _failed = instances._each_isolated(
+            "suspend", "dunning", lambda instance: instance._billing_dunning_suspend(
+                Move.browse(sorted(past_grace[instance.id])), date))
+        return self.browse(suspended.ids)
 
     @api.model
     def _billing_send_reminders(self, step_by_move):
@@ -686,48 +676,22 @@ class SaasInstance(models.Model):
         steps = self._billing_steps("trial_reminder_days")
         trials = self.search([("state", "=", "active"), ("trial_end_date", ">=", date)])
         template = self.env.ref("saas_billing_contract.mail_template_saas_trial_reminder")
-        for instance in trials:
-            left = (instance.trial_end_date - date).days
-            step = min((s for s in steps if s >= left), default=0)
-            if step and (not instance.trial_reminder_sent or step < instance.trial_reminder_sent):
-                if instance.partner_id.email:
-                    template.send_mail(instance.id,
-                                       email_layout_xmlid="mail.mail_notification_light")
-                instance.trial_reminder_sent = step
+        # each instance isolated (_each_isolated): one that fails stops no other
+        trials._each_isolated(
+            "billing", "trial reminder",
+            lambda instance: instance._billing_trial_remind(date, steps, template))
         candidates = self.search([
             ("state", "=", "active"), ("plan_id.price", ">", 0), "|", "|",
             "&", ("trial_end_date", "<", date), ("contract_line_id", "=", False),
             ("contract_line_id.is_canceled", "=", True),
             ("contract_line_id.date_end", "<", date)])
-        ended = self.browse()
-        for instance in candidates:
-            end = instance._billing_service_end()
-            if not end or end >= date:
-                continue
-            trial = not instance.contract_line_id.last_date_invoiced and instance.trial_end_date
-            reason = (_("Trial ended on %s without a subscription.", end) if trial
-                      else _("Subscription ended on %s.", end))
-            instance.with_context(saas_suspend_reason=reason).action_suspend()
-            instance.write({"billing_suspended": "trial" if trial else "cancelled",
-                            "billing_suspend_date": date})
-            ended |= instance
+        ended, _failed = candidates._each_isolated(
+            "suspend", "service end", lambda instance: instance._billing_suspend_ended(date))
         retention = self._billing_int("trial_retention_days")
         to_end = self.search([
             ("state", "=", "suspended"), ("billing_suspended", "in", ("trial", "cancelled")),
             ("billing_suspend_date", "<=", date - relativedelta(days=retention)),
         ])
-        for instance in to_end:
-            if instance.current_job_uuid and self.env["queue.job"].sudo().search_count(
-                    [("uuid", "=", instance.current_job_uuid),
-                     ("state", "not in", ("done", "failed", "cancelled"))]):
-                continue
-            try:
-                with self.env.cr.savepoint():
-                    instance.message_post(body=_(
-                        "Service ended %(days)s days ago: terminating.", days=retention))
-                    instance.action_terminate()
-            except UserError as exc:
-                # e.g. saas_backup refuses without a recent backup: the next
-                # run tries again (the scheduled backup makes one meanwhile)
-                instance.message_post(body=_("Not terminated yet: %s", exc))
-        return ended | to_end
+        to_end._each_isolated("terminate", "service end",
+                              lambda instance: instance._billing_terminate_ended(retention))
+        return self.browse((ended | to_end).ids)

@@ -2,7 +2,6 @@
 import functools
 import json
 import logging
-import time
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -38,9 +37,10 @@ class SaasInstance(models.Model):
         quota counts from it), check the modules (tamper) and the plan's
         limits.  Called when a tenant becomes active, after a plan change and
         by the sweep.  Tenants are read a few at a time
-        (``usage_reader``); one that cannot be read is flagged on its own
-        instance (``usage_error``, a failed "usage" log line), never counted
-        as 0, and the others go on."""
+        (``usage_reader``); what follows runs per instance through the
+        loop's door (``_each_isolated``): one that cannot be read or
+        checked is flagged on its own instance (``usage_error``, a failed
+        "usage" log line), never counted as 0, and the others go on."""
         live = self.filtered(lambda i: i.state in ("active", "suspended")
                              and i.server_id and i.database_name)
         if not live:
@@ -55,16 +55,17 @@ class SaasInstance(models.Model):
             except AdapterError as exc:
                 _logger.warning("usage: cannot read database sizes on %s: %s", server.name, exc)
                 continue
-            started = time.monotonic()
             results = usage_reader.read_all(
                 [instance._usage_reader(server, sizes, plans, now) for instance in on_server])
-            for instance in on_server:
+
+            def record(instance, sizes=sizes, results=results):
                 figures, error = results[instance.id]
                 if error is not None:
-                    _logger.warning("usage: cannot read %s: %s", instance.database_name, error)
-                    instance._log("usage", "count users", "failed", started, str(error))
-                    instance.sudo().usage_error = str(error)[:500]
-                    continue
+                    # the tenant's refusal, read in a thread: this instance's
+                    # failure only (logged on it by the loop's door)
+                    if isinstance(error, AdapterError):
+                        raise error
+                    raise AdapterError(f"{instance.database_name}: {error}") from error
                 users, module_states, filestore_bytes, shipped = figures
                 if shipped is not None:
                     _logger.warning("usage: cannot ship storage to %s: %s",
@@ -75,13 +76,15 @@ class SaasInstance(models.Model):
                     "filestore_size_mb": filestore_bytes / 2**20,
                 }
                 instance.write(dict(vals, usage_date=now, usage_error=False))
-                usage_vals.append(dict(vals, instance_id=instance.id, date=now))
-                try:
-                    instance._check_modules(module_states)
-                except AdapterError as exc:
-                    _logger.warning("usage: cannot check the modules of %s: %s",
-                                    instance.database_name, exc)
+                instance._check_modules(module_states)
                 instance._enforce_plan_limits(now)
+                usage_vals.append(dict(vals, instance_id=instance.id, date=now))
+                return True
+
+            def flag(instance, message):
+                instance.sudo().usage_error = message[:500]
+
+            on_server._each_isolated("usage", "count users", record, on_failure=flag)
         self.env["saas.instance.usage"].sudo().create(usage_vals)
         return True
 

@@ -5,14 +5,11 @@ import time
 import uuid
 
 import jwt
-import psycopg2
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-
-from odoo.addons.saas_provisioning.adapters.errors import AdapterError
 
 _logger = logging.getLogger(__name__)
 
@@ -147,17 +144,17 @@ class SaasSsoKey(models.Model):
         instances = self.env["saas.instance"].sudo().search(
             [("state", "in", LIVE_STATES), ("database_name", "!=", False),
              ("server_id", "!=", False)])
-        failed = self.env["saas.instance"]
-        for instance in instances:
-            try:
-                instance._tenant_db().write_settings(settings)
-            except (AdapterError, psycopg2.Error) as exc:
-                _logger.warning("SSO keys not pushed to %s: %s", instance.database_name, exc)
-                instance.message_post(body=_(
-                    "The single sign-on keys could not be written to this instance: "
-                    "%(error)s. Sign-in from the portal may fail until they are "
-                    "pushed again.", error=str(exc)))
-                failed |= instance
+
+        def report(instance, message):
+            instance.message_post(body=instance.env._(
+                "The single sign-on keys could not be written to this instance: "
+                "%(error)s. Sign-in from the portal may fail until they are "
+                "pushed again.", error=message))
+
+        # each tenant isolated: one that refuses the write stops no other
+        _done, failed = instances._each_isolated(
+            "sso", "push keys",
+            lambda instance: instance._tenant_db().write_settings(settings), on_failure=report)
         return instances - failed, failed
 
     def _notify_push(self, pushed, failed):

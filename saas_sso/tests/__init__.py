@@ -9,3 +9,4 @@ if not hasattr(_odoo_test_common, "SETATTR_SOURCES"):
 from . import test_sso  # noqa: E402
 from . import test_sso_tenant  # noqa: E402
 from . import test_issuer  # noqa: E402
+from . import test_push_isolation  # noqa: E402
