@@ -21,6 +21,8 @@ import logging
 from odoo.exceptions import AccessError, MissingError
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.saas_billing_contract.tests.common import demo_provider
+
 from .common import SaasPortalCase
 
 _logger = logging.getLogger(__name__)
@@ -40,7 +42,7 @@ class TestPortalIsolation(SaasPortalCase):
         # shared things first (not A's): products of the plans, the card provider
         for plan in cls.plan_small | cls.plan_big:
             plan._billing_product()
-        cls.provider = cls._demo_provider()
+        cls.provider = demo_provider(env)
         cls.storage = cls._backup_storage() if "saas.backup.storage" in env else None
 
         # customer B, with data of its own
@@ -107,15 +109,6 @@ class TestPortalIsolation(SaasPortalCase):
             "plan_id": plan.id, "server_id": cls.server.id})
         instance._write_state_machine({"state": "active", "user_count": 2})
         return instance
-
-    @classmethod
-    def _demo_provider(cls):
-        provider = cls.env.ref("payment.payment_provider_demo")
-        provider.write({"state": "test"})
-        if not provider.journal_id:
-            provider.journal_id = cls.env["account.journal"].search(
-                [("type", "=", "bank"), ("company_id", "=", cls.env.company.id)], limit=1)
-        return provider
 
     @classmethod
     def _backup_storage(cls):
