@@ -211,22 +211,17 @@ class TestPortalIsolation(SaasPortalCase):
                     field = Model._fields.get(fname)
                     if field is None or fname == "id":
                         continue
+                    comodel, pointed = field.comodel_name, set()
                     if field.type == "many2one" and value:
                         pointed = {value[0]}
                     elif field.type in ("one2many", "many2many") and value:
                         pointed = set(value)
                     elif field.type == "many2one_reference" and value:
-                        pointed = {value} if row.get(field.model_field) else set()
-                        comodel = row.get(field.model_field)
-                        if pointed & a_ids.get(comodel, set()):
-                            leaks.append((name, row["id"], fname, f"points to {comodel} of A"))
-                        continue
-                    else:
-                        pointed = set()
-                    if pointed and pointed & a_ids.get(field.comodel_name, set()):
-                        leaks.append((name, row["id"], fname,
-                                      f"points to {field.comodel_name} of A"))
-                    if field.comodel_name == "res.partner" and pointed & a_partners:
+                        # (res_model, res_id) pairs: mail.message, followers...
+                        comodel, pointed = row.get(field.model_field), {value}
+                    if pointed & a_ids.get(comodel, set()):
+                        leaks.append((name, row["id"], fname, f"points to {comodel} of A"))
+                    if comodel == "res.partner" and pointed & a_partners:
                         leaks.append((name, row["id"], fname, "A's commercial partner"))
                     if MARKER in str(value).lower():
                         leaks.append((name, row["id"], fname, "names A"))
@@ -340,6 +335,13 @@ class TestPortalIsolation(SaasPortalCase):
                 f"/my/saas/{self.inst_a.id}/domains/{self.domain_a.id}/remove",
                 data={"csrf_token": csrf}, allow_redirects=False)
             self.assertTrue(self.domain_a.exists(), "not removed by the colleague")
+            # once the owner allows them to open it, they are trusted with the proofs
+            self.env["saas.instance.access"].create({
+                "instance_id": self.inst_a.id, "partner_id": self.colleague.partner_id.id,
+                "tenant_login": "books"})
+            self.assertTrue(self.inst_a.with_user(self.colleague)._sso_is_trusted())
+            self.assertEqual(self.env["saas.custom.domain"].with_user(self.colleague).search([]),
+                             self.domain_a.with_user(self.colleague))
 
     def _csrf(self):
         page = self.url_open("/saas/signup").text
