@@ -14,6 +14,7 @@
     ],
     "data": [
         "security/ir.model.access.csv",
+        "security/contract_security.xml",
         "data/ir_config_parameter.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",

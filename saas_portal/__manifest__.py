@@ -16,6 +16,7 @@
     ],
     "data": [
         "security/ir.model.access.csv",
+        "security/portal_security.xml",
         "data/ir_config_parameter.xml",
         "data/ir_cron.xml",
         "data/mail_template.xml",

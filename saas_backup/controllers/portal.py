@@ -13,15 +13,20 @@ class SaasBackupPortal(SaasCustomerPortal):
     def _saas_detail_values(self, instance, **extra):
         values = super()._saas_detail_values(instance, **extra)
         values["backups"] = request.env["saas.backup"].sudo().search(
-            [("instance_id", "=", instance.id), ("state", "=", "done")], limit=10)
+            [("instance_id", "=", instance.id), ("state", "=", "done")], limit=10
+        ) if self._backups_allowed(instance) else request.env["saas.backup"]
         return values
+
+    def _backups_allowed(self, instance):
+        """A backup is the whole database: for who may open the instance."""
+        return request.env["saas.instance"].browse(instance.id)._sso_is_trusted()
 
     @http.route("/my/saas/<int:instance_id>/backup/<int:backup_id>/download", type="http",
                 auth="user", methods=["GET"])
     def portal_my_saas_backup_download(self, instance_id, backup_id, **kw):
         """Redirect to a short-lived presigned URL of the customer's own backup."""
         instance = self._saas_instance(instance_id)
-        if not instance:
+        if not instance or not self._backups_allowed(instance):
             raise NotFound()
         backup = request.env["saas.backup"].sudo().browse(backup_id).exists()
         if not backup or backup.instance_id != instance or backup.state != "done":

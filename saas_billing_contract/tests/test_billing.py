@@ -17,6 +17,8 @@ from odoo.addons.saas_provisioning.tests.common import (
     ready_template,
 )
 
+from .common import demo_provider
+
 PASSWORD = "S3cret-tenant-pass"
 LOGIN = "owner@h5-customer.test"
 
@@ -130,12 +132,7 @@ class TestBilling(HttpCase):
 
     @classmethod
     def _demo_provider(cls):
-        provider = cls.env.ref("payment.payment_provider_demo")
-        provider.write({"state": "test"})
-        if not provider.journal_id:
-            provider.journal_id = cls.env["account.journal"].search(
-                [("type", "=", "bank"), ("company_id", "=", cls.env.company.id)], limit=1)
-        return provider
+        return demo_provider(cls.env)
 
     def _saved_card(self, partner, state="done"):
         """A card the customer saved with the demo provider (what the portal's

@@ -14,6 +14,10 @@ class SaasDnsPortal(SaasCustomerPortal):
         query = {k: v for k, v in (("domain_message", message), ("domain_error", error)) if v}
         return request.redirect(f"/my/saas/{instance.id}?{url_encode(query)}#custom_domains")
 
+    def _domains_allowed(self, instance):
+        """Domain proofs are the instance's secrets: for who may open it."""
+        return request.env["saas.instance"].browse(instance.id)._sso_is_trusted()
+
     def _own_domain(self, instance, domain_id):
         domain = request.env["saas.custom.domain"].sudo().browse(int(domain_id)).exists()
         return domain if domain and domain.instance_id == instance else None
@@ -24,6 +28,8 @@ class SaasDnsPortal(SaasCustomerPortal):
         instance = self._saas_instance(instance_id)
         if not instance:
             return request.redirect("/my/saas")
+        if not self._domains_allowed(instance):
+            return request.redirect(f"/my/saas/{instance.id}")
         try:
             record = instance._add_custom_domain((domain or "").strip())
         except UserError as exc:
@@ -38,6 +44,8 @@ class SaasDnsPortal(SaasCustomerPortal):
         instance = self._saas_instance(instance_id)
         if not instance:
             return request.redirect("/my/saas")
+        if not self._domains_allowed(instance):
+            return request.redirect(f"/my/saas/{instance.id}")
         domain = self._own_domain(instance, domain_id)
         if not domain or action not in ("verify", "remove"):
             return request.redirect(f"/my/saas/{instance.id}")

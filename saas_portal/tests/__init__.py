@@ -14,3 +14,4 @@ from . import test_browser  # noqa: E402
 from . import test_signup_abuse  # noqa: E402
 from . import test_open  # noqa: E402
 from . import test_browser_billing  # noqa: E402
+from . import test_portal_isolation  # noqa: E402

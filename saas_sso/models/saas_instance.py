@@ -54,6 +54,15 @@ class SaasInstance(models.Model):
         return not self.env.user._is_public() and \
             self.env.user.partner_id == self.sudo().partner_id
 
+    def _sso_is_trusted(self):
+        """The current user may open the instance, whatever its state: support,
+        its own contact, or a contact on its access list.  Only they are shown
+        its secrets (custom domain proofs, backups); other contacts of the
+        company see the instance, not these."""
+        self.ensure_one()
+        return bool(self._sso_is_support() or self._sso_is_owner()
+                    or self._sso_customer_login())
+
     def _sso_access_candidates(self):
         """Contacts of the customer with a portal account, other than the owner."""
         self.ensure_one()
