@@ -6,3 +6,6 @@ from . import saas_instance
 from . import saas_orphan_database
 from . import saas_pool_database
 from . import res_config_settings
+from . import saas_watchdog_exemption
+from . import saas_instance_fair
+from . import saas_plan_fair

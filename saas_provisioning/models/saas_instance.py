@@ -635,7 +635,9 @@ class SaasInstance(models.Model):
         try:
             # as the tenant's role: what the update creates is the tenant's,
             # and no code of the tenant's runs with the master's privileges
-            out = odoo_cli.update(self._tenant_db().login_params(), self.database_name, modules)
+            with self._watchdog_exempt(_("module update")):
+                out = odoo_cli.update(self._tenant_db().login_params(), self.database_name,
+                                      modules)
         except (odoo_cli.OdooCliError, AdapterError) as exc:
             self._log("update", ",".join(modules), "failed", started, str(exc))
             self.message_post(body=_("Module update failed: %s") % exc)

@@ -8,3 +8,4 @@ if not hasattr(_odoo_test_common, "SETATTR_SOURCES"):
 
 from . import test_pipeline  # noqa: E402
 from . import test_orphans  # noqa: E402
+from . import test_fair  # noqa: E402
