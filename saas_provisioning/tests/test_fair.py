@@ -19,7 +19,7 @@ from odoo.tools import mute_logger
 from odoo.addons.saas_base.models.saas_plan import MIN_TENANT_CONNECTIONS
 from odoo.addons.saas_router import credentials
 
-from .common import create_test_server
+from .common import create_test_server, master_sql
 
 
 @tagged("post_install", "-at_install")
@@ -56,14 +56,7 @@ class TestFairSharing(HttpCase):
     # -- helpers --------------------------------------------------------------------
 
     def _master_sql(self, query, args=None):
-        conn = psycopg2.connect(**self.server._connection_params())
-        conn.autocommit = True
-        try:
-            with conn.cursor() as cr:
-                cr.execute(query, args)
-                return cr.fetchall()
-        finally:
-            conn.close()
+        return master_sql(self.server, query, args)
 
     def _as_tenant(self, async_=False):
         params = dict(self.server._connection_params(), user=self.role,
