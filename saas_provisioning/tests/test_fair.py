@@ -42,6 +42,7 @@ class TestFairSharing(HttpCase):
     def setUp(self):
         super().setUp()
         self.sessions = []
+        self.cursors = []  # of async sessions: kept, never closed (their session may be gone)
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
@@ -80,7 +81,7 @@ class TestFairSharing(HttpCase):
         conn = conn or self._as_tenant(async_=True)
         pid = conn.get_backend_pid()
         cursor = conn.cursor()
-        self.sessions.append(cursor)
+        self.cursors.append(cursor)
         cursor.execute("SELECT pg_sleep(600)")
         deadline = time.monotonic() + 30  # liveness only
         while not self._master_sql(
@@ -141,7 +142,8 @@ class TestFairSharing(HttpCase):
         self.sessions.append(master)
         self._wait(master)
         master_pid = master.get_backend_pid()
-        master.cursor().execute("SELECT pg_sleep(60)")
+        self.cursors.append(master.cursor())
+        self.cursors[-1].execute("SELECT pg_sleep(60)")
         self.addCleanup(self._master_sql, "SELECT pg_cancel_backend(%s)", [master_pid])
 
         with self.instance._watchdog_exempt("test job"):
