@@ -59,8 +59,10 @@ class SaasInstance(models.Model):
                 instance._log("watchdog", "connection limit", "failed", started, str(exc))
 
     def _provision_customise(self):
-        # a warm-pool clone's role was made before any plan was known
-        self._apply_connection_limit()
+        # a warm-pool clone's role was made before any plan was known (with
+        # no limit: nothing to do for a plan without one)
+        if self._connection_limit() != -1:
+            self._apply_connection_limit()
         return super()._provision_customise()
 
     def write(self, vals):
