@@ -1,7 +1,7 @@
 import contextlib
 import datetime
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 
 # an exemption whose job died without removing it lapses after this long
 EXEMPTION_HOURS = 12
@@ -30,10 +30,11 @@ class SaasWatchdogExemption(models.Model):
         job of the master as ``role``.  The row is written and removed in
         transactions of their own, committed at once: the watchdog's cron
         runs in another transaction, and must see it while the job's own
-        transaction is still open."""
+        transaction is still open.  As the superuser: the caller's user may
+        not be committed yet (a test's)."""
         now = fields.Datetime.now()
         with self.env.registry.cursor() as cr:
-            row = self.env(cr=cr)[self._name].sudo().create({
+            row = self._as_root(cr).create({
                 "role": role, "since": now, "reason": reason,
                 "until": now + datetime.timedelta(hours=hours)})
             row_id = row.id
@@ -41,7 +42,10 @@ class SaasWatchdogExemption(models.Model):
             yield
         finally:
             with self.env.registry.cursor() as cr:
-                self.env(cr=cr)[self._name].sudo().browse(row_id).exists().unlink()
+                self._as_root(cr).browse(row_id).exists().unlink()
+
+    def _as_root(self, cr):
+        return self.env(cr=cr, user=SUPERUSER_ID, su=True)[self._name]
 
     @api.model
     def _current(self):
