@@ -155,7 +155,7 @@ class SaasBackup(models.Model):
                 modules = dict(cr.fetchall())
         except AdapterError:
             _logger.warning("backup: cannot read the modules of %s", self.database_name)
-        with instance._watchdog_exempt(_("backup")):
+        with instance._watchdog_exempt(self.env._("backup")):
             return archive.write_archive(
                 tenant.login_params(), self.database_name,
                 server._filestore().path(self.database_name), out, modules=modules,
@@ -187,7 +187,7 @@ class SaasBackup(models.Model):
             tmp.seek(0)
             archive.create_tenant_database(server._connection_params(), dbname, role)
             login = server._tenant_db(dbname, role=role).login_params()
-            with self.env["saas.watchdog.exemption"]._exempting(role, _("restore")):
+            with self.env["saas.watchdog.exemption"]._exempting(role, self.env._("restore")):
                 return archive.restore_archive(login, tmp, dbname, filestore_dir)
 
     def _check_manager(self):
