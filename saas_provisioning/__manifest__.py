@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "data/queue_job_data.xml",
         "data/ir_cron_data.xml",
+        "data/ir_cron_fair_data.xml",
         "data/mail_template_data.xml",
         "views/saas_instance_views.xml",
         "views/saas_template_views.xml",

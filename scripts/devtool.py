@@ -250,6 +250,9 @@ def embedded_psql(*args):
     return [str(pg_bin_dir() / "psql"), "-h", str(PG_ROOT / "run"), "-p", str(PG_PORT), *args]
 
 
+TEMP_FILE_LIMIT = "5GB"  # as docker-compose.yml's postgres command
+
+
 def ensure_embedded_cluster():
     """A cluster of our own in PG_ROOT/data, run by the postgres OS user
     (initdb refuses root), listening on 127.0.0.1:PG_PORT (scram-sha-256)
@@ -270,7 +273,11 @@ def ensure_embedded_cluster():
         res = as_postgres([str(pg_bin_dir() / "pg_ctl"), "-D", str(data), "-w", "-t", "60",
                            "-l", str(data / "server.log"), "-o",
                            f"-p {PG_PORT} -c listen_addresses=127.0.0.1 "
-                           f"-c unix_socket_directories={run} -c max_connections=200",
+                           f"-c unix_socket_directories={run} -c max_connections=200 "
+                           # a session's temporary files (sorts, hashes): a
+                           # tenant may not fill the disk; superuser-only, so
+                           # a tenant's session cannot raise it
+                           f"-c temp_file_limit={TEMP_FILE_LIMIT}",
                            "start"])
         if res.returncode:
             sys.exit(f"[dev] PostgreSQL did not start: {res.stdout}{res.stderr}\n"

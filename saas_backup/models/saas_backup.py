@@ -157,11 +157,12 @@ class SaasBackup(models.Model):
                     modules = dict(cr.fetchall())
             except AdapterError:
                 _logger.warning("backup: cannot read the modules of %s", self.database_name)
-            return archive.write_archive(
-                tenant.login_params(), self.database_name,
-                server._filestore().path(self.database_name), out, modules=modules,
-                extra={"version": version, "version_info": list(version_info),
-                       "major_version": major_version or serie, "pg_version": ""})
+            with instance._watchdog_exempt(self.env._("backup")):
+                return archive.write_archive(
+                    tenant.login_params(), self.database_name,
+                    server._filestore().path(self.database_name), out, modules=modules,
+                    extra={"version": version, "version_info": list(version_info),
+                           "major_version": major_version or serie, "pg_version": ""})
 
     # ------------------------------------------------------------------
     # restore (used by the restore wizard and the drills)
@@ -188,7 +189,8 @@ class SaasBackup(models.Model):
             tmp.seek(0)
             archive.create_tenant_database(server._connection_params(), dbname, role)
             login = server._tenant_db(dbname, role=role).login_params()
-            return archive.restore_archive(login, tmp, dbname, filestore_dir)
+            with self.env["saas.watchdog.exemption"]._exempting(role, self.env._("restore")):
+                return archive.restore_archive(login, tmp, dbname, filestore_dir)
 
     def _check_manager(self):
         # the archive is the customer's whole database: managers only

@@ -1,4 +1,15 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+# The fewest sessions a tenant's role must be allowed at once (CONNECTION
+# LIMIT) for the master's own work as that role to fit beside one session of
+# the tenant's: the master's jobs on one tenant may overlap (a module update
+# on root.saas, a backup or restore on root.saas_backup, a usage count of the
+# cron), one session each at a time (`odoo -u` included: measured in
+# tests/test_watchdog.py).  Each Odoo process that serves the tenant (HTTP
+# worker, cron, job runner) keeps sessions of the tenant in its pool for up
+# to 10 minutes: size the plans' limit for the deployment's processes.
+MIN_TENANT_CONNECTIONS = 4
 
 
 class SaasPlan(models.Model):
@@ -21,6 +32,18 @@ class SaasPlan(models.Model):
         help="Database and filestore together; 0 means no limit.",
     )
     trial_days = fields.Integer(default=0, tracking=True)
+    max_connections = fields.Integer(
+        string="Max Connections", default=0, tracking=True,
+        help="PostgreSQL sessions the instance's role may hold at once (its CONNECTION "
+             "LIMIT), the master's own sessions as the instance included; 0 means no "
+             f"limit, otherwise at least {MIN_TENANT_CONNECTIONS}.",
+    )
+    max_query_seconds = fields.Integer(
+        string="Max Query Time (s)", default=0, tracking=True,
+        help="A transaction of the instance running longer than this (active or idle in "
+             "it) is ended by the watchdog (every minute); the master's backups, restores "
+             "and module updates are exempt. 0 means no limit.",
+    )
     currency_id = fields.Many2one(
         "res.currency",
         required=True,
@@ -49,7 +72,23 @@ class SaasPlan(models.Model):
         ),
         ("trial_days_positive", "CHECK(trial_days >= 0)", "Trial days cannot be negative."),
         ("price_positive", "CHECK(price >= 0)", "The price cannot be negative."),
+        (
+            "max_query_seconds_positive",
+            "CHECK(max_query_seconds >= 0)",
+            "The query time limit cannot be negative.",
+        ),
     ]
+
+    @api.constrains("max_connections")
+    def _check_max_connections(self):
+        for plan in self:
+            if plan.max_connections and plan.max_connections < MIN_TENANT_CONNECTIONS:
+                raise ValidationError(_(
+                    "Plan %(plan)s: the connection limit must be 0 (no limit) or at least "
+                    "%(min)s: the master's own work as the instance's role (module updates, "
+                    "backups, restores) needs %(master)s sessions beside the instance's own.",
+                    plan=plan.name, min=MIN_TENANT_CONNECTIONS,
+                    master=MIN_TENANT_CONNECTIONS - 1))
 
     @api.depends("instance_ids.state")
     def _compute_instance_count(self):

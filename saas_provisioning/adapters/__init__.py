@@ -23,3 +23,4 @@ from .pg_admin import PgAdmin  # noqa: F401
 from .tenant_db import TenantDatabase, hash_password, verify_password  # noqa: F401
 from .tenant_login import TenantLogin  # noqa: F401
 from .filestore import Filestore  # noqa: F401
+from . import watchdog  # noqa: F401

@@ -33,6 +33,12 @@ def _escape_like(value):
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _check_connection_limit(limit):
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < -1:
+        raise AdapterError(f"invalid connection limit: {limit!r}")
+    return limit
+
+
 class PgAdmin:
     """Administration of the databases of one PostgreSQL server.
 
@@ -189,18 +195,21 @@ class PgAdmin:
             raise InvalidNameError(f"refusing to manage the role {role!r}")
         return role
 
-    def ensure_role(self, role, password_verifier=None, login=False):
+    def ensure_role(self, role, password_verifier=None, login=False, connection_limit=-1):
         """Create ``role`` (or reset it when it exists) as a plain role: no
         CREATEDB, no CREATEROLE, member of nothing, with
         ``password_verifier`` (a SCRAM verifier: the clear password never
-        reaches the server) and LOGIN only if ``login``; then make our own
+        reaches the server), LOGIN only if ``login`` and CONNECTION LIMIT
+        ``connection_limit`` (-1: none); then make our own
         role a member of it, so that we may drop and alter what it owns.
         A role of that name with powers we never give (superuser,
         replication, RLS bypass, memberships) is refused, not reused."""
         self._check_role(role)
         # INHERIT: the owner of a database has the privileges of
         # pg_database_owner (CREATE on its public schema) only by inheritance
-        attrs = sql.SQL("NOCREATEDB NOCREATEROLE INHERIT " + ("LOGIN" if login else "NOLOGIN"))
+        attrs = sql.SQL("NOCREATEDB NOCREATEROLE INHERIT {} CONNECTION LIMIT {}").format(
+            sql.SQL("LOGIN" if login else "NOLOGIN"),
+            sql.Literal(_check_connection_limit(connection_limit)))
         password = sql.SQL(" PASSWORD {}").format(sql.Literal(password_verifier)) \
             if password_verifier else sql.SQL("")
         ident = sql.Identifier(role)
@@ -238,6 +247,26 @@ class PgAdmin:
         with self._cursor() as cr:
             cr.execute(sql.SQL("ALTER ROLE {} {}").format(
                 sql.Identifier(role), sql.SQL("LOGIN" if allowed else "NOLOGIN")))
+
+    def set_connection_limit(self, role, limit):
+        """ALTER ROLE ... CONNECTION LIMIT ``limit`` (-1: none; sessions
+        already open stay).  Returns False when the role does not exist."""
+        self._check_role(role)
+        query = sql.SQL("ALTER ROLE {} CONNECTION LIMIT {}").format(
+            sql.Identifier(role), sql.Literal(_check_connection_limit(limit)))
+        with self._cursor() as cr:
+            if not self._has_role(cr, role):
+                return False
+            cr.execute(query)
+        return True
+
+    def connection_limit(self, role):
+        """The role's CONNECTION LIMIT (-1: none), None when it does not exist."""
+        check_db_name(role)
+        with self._cursor() as cr:
+            cr.execute("SELECT rolconnlimit FROM pg_catalog.pg_roles WHERE rolname = %s", [role])
+            row = cr.fetchone()
+        return row[0] if row else None
 
     def role_exists(self, role):
         check_db_name(role)

@@ -10,3 +10,6 @@ from . import res_config_settings
 from . import saas_instance_access
 from . import saas_instance_limits
 from . import saas_instance_measure
+from . import saas_watchdog_exemption
+from . import saas_instance_fair
+from . import saas_plan_fair

@@ -565,7 +565,8 @@ class SaasInstance(models.Model):
         try:
             # as the tenant's role: what the update creates is the tenant's,
             # and no code of the tenant's runs with the master's privileges
-            with self._tenant_window():
+            with self._tenant_window(), \
+                    self._watchdog_exempt(self.env._("module update")):
                 out = odoo_cli.update(self._tenant_db().login_params(), self.database_name,
                                       modules)
         except (odoo_cli.OdooCliError, AdapterError) as exc:

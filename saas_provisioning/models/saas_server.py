@@ -60,12 +60,12 @@ class SaasServer(models.Model):
 
     def _ensure_tenant_role(self, dbname, login=False):
         """The role of tenant database ``dbname`` as the pipeline makes it
-        (created or reset, with its derived password), allowed to log in
-        only if ``login``."""
+        (created or reset, with its derived password and its plan's
+        connection limit), allowed to log in only if ``login``."""
         role = credentials.tenant_role_name(dbname)
         self._pg_admin().ensure_role(
             role, credentials.scram_verifier(credentials.tenant_role_password(role)),
-            login=login)
+            login=login, connection_limit=self._tenant_connection_limit(dbname))
         return role
 
     def _clone_tenant_database(self, template_db, dbname):

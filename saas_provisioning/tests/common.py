@@ -10,6 +10,8 @@ changing saas_tenant).
 """
 import re
 
+import psycopg2
+
 from odoo.tools import config
 
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -79,3 +81,15 @@ def provision(instance, password=None):
         run_jobs(trap)
     assert instance.state == "active", instance.log_ids.mapped("message")
     return instance
+
+
+def master_sql(server, query, args=None, dbname="postgres"):
+    """Rows of ``query`` run as the master's role on ``server`` (a session of
+    its own, closed after)."""
+    conn = psycopg2.connect(**server._connection_params(dbname))
+    try:
+        with conn.cursor() as cr:
+            cr.execute(query, args)
+            return cr.fetchall()
+    finally:
+        conn.close()

@@ -14,7 +14,7 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.saas_router.routing import is_routable, tenant_db_name, tenant_db_prefix
 
 from ..adapters.tenant_db import verify_password
-from .common import create_test_server, run_jobs
+from .common import create_test_server, master_sql, run_jobs
 
 PASSWORD = "S3cret-tenant-pass"
 
@@ -67,13 +67,7 @@ class TestPipeline(HttpCase):
         self.server._filestore().remove(dbname)
 
     def _sql(self, dbname, query, args=None):
-        conn = psycopg2.connect(**self.server._connection_params(dbname))
-        try:
-            with conn.cursor() as cr:
-                cr.execute(query, args)
-                return cr.fetchall()
-        finally:
-            conn.close()
+        return master_sql(self.server, query, args, dbname)
 
     def _authenticate(self, instance, login, password):
         """JSON-RPC login on the tenant's own host; returns the uid or None."""
