@@ -7,8 +7,9 @@ master crons), the tenants' group (its own db_user, the route map read
 through a role of its own) and nginx in front.  A tenant is provisioned
 through the control plane; its administrator runs four server actions that
 sleep 60 s in PostgreSQL; meanwhile the master's login page and portal and
-another tenant's login page answer.  The sleeping backends are ended at the
-end (the test's master role may signal them).
+another tenant's login page answer.  Then the watchdog (its cron, with the
+plan's ``max_query_seconds`` lowered) ends the sleeping backends, logged on
+the instance.
 """
 import os
 import threading
@@ -77,7 +78,7 @@ def split():
             info[sub] = rpc("saas.instance", "read", [instance_id], ["database_name", "url"])[0]
         print(f"split servers up, 2 tenants provisioned in {time.time() - t0:.0f}s")
         yield dict(urls=urls, info=info, roles=(tenant_user, map_user), rpc=rpc,
-                   run_dir=run_dir)
+                   run_dir=run_dir, ids=tenants)
     finally:
         prod_split.stop(procs)
 
@@ -134,6 +135,25 @@ def test_master_and_other_tenants_answer_while_a_tenant_holds_its_workers(split)
         }
         # the four requests were still asleep while all of that answered
         assert len(_sleeping(a["database_name"])) == 4
+        # the watchdog ends them once they run longer than the plan allows
+        # (its cron, run now; their age is whatever it is by then: the plan
+        # allows less)
+        rpc = split["rpc"]
+        plan_id = rpc("saas.instance", "read", [split["ids"]["split-a"]],
+                      ["plan_id"])[0]["plan_id"][0]
+        rpc("saas.plan", "write", [plan_id], {"max_query_seconds": 1})
+        time.sleep(1.5)
+        cron = rpc("ir.model.data", "search_read", [("module", "=", "saas_provisioning"),
+                                                    ("name", "=", "ir_cron_watchdog")],
+                   ["res_id"])[0]["res_id"]
+        rpc("ir.cron", "method_direct_trigger", [cron])
+        assert wait_for(lambda: not _sleeping(a["database_name"]), 30), \
+            "the watchdog left the sleeping sessions"
+        ended = rpc("saas.instance.log", "search_count",
+                    [("instance_id", "=", split["ids"]["split-a"]),
+                     ("operation", "=", "watchdog")])
+        assert ended >= 4, ended
+        rpc("saas.plan", "write", [plan_id], {"max_query_seconds": 0})
     finally:
         _end_backends(_sleeping(a["database_name"]))
         for thread in threads:
