@@ -22,13 +22,6 @@ from ..adapters.errors import AdapterError
 _logger = logging.getLogger(__name__)
 
 
-class SaasInstanceLog(models.Model):
-    _inherit = "saas.instance.log"
-
-    operation = fields.Selection(selection_add=[("limits", "Limits")],
-                                 ondelete={"limits": "cascade"})
-
-
 class SaasInstance(models.Model):
     _inherit = "saas.instance"
 

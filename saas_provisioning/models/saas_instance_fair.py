@@ -6,7 +6,7 @@ role (``saas.watchdog.exemption``)."""
 import logging
 import time
 
-from odoo import _, api, fields, models
+from odoo import _, api, models
 
 from ..adapters import watchdog
 from ..adapters.errors import AdapterError
@@ -15,13 +15,6 @@ _logger = logging.getLogger(__name__)
 
 # states whose role exists and may be in use
 ROLE_STATES = ("provisioning", "active", "suspended")
-
-
-class SaasInstanceLog(models.Model):
-    _inherit = "saas.instance.log"
-
-    operation = fields.Selection(selection_add=[("watchdog", "Watchdog")],
-                                 ondelete={"watchdog": "cascade"})
 
 
 class SaasServer(models.Model):

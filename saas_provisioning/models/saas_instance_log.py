@@ -12,7 +12,7 @@ class SaasInstanceLog(models.Model):
     operation = fields.Selection(
         [("provision", "Provision"), ("suspend", "Suspend"), ("reactivate", "Reactivate"),
          ("terminate", "Terminate"), ("update", "Update modules"), ("reconcile", "Reconcile"),
-         ("usage", "Usage")],
+         ("usage", "Usage"), ("limits", "Limits"), ("watchdog", "Watchdog")],
         required=True,
     )
     step = fields.Char(required=True)
