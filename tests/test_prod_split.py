@@ -135,6 +135,9 @@ def test_master_and_other_tenants_answer_while_a_tenant_holds_its_workers(split)
         }
         # the four requests were still asleep while all of that answered
         assert len(_sleeping(a["database_name"])) == 4
+        print("\nwhile a tenant holds 4 workers: " + ", ".join(
+            f"{what} {answer.elapsed.total_seconds() * 1000:.0f} ms"
+            for what, answer in answers.items()))
         # the watchdog ends them once they run longer than the plan allows
         # (its cron, run now; their age is whatever it is by then: the plan
         # allows less)
