@@ -914,6 +914,7 @@ def test_tenant_login_lock_windows_and_unlock(pg, dbs):
                 [role]) == [(0,)]
     # reactivation: LOGIN; a window ending meanwhile does not take it back
     with access.window(), access.unlocked():
+        pg.set_login(role, True)
         served[0] = True
     assert _can_login(role) is True
     conn = psycopg2.connect(**login)

@@ -20,8 +20,8 @@ PostgreSQL advisory lock on the tenant's server (``LOCK_SPACE``, role):
 - :meth:`TenantLogin.lock` (suspend) ends the role's sessions and sets
   NOLOGIN only when no window is open, otherwise the last window does it
   when it ends;
-- :meth:`TenantLogin.unlocked` (reactivate) holds it shared while it
-  grants LOGIN and the caller publishes the route: a window ending meanwhile
+- :meth:`TenantLogin.unlocked` (reactivate) holds it shared while the
+  caller grants LOGIN and publishes the route: a window ending meanwhile
   cannot take the LOGIN back.
 """
 import contextlib
@@ -104,12 +104,13 @@ class TenantLogin:
 
     @contextlib.contextmanager
     def unlocked(self):
-        """Reactivation: LOGIN, held against windows ending meanwhile; the
-        caller makes the tenant served (publishes its route) inside."""
+        """Reactivation: the caller grants LOGIN (making the role as the
+        pipeline does: ``PgAdmin.ensure_role``) and makes the tenant served
+        (publishes its route) inside, held against windows ending
+        meanwhile."""
         with self._session() as cr:
             cr.execute(f"SELECT pg_catalog.pg_advisory_lock_shared(%s, {_KEY})",
                        [LOCK_SPACE, self.role])
-            self._set_login(cr, True)
             yield
 
     @contextlib.contextmanager

@@ -157,6 +157,7 @@ class SaasInstance(models.Model):
             instance._write_state_machine({"tampered": False, "tamper_reason": False})
             if instance._route_state() == routing.SERVED:
                 with instance._tenant_login().unlocked():
+                    instance._ensure_role(login=True)
                     instance._publish_routes()
             else:
                 instance._publish_routes()
