@@ -87,7 +87,8 @@ class TenantLogin:
         try:
             if self.is_served():
                 return True  # reactivated meanwhile: nothing to take back
-            self._set_login(cr, False)
+            if self._can_login(cr):  # (a role already gone may log in even less)
+                self._set_login(cr, False)
             ended = self._end_sessions(cr)
             if ended:
                 _logger.info("tenant login: ended %s session(s) of %s", ended, self.role)
