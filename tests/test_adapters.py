@@ -88,14 +88,26 @@ def pg():
     return ad.PgAdmin(PG)
 
 
+# names that a ``dbs`` fixture will drop: test_watchdog imports the
+# fixture, and pytest then keeps one instance per module
+_PENDING = set()
+
+
+class _Names(list):
+    def append(self, name):
+        _PENDING.add(name)
+        super().append(name)
+
+
 @pytest.fixture(scope="session")
 def dbs(pg):
     """Names to drop at the end of the session (whatever the tests did)."""
-    names = []
+    names = _Names()
     yield names
     for name in names:
         pg.drop(name)
-    leftovers = [n for n in pg.list_databases(f"{PREFIX}t_")]
+        _PENDING.discard(name)
+    leftovers = [n for n in pg.list_databases(f"{PREFIX}t_") if n not in _PENDING]
     assert not leftovers, f"databases left behind: {leftovers}"
 
 
@@ -932,7 +944,7 @@ def test_read_usage_counts_users_added_by_sql(pg, dbs, odoo_tpl):
     users, modules = tenant.read_usage()
     assert users == 1 and modules["base"] == "installed"
     with tenant.connect_as_tenant() as conn, conn.cursor() as cr:
-        cr.execute("INSERT INTO res_partner (name, active) VALUES ('sql') RETURNING id")
+        cr.execute("INSERT INTO res_partner (name, active) VALUES ('sql', true) RETURNING id")
         partner = cr.fetchone()[0]
         cr.execute("INSERT INTO res_users (login, partner_id, company_id, active, share) "
                    "VALUES ('sql@x.test', %s, 1, true, true) RETURNING id", [partner])
