@@ -98,6 +98,10 @@ class _Names(list):
         _PENDING.add(name)
         super().append(name)
 
+    def extend(self, names):
+        for name in names:
+            self.append(name)
+
 
 @pytest.fixture(scope="session")
 def dbs(pg):
