@@ -415,10 +415,6 @@ class TenantDatabase:
             cr.execute("SELECT name, state FROM ir_module_module")
             return users, dict(cr.fetchall())
 
-    def count_internal_users(self):
-        """Active internal users (see :meth:`read_usage`)."""
-        return self.read_usage()[0]
-
     def installed_modules(self):
         """Names of the installed modules."""
         with self._transaction(as_tenant=True) as cr:

@@ -8,6 +8,7 @@ sessions are ended and every Odoo process drops its registry when the map
 moves.  The master's own work on such a tenant logs in inside a window.
 """
 import contextlib
+import functools
 import logging
 import time
 
@@ -67,15 +68,16 @@ class SaasInstance(models.Model):
         return [dict(row, state=state, account_url=account) if row.get("database_name") else row
                 for row in self._routes()]
 
-    def _is_served(self):
-        """The map's answer, read afresh (committed), for this database."""
-        return routing.database_served(self.env.cr.dbname, self.database_name)
-
     # -- the tenant's login --------------------------------------------------
 
     def _tenant_login(self):
+        """TenantLogin of this instance's role; its ``is_served`` is the map's
+        answer read afresh (committed), from plain values: the usage sweep
+        uses it in threads of its own."""
         self.ensure_one()
-        return self.server_id._tenant_login(self.database_name, self._is_served)
+        return self.server_id._tenant_login(
+            self.database_name,
+            functools.partial(routing.database_served, self.env.cr.dbname, self.database_name))
 
     def _tenant_window(self):
         """Context for the master's own sessions as the tenant: nothing when

@@ -1,5 +1,4 @@
 """Usage, as the master measures it: the figures the plan bills and limits."""
-import functools
 import json
 import logging
 from datetime import timedelta
@@ -93,10 +92,7 @@ class SaasInstance(models.Model):
         sweep (nothing of the ORM crosses to it)."""
         self.ensure_one()
         dbname = self.database_name
-        login = None
-        if self._route_state() != routing.SERVED:
-            login = server._tenant_login(
-                dbname, functools.partial(routing.database_served, self.env.cr.dbname, dbname))
+        login = self._tenant_login() if self._route_state() != routing.SERVED else None
         measured_at = fields.Datetime.to_string(now)
         shipped_mb = (self.db_size_mb or 0.0) + (self.filestore_size_mb or 0.0)
         fresh = self.usage_date and now - self.usage_date < SHIP_AT_LEAST_EVERY
