@@ -1,11 +1,12 @@
 """The router's own answer to a host it does not serve: a suspended tenant,
-or a database found tampered with.
+a database found tampered with, or one the master is working on
+(maintenance: an update or a move; 503 with Retry-After, the others 403).
 
 Built without opening the tenant's database (no registry, no QWeb, no
 query): the text comes from here and the link from the route map
 (``account_url``: where the customer pays or reads about its account).
 Browsers get a small HTML page; JSON-RPC (``/jsonrpc``, ``/web/dataset``,
-any JSON body) a JSON-RPC error; XML-RPC a fault; all with status 403.
+any JSON body) a JSON-RPC error; XML-RPC a fault.
 """
 import json
 import xmlrpc.client
@@ -13,7 +14,8 @@ import xmlrpc.client
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-SUSPENDED, TAMPERED = "suspended", "tampered"
+SUSPENDED, TAMPERED, MAINTENANCE = "suspended", "tampered", "maintenance"
+RETRY_AFTER_SECONDS = 30
 
 _TEXTS = {
     SUSPENDED: (
@@ -27,6 +29,12 @@ _TEXTS = {
         "Its installed modules were changed in a way the service does not allow "
         "(a module the service manages was removed, or one it does not offer was "
         "loaded). Your service provider has been told and will contact you.",
+        "Your account",
+    ),
+    MAINTENANCE: (
+        "This instance is being updated",
+        "Your service provider is working on this instance (an update or a move to "
+        "another server). It will be back in a few moments: please try again shortly.",
         "Your account",
     ),
 }
@@ -72,18 +80,23 @@ def page(kind, account_url=None):
 
 
 def refusal(kind, environ, account_url=None):
-    """The 403 response for ``kind`` (SUSPENDED or TAMPERED)."""
+    """The response for ``kind``: 403 for SUSPENDED or TAMPERED, 503 with
+    Retry-After for MAINTENANCE (clients and probes come back)."""
     headers = {"Cache-Control": "no-store", "X-Saas-Refused": kind}
+    status = 403
+    if kind == MAINTENANCE:
+        status = 503
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     if wants_json(environ):
         body = {"jsonrpc": "2.0", "id": None, "error": {
-            "code": 403, "message": message(kind),
+            "code": status, "message": message(kind),
             "data": {"name": f"saas.{kind}", "message": message(kind),
                      "account_url": _safe_url(account_url) or None}}}
-        return Response(json.dumps(body), status=403, headers=headers,
+        return Response(json.dumps(body), status=status, headers=headers,
                         content_type="application/json")
     if environ.get("PATH_INFO", "").startswith("/xmlrpc"):
-        fault = xmlrpc.client.dumps(xmlrpc.client.Fault(403, message(kind)),
+        fault = xmlrpc.client.dumps(xmlrpc.client.Fault(status, message(kind)),
                                     methodresponse=True, allow_none=True)
-        return Response(fault, status=403, headers=headers, content_type="text/xml")
-    return Response(page(kind, account_url), status=403, headers=headers,
+        return Response(fault, status=status, headers=headers, content_type="text/xml")
+    return Response(page(kind, account_url), status=status, headers=headers,
                     content_type="text/html; charset=utf-8")

@@ -211,8 +211,11 @@ def ensure_version_table(cr):
 
 
 # What a host of a tenant database is served (column ``state`` of the map):
-SERVED, SUSPENDED, TAMPERED = "active", "suspended", "tampered"
-ROUTE_STATES = (SERVED, SUSPENDED, TAMPERED)
+# MAINTENANCE: the master works on the database (an update, a move) and the
+# router answers "back shortly" (503) meanwhile.
+SERVED, SUSPENDED, TAMPERED, MAINTENANCE = "active", "suspended", "tampered", "maintenance"
+ROUTE_STATES = (SERVED, SUSPENDED, TAMPERED, MAINTENANCE)
+REFUSED_STATES = (SUSPENDED, TAMPERED, MAINTENANCE)
 
 
 def replace_routes(cr, instance_ref, routes):
@@ -373,7 +376,7 @@ class RouteMap:
 
     def database_state(self, dbname):
         """The state of tenant database ``dbname`` in the map (``SERVED``,
-        ``SUSPENDED``, ``TAMPERED``), None when no host serves it."""
+        ``SUSPENDED``, ``TAMPERED``, ``MAINTENANCE``), None when no host serves it."""
         self.refresh()
         return self.databases.get(dbname)
 
@@ -397,8 +400,8 @@ route_map = RouteMap()
 
 def classify(host, lookup=None):
     """('tenant', database) for a host of the map, ('redirect', url) for a
-    name of an ended tenant, (SUSPENDED or TAMPERED, route) for a host of a
-    tenant that is not served, ('master', None) for the master's own names,
+    name of an ended tenant, (SUSPENDED, TAMPERED or MAINTENANCE, route) for a
+    host of a tenant that is not served, ('master', None) for the master's own names,
     ('none', None) for anything else.  Without base_domain nor master_hosts
     configured, unknown hosts are ('other', None) and reach the master."""
     route = (lookup or route_map.lookup)(host)
@@ -513,7 +516,7 @@ def _serve_nodb(self):
     kind, target = classify(environ.get("HTTP_HOST", ""))
     if kind == "redirect" and target:
         return self.redirect(target, 302, local=False)
-    if kind in (SUSPENDED, TAMPERED):
+    if kind in REFUSED_STATES:
         return notice.refusal(kind, environ, target.account_url)
     if kind == "tenant" and gate.tampered(target):
         return notice.refusal(TAMPERED, environ, None)

@@ -1,4 +1,5 @@
 from . import saas_server
+from . import saas_server_capacity
 from . import saas_template
 from . import saas_plan
 from . import saas_instance

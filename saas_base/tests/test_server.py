@@ -68,6 +68,18 @@ class TestServer(SaasCase):
         self._create_instance("cap-gone", state="terminated", server_id=self.server.id)
         self.assertEqual(self.server.instance_count, 2)
         self.assertEqual(self.server.capacity_free, 1)
+        # measured limits beside the count: the fullest one decides
+        self.server.write({"max_database_mb": 1000, "max_connections": 40})
+        self.server._record_capacity(950, 10)
+        self.assertEqual(self.server._capacity_usage(), {
+            "instances": (2, 3), "database_mb": (950, 1000), "connections": (10, 40)})
+        self.assertAlmostEqual(self.server.capacity_ratio, 0.95)
+        self.assertEqual(self.server._capacity_full(), [])
+        self.server._record_capacity(1000, 10)
+        self.assertEqual(self.server._capacity_full(), ["database_mb"])
+        self.server.write({"max_database_mb": 0})  # no limit
+        self.assertAlmostEqual(self.server.capacity_ratio, 2 / 3)
+        self.assertTrue(self.server.capacity_checked)
 
     def test_pick_default_first(self):
         other = self.env["saas.server"].create(

@@ -155,6 +155,24 @@ class TestPipeline(HttpCase):
         self.assertEqual(instance.state, "active")
         self.assertTrue(self._authenticate(instance, "owner@customer.test", PASSWORD))
 
+        # maintenance: the router answers "back shortly" itself, then serves again
+        login_page = lambda: requests.get(  # noqa: E731
+            self.base_url() + "/web/login", headers={"Host": instance._host()}, timeout=30)
+        with instance._maintenance("update", "Test update"):
+            self.assertEqual(instance.maintenance_reason, "Test update")
+            page = login_page()
+            self.assertEqual((page.status_code, page.headers.get("X-Saas-Refused")),
+                             (503, "maintenance"))
+            self.assertFalse(self._authenticate(instance, "owner@customer.test", PASSWORD))
+            with self.assertRaises(UserError):  # one maintenance at a time
+                with instance._maintenance("update", "Another"):
+                    pass
+        self.assertFalse(instance.maintenance_reason)
+        self.assertEqual(login_page().status_code, 200)
+        self.assertEqual(instance.log_ids.filtered(lambda entry: entry.step == "maintenance")
+                         .mapped("message")[:2],
+                         ["Maintenance page off.", "Maintenance page on: Test update"])
+
         with trap_jobs() as trap:
             instance.action_terminate()
             self.assertEqual(instance.state, "active", "terminate runs in a job")

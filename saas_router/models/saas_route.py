@@ -33,9 +33,11 @@ class SaasRoute(models.Model):
         readonly=True, help="Set for the names of an ended tenant: they redirect here.")
     state = fields.Selection(
         [(routing.SERVED, "Served"), (routing.SUSPENDED, "Suspended"),
-         (routing.TAMPERED, "Tampered")], default=routing.SERVED, required=True, readonly=True,
+         (routing.TAMPERED, "Tampered"), (routing.MAINTENANCE, "Maintenance")],
+        default=routing.SERVED, required=True, readonly=True,
         help="Served: the host reaches its database. Suspended, Tampered: the router answers "
-             "a page of its own (403) and never opens the database.")
+             "a page of its own (403) and never opens the database. Maintenance: the master "
+             "works on the database (update, move); the router answers 503 meanwhile.")
     account_url = fields.Char(
         readonly=True, help="Where the customer manages its account: the router's page links "
                             "there when the tenant is not served.")

@@ -136,7 +136,7 @@ class TestRouting(TransactionCase):
         row = {"host": host, "database_name": self.acme,
                "account_url": "https://saas.test/my/saas/7"}
         fallback = lambda dbs, h: dbs  # noqa: E731
-        for state in (routing.SUSPENDED, routing.TAMPERED):
+        for state in (routing.SUSPENDED, routing.TAMPERED, routing.MAINTENANCE):
             self._publish(dict(row, state=state))
             kind, route = routing.classify(host)
             self.assertEqual((kind, route.database_name, route.account_url),
@@ -183,6 +183,14 @@ class TestRouting(TransactionCase):
         self.assertEqual((xml.status_code, xml.mimetype), (403, "text/xml"))
         with self.assertRaisesRegex(xmlrpc.client.Fault, "suspended"):
             xmlrpc.client.loads(xml.get_data(as_text=True))
+        # maintenance: "back shortly", 503 with Retry-After (browsers, probes, RPC)
+        page = notice.refusal(notice.MAINTENANCE, {"PATH_INFO": "/odoo"}, "https://saas.test/my")
+        self.assertEqual((page.status_code, page.headers["Retry-After"]),
+                         (503, str(notice.RETRY_AFTER_SECONDS)))
+        self.assertIn("This instance is being updated", page.get_data(as_text=True))
+        rpc = notice.refusal(notice.MAINTENANCE, {"PATH_INFO": "/jsonrpc"})
+        self.assertEqual(rpc.status_code, 503)
+        self.assertIn('"saas.maintenance"', rpc.get_data(as_text=True))
 
     def test_unknown_database_is_not_routable(self):
         self.assertFalse(routing.is_routable(routing.tenant_db_name("no-such-tenant")))
