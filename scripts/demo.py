@@ -119,8 +119,7 @@ def bootstrap(url, db, base_url, mail=None, tenants_url=None):
             ensure_active(rpc, instance_id)
     gemini = xmlid(rpc, "saas_base", "saas_instance_gemini")
     if gemini and rpc("saas.instance", "read", [gemini], ["state"])[0]["state"] == "active":
-        rpc("saas.instance", "action_suspend", [gemini],
-            context={"saas_suspend_reason": "Invoice overdue (demo)"})
+        rpc("saas.instance", "action_suspend", [gemini], "Invoice overdue (demo)")
         say("Gemini Furniture: suspended (invoice overdue)")
     # the demo portal customer's own tenant
     partner_id = xmlid(rpc, "base", "partner_demo_portal")

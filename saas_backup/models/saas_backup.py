@@ -71,8 +71,7 @@ class SaasBackup(models.Model):
     # ------------------------------------------------------------------
     def _log(self, step, result, started, message=None):
         self.ensure_one()
-        self.instance_id.with_context(saas_backup_log_backup_id=self.id)._log(
-            "backup", step, result, started, message)
+        self.instance_id._log("backup", step, result, started, message, backup_id=self.id)
 
     def _storage(self):
         return self.storage_id._storage()

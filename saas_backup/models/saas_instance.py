@@ -20,9 +20,6 @@ from .saas_backup import BACKUP_CHANNEL
 HEALTH = [("none", "Not configured"), ("normal", "Normal"), ("warning", "Warning"),
           ("danger", "Danger")]
 RESTORE_ERRORS = (StorageError, archive.ArchiveError, AdapterError, psycopg2.Error, OSError)
-# Only server code can put this object in a context (JSON-RPC cannot): the
-# forced termination of action_terminate_forced, checked there for managers.
-_FORCE_TERMINATE = object()
 
 
 class SaasInstance(models.Model):
@@ -148,9 +145,9 @@ class SaasInstance(models.Model):
     # ------------------------------------------------------------------
     # terminate: refused without a recent backup
     # ------------------------------------------------------------------
-    def _check_can_terminate(self):
-        super()._check_can_terminate()
-        if self.env.context.get("saas_backup_force_terminate") is _FORCE_TERMINATE:
+    def _check_can_terminate(self, waived=frozenset()):
+        super()._check_can_terminate(waived)
+        if "backup" in waived:
             return True
         if self._backup_param("require_before_terminate", "True") in ("False", "0", ""):
             return True
@@ -174,7 +171,7 @@ class SaasInstance(models.Model):
         for instance in self:
             instance.message_post(body=_("Termination forced without a recent backup by %s.",
                                          self.env.user.name))
-        return self.with_context(saas_backup_force_terminate=_FORCE_TERMINATE).action_terminate()
+        return self._terminate(waived={"backup"})
 
     # ------------------------------------------------------------------
     # restore into a new instance (a neutralised copy)

@@ -3,4 +3,5 @@ from . import saas_server_capacity
 from . import saas_template
 from . import saas_plan
 from . import saas_instance
+from . import saas_events
 from . import res_config_settings

@@ -109,6 +109,12 @@ class SaasInstance(models.Model):
     )
     color = fields.Integer(compute="_compute_color")
     trial_end_date = fields.Date(tracking=True, copy=False)
+    suspend_reason = fields.Char(
+        readonly=True, copy=False, tracking=True,
+        help="Why the instance is suspended (the customer reads it in its tenant).")
+    suspend_cause = fields.Selection(
+        [("manual", "By an operator")], readonly=True, copy=False,
+        help="What suspended the instance; addons add their causes (billing, plan limits).")
     expiry_date = fields.Date(tracking=True, copy=False)
     url = fields.Char(string="URL", compute="_compute_url")
     admin_login = fields.Char(
@@ -327,7 +333,7 @@ class SaasInstance(models.Model):
         """Fields that only the state machine writes (``_set_state`` and the
         code that calls ``_write_state_machine``).  Extend with super() |
         {...} to protect more (saas_provisioning: ``provision_step``)."""
-        return {"state"}
+        return {"state", "suspend_reason", "suspend_cause"}
 
     def _in_state_machine(self):
         return self.env.context.get(_STATE_MACHINE_KEY) is _STATE_MACHINE_TOKEN
@@ -423,6 +429,8 @@ class SaasInstance(models.Model):
         for instance in self:
             old_state = instance.state
             vals = {"state": new_state}
+            if new_state != "suspended" and instance.suspend_cause:
+                vals.update(suspend_reason=False, suspend_cause=False)
             if (
                 new_state == "active"
                 and old_state == "provisioning"
@@ -467,10 +475,14 @@ class SaasInstance(models.Model):
             instance.server_id = server
         return self._hook_provision()
 
-    def action_suspend(self):
+    def action_suspend(self, reason=None, cause="manual"):
+        """Suspend, saying why (``reason``, shown to the customer) and what
+        did it (``cause``, one of ``suspend_cause``'s values)."""
         self._check_action_access()
         self._check_transition("suspended")
-        return self._hook_suspend()
+        self._write_state_machine({"suspend_reason": reason or False,
+                                   "suspend_cause": cause or "manual"})
+        return self._hook_suspend(reason)
 
     def action_reactivate(self):
         self._check_action_access()
@@ -491,9 +503,21 @@ class SaasInstance(models.Model):
         return self._hook_reactivate()
 
     def action_terminate(self):
+        return self._terminate()
+
+    def _terminate(self, waived=frozenset()):
+        """Terminate unless a check refuses it (``_check_can_terminate``);
+        ``waived`` names the checks a SaaS manager waived (saas_backup:
+        ``"backup"``).  Private: RPC reaches only ``action_terminate``."""
         self._check_action_access()
         self._check_transition("terminated")
+        self._check_can_terminate(waived)
         return self._hook_terminate()
+
+    def _check_can_terminate(self, waived=frozenset()):
+        """Hook: raise UserError to refuse a termination (saas_backup:
+        without a recent backup), unless its name is in ``waived``."""
+        return True
 
     def action_fail(self, message=None):
         self._check_action_access()
@@ -508,8 +532,8 @@ class SaasInstance(models.Model):
         self._set_state("active")
         return True
 
-    def _hook_suspend(self):
-        self._set_state("suspended")
+    def _hook_suspend(self, reason=None):
+        self._set_state("suspended", reason)
         return True
 
     def _hook_reactivate(self):

@@ -6,6 +6,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..lib import dunning, proration, trial
+
 _logger = logging.getLogger(__name__)
 
 PARAM = "saas_billing_contract."
@@ -37,6 +39,10 @@ class SaasInstance(models.Model):
         help="Set when billing suspended the instance; payment (or a subscription "
         "for an ended trial) lifts it.")
     billing_suspend_date = fields.Date(readonly=True, copy=False)
+    suspend_cause = fields.Selection(
+        selection_add=[("dunning", "Unpaid invoices"), ("trial", "Trial ended"),
+                       ("cancelled", "Subscription ended")],
+        ondelete={"dunning": "set null", "trial": "set null", "cancelled": "set null"})
     dunning_invoice_ids = fields.Many2many(
         "account.move", "saas_instance_dunning_move_rel", "instance_id", "move_id",
         string="Invoices That Suspended It", readonly=True, copy=False)
@@ -69,11 +75,7 @@ class SaasInstance(models.Model):
 
     @api.model
     def _billing_steps(self, key):
-        steps = set()
-        for part in (self._billing_param(key) or "").split(","):
-            if part.strip().isdigit():
-                steps.add(int(part.strip()))
-        return sorted(steps)
+        return dunning.parse_steps(self._billing_param(key))
 
     @api.depends("plan_id.price", "state", "contract_line_id.is_canceled",
                  "contract_line_id.date_end", "trial_end_date")
@@ -143,13 +145,9 @@ class SaasInstance(models.Model):
         trial will end ``trial_days`` after today (realigned on activation,
         ``_billing_align_trial_start``)."""
         self.ensure_one()
-        today = fields.Date.context_today(self)
-        if self.trial_end_date and self.trial_end_date >= today:
-            return self.trial_end_date + timedelta(days=1)
-        if (not self.trial_end_date and self.plan_id.trial_days
-                and self.state in ("draft", "provisioning")):
-            return today + timedelta(days=self.plan_id.trial_days + 1)
-        return today
+        return trial.billing_start(
+            fields.Date.context_today(self), self.trial_end_date, self.plan_id.trial_days,
+            not_active_yet=self.state in ("draft", "provisioning"))
 
     def _billing_is_paid(self):
         """Instances on a plan with a price: they get a contract line."""
@@ -219,6 +217,7 @@ class SaasInstance(models.Model):
                         date_start=start, recurring_next_date=start)
             line = self.env["contract.line"].sudo().create(vals)
             instance.write({"contract_id": contract.id, "contract_line_id": line.id})
+            self.env["saas.events"]._saas_event("subscription.started", line)
             instance.message_post(body=_(
                 "Subscribed: %(plan)s, billed from %(start)s on contract %(contract)s.",
                 plan=instance.plan_id.name, start=start, contract=contract.display_name))
@@ -261,15 +260,11 @@ class SaasInstance(models.Model):
     def _current_period(self, line, date):
         """(start, end) of the invoiced period of ``line`` containing ``date``,
         or None when ``date`` is not inside an invoiced period."""
-        if not line or not line.last_date_invoiced or line.last_date_invoiced < date:
+        if not line:
             return None
-        end = line.last_date_invoiced
-        start = end + timedelta(days=1) - line.get_relative_delta(
-            line.recurring_rule_type, line.recurring_interval)
-        start = max(start, line.date_start)
-        if date < start:
-            return None
-        return start, end
+        return proration.current_period(
+            line.last_date_invoiced, line.date_start,
+            line.get_relative_delta(line.recurring_rule_type, line.recurring_interval), date)
 
     def _preview_plan_change(self, new_plan, date=None):
         """Amounts of a change to ``new_plan`` on ``date``; writes nothing.
@@ -297,17 +292,10 @@ class SaasInstance(models.Model):
             return result
         period = self._current_period(line, date)
         if period:
-            start, end = period
-            total_days = (end - start).days + 1
-            left_days = (end - date).days + 1
-            credit = currency.round(line.price_unit * left_days / total_days)
-            if new_plan._recurring_rule_type() == line.recurring_rule_type:
-                charge = currency.round(new_plan.price * left_days / total_days)
-            else:
-                charge = currency.round(new_plan.price)
-            result.update(credit=credit, charge=charge, net=currency.round(charge - credit),
-                          period_start=start, period_end=end, days=left_days,
-                          period_days=total_days)
+            result.update(proration.amounts(
+                line.price_unit, new_plan.price,
+                new_plan._recurring_rule_type() == line.recurring_rule_type,
+                period, date, currency.round))
         return result
 
     def change_plan(self, new_plan, date=None):
@@ -337,6 +325,9 @@ class SaasInstance(models.Model):
             "Plan changed from %(old)s to %(new)s on %(date)s: credit %(credit)s, "
             "charge %(charge)s.", old=old_plan.name, new=new_plan.name, date=date,
             credit=preview["credit"], charge=preview["charge"]))
+        self.env["saas.events"]._saas_event("instance.plan_changed", self, {
+            "previous_plan": {"id": old_plan.id, "name": old_plan.name} if old_plan else None,
+            "change_date": date, "credit": preview["credit"], "charge": preview["charge"]})
         self._billing_push_limits()
         if self.billing_adjustment_ids.filtered(lambda a: not a.invoiced) and \
                 self._billing_param("immediate_invoice"):
@@ -414,7 +405,7 @@ class SaasInstance(models.Model):
         change are then touched."""
         date = date or fields.Date.context_today(self)
         grace = self._billing_int("grace_days")
-        steps = [s for s in self._billing_steps("reminder_days") if s <= grace]
+        steps = self._billing_steps("reminder_days")
         self.env.flush_all()
         only = "AND aml.saas_instance_id IN %s" if self.ids else ""
         self.env.cr.execute(f"""
@@ -425,17 +416,7 @@ class SaasInstance(models.Model):
                AND am.payment_state IN %s AND am.invoice_date_due < %s
                AND aml.saas_instance_id IS NOT NULL {only}
         """, (UNPAID, date, tuple(self.ids)) if self.ids else (UNPAID, date))
-        rows = self.env.cr.fetchall()
-        past_grace = {}
-        remind = {}
-        for instance_id, move_id, due in rows:
-            late = (date - due).days
-            if late > grace:
-                past_grace.setdefault(instance_id, set()).add(move_id)
-            else:
-                step = max((s for s in steps if s <= late), default=0)
-                if step:
-                    remind[move_id] = step
+        past_grace, remind = dunning.classify(self.env.cr.fetchall(), date, grace, steps)
         self._billing_send_reminders(remind)
         instances = self.browse(list(past_grace)).sudo()
         instances.fetch(["state", "billing_suspended", "dunning_invoice_ids"])
@@ -524,8 +505,12 @@ class SaasInstance(models.Model):
                 continue
             if not line.last_date_invoiced:
                 line.write({"is_canceled": True, "is_auto_renew": False})
+                self.env["saas.events"]._saas_event("subscription.cancelled", line)
             elif not line.date_end or line.date_end > line.last_date_invoiced:
+                cancelled_before = bool(line.date_end)
                 line.write({"date_end": line.last_date_invoiced, "is_auto_renew": False})
+                if not cancelled_before:
+                    self.env["saas.events"]._saas_event("subscription.cancelled", line)
             line.contract_id.message_post(body=_(
                 "%(sub)s terminated: its line is billed no more.", sub=instance.subdomain))
 
@@ -579,6 +564,7 @@ class SaasInstance(models.Model):
                 line.write({"is_canceled": True, "is_auto_renew": False})
             else:
                 line.write({"date_end": line.last_date_invoiced, "is_auto_renew": False})
+            self.env["saas.events"]._saas_event("subscription.cancelled", line)
             instance.message_post(body=_(
                 "Subscription cancelled by %(user)s: %(sub)s ends on %(end)s.",
                 user=self.env.user.display_name, sub=instance.subdomain,

@@ -34,7 +34,7 @@ class SaasInstance(models.Model):
         trial = not self.contract_line_id.last_date_invoiced and self.trial_end_date
         reason = (_("Trial ended on %s without a subscription.", end) if trial
                   else _("Subscription ended on %s.", end))
-        self.with_context(saas_suspend_reason=reason).action_suspend()
+        self.action_suspend(reason, cause="trial" if trial else "cancelled")
         self.write({"billing_suspended": "trial" if trial else "cancelled",
                     "billing_suspend_date": date})
         return True
@@ -65,9 +65,8 @@ class SaasInstance(models.Model):
         already suspended.  True when suspended now."""
         self.ensure_one()
         if self.state == "active":
-            self.with_context(saas_suspend_reason=_(
-                "Unpaid invoice(s) %s past the grace period.",
-                ", ".join(moves.mapped("name")))).action_suspend()
+            self.action_suspend(_("Unpaid invoice(s) %s past the grace period.",
+                                  ", ".join(moves.mapped("name"))), cause="dunning")
             self.write({"billing_suspended": "dunning", "billing_suspend_date": date,
                         "dunning_invoice_ids": [(6, 0, moves.ids)]})
             return True

@@ -460,7 +460,7 @@ class TestBilling(HttpCase):
         self._invoice(date(2025, 2, 1))
         self.assertEqual(len(self._invoices(instance)), 1, "nothing invoiced after the end")
         with patch.object(type(self.Instance), "_hook_suspend", autospec=True,
-                          side_effect=lambda records: records._set_state("suspended")):
+                          side_effect=lambda records, reason=None: records._set_state("suspended")):
             with freeze_time("2025-01-31"):
                 self.Instance._cron_billing_trial(date(2025, 1, 31))
             self.assertEqual(instance.state, "active", "the paid period runs to its end")

@@ -112,8 +112,12 @@ class SaasInstance(models.Model):
         for instance in self:
             routing.publish_routes(self.env.cr.dbname, instance.id, instance._route_rows())
 
-    def _log(self, operation, step, result, started, message=None, duration_ms=None):
+    def _log(self, operation, step, result, started, message=None, duration_ms=None,
+             **extra):
+        """One line of the operation log; ``extra``: more fields of the
+        line that addons add (saas_backup: ``backup_id``)."""
         vals = {
+            **extra,
             "instance_id": self.id,
             "operation": operation,
             "step": step,
@@ -447,10 +451,10 @@ class SaasInstance(models.Model):
     # ------------------------------------------------------------------
     # suspend / reactivate / terminate
     # ------------------------------------------------------------------
-    def _hook_suspend(self):
+    def _hook_suspend(self, reason=None):
+        reason = reason or ""
         for instance in self:
             started = time.monotonic()
-            reason = self.env.context.get("saas_suspend_reason", "")
             instance._tenant_db().write_settings({"suspended": "1", "suspended_reason": reason})
             instance._set_state("suspended", reason or None)
             instance._log("suspend", "write limits", "done", started, reason)
@@ -473,13 +477,8 @@ class SaasInstance(models.Model):
             instance._log("reactivate", "write limits", "done", started)
         return True
 
-    def _check_can_terminate(self):
-        """Hook: saas_backup refuses while a required backup is missing."""
-        return True
-
     def _hook_terminate(self):
         for instance in self:
-            instance._check_can_terminate()
             if instance.state == "draft" or not instance.database_name:
                 instance._set_state("terminated")
                 continue

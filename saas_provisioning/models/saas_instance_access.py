@@ -133,11 +133,7 @@ class SaasInstance(models.Model):
         self.sudo().activity_schedule(
             "mail.mail_activity_data_todo", user_id=user.id,
             summary=_("Tenant tampered with: %s", self.display_name), note=reason)
-        self._hook_tampered(reason)
-
-    def _hook_tampered(self, reason):
-        """Hook: saas_webhook sends ``instance.tampered``."""
-        return True
+        self.env["saas.events"]._saas_event("instance.tampered", self, {"reason": reason})
 
     def action_clear_tamper(self):
         """A SaaS manager repaired the tenant (a restore, a module put back):

@@ -29,6 +29,8 @@ class SaasPlan(models.Model):
 class SaasInstance(models.Model):
     _inherit = "saas.instance"
 
+    suspend_cause = fields.Selection(selection_add=[("limits", "Over the plan")],
+                                     ondelete={"limits": "set null"})
     over_limit_since = fields.Datetime(
         readonly=True, copy=False,
         help="When the master first measured this instance over its plan.")
@@ -65,8 +67,7 @@ class SaasInstance(models.Model):
                 instance._notify_over_limit(reason, now + grace)
             if now >= instance.over_limit_since + grace:
                 instance._log("limits", "suspend", "done", 0, reason, duration_ms=0)
-                instance.sudo().with_context(
-                    saas_suspend_reason=_("Over the plan: %s", reason)).action_suspend()
+                instance.sudo().action_suspend(_("Over the plan: %s", reason), cause="limits")
 
     def _notify_over_limit(self, reason, deadline):
         self.ensure_one()

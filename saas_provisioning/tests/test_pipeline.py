@@ -147,8 +147,12 @@ class TestPipeline(HttpCase):
         self.assertEqual(self._sql("postgres", "SELECT rolcanlogin, rolcreatedb FROM pg_roles "
                                                "WHERE rolname = %s", [db]), [(True, False)])
 
-        instance.with_context(saas_suspend_reason="Unpaid invoice").action_suspend()
+        instance.action_suspend("Unpaid invoice")
         self.assertEqual(instance.state, "suspended")
+        self.assertEqual((instance.suspend_reason, instance.suspend_cause),
+                         ("Unpaid invoice", "manual"))
+        self.assertEqual(instance._tenant_db().read_settings()["suspended_reason"],
+                         "Unpaid invoice")
         self.assertFalse(self._authenticate(instance, "owner@customer.test", PASSWORD))
 
         instance.action_reactivate()

@@ -27,8 +27,7 @@ class TestPlanLimits(TransactionCase):
         self.instance.write(usage)
         suspended = []
         with patch.object(type(self.instance), "_hook_suspend",
-                          lambda records: suspended.append(
-                              records.env.context.get("saas_suspend_reason"))):
+                          lambda records, reason=None: suspended.append(reason)):
             self.instance._enforce_plan_limits(now)
         return suspended
 

@@ -1,4 +1,9 @@
+import weakref
+
 from odoo import models
+
+# cursor -> ids of the moves its _post is posting (emptied when it returns)
+_POSTING = weakref.WeakKeyDictionary()
 
 
 class AccountMove(models.Model):
@@ -36,18 +41,27 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         # a zero-amount invoice is "paid" inside _post: hold that event until
         # "posted" is out, so that receivers see them in that order
-        held = self.with_context(saas_webhook_hold_paid=tuple(self.ids))
-        posted = super(AccountMove, held)._post(soft=soft)
+        held = self._webhook_posting()
+        held.update(self.ids)
+        try:
+            posted = super()._post(soft=soft)
+        finally:
+            held.difference_update(self.ids)
         Event = self.env["saas.webhook.event"]
         for move in posted._webhook_saas_invoices():
             Event._emit("invoice.posted", move)
             if move.payment_state in ("paid", "in_payment"):
                 Event._emit("invoice.paid", move)
-        return posted.with_env(self.env)
+        return posted
+
+    def _webhook_posting(self):
+        """Ids of the moves this cursor is posting now (their "paid" waits
+        for "posted")."""
+        return _POSTING.setdefault(self.env.cr, set())
 
     def _invoice_paid_hook(self):
         res = super()._invoice_paid_hook()
-        held = self.env.context.get("saas_webhook_hold_paid") or ()
+        held = self._webhook_posting()
         Event = self.env["saas.webhook.event"]
         for move in self._webhook_saas_invoices().filtered(
                 lambda m: m.payment_state in ("paid", "in_payment") and m.id not in held):

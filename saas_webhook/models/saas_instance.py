@@ -1,5 +1,6 @@
 from odoo import api, models
 
+
 # state reached -> event type; reactivation is told apart by the old state
 STATE_EVENTS = {
     "active": "instance.active",
@@ -7,9 +8,6 @@ STATE_EVENTS = {
     "terminated": "instance.terminated",
     "failed": "instance.failed",
 }
-# context key set while a plan change replaces contract lines: the line
-# stopped and its successor are one "plan changed", not a cancel + a start
-PLAN_CHANGE_KEY = "saas_webhook_plan_change"
 
 
 class SaasInstance(models.Model):
@@ -53,17 +51,14 @@ class SaasInstance(models.Model):
                 instance._webhook_emit(etype, previous_state=old)
         return res
 
-    def _hook_tampered(self, reason):
-        res = super()._hook_tampered(reason)
-        self._webhook_emit("instance.tampered", reason=reason)
-        return res
 
-    def change_plan(self, new_plan, date=None):
-        old_plan = self.plan_id
-        res = super(SaasInstance, self.with_context(**{PLAN_CHANGE_KEY: True})).change_plan(
-            new_plan, date=date)
-        self._webhook_emit(
-            "instance.plan_changed",
-            previous_plan={"id": old_plan.id, "name": old_plan.name} if old_plan else None,
-            change_date=res.get("date"), credit=res.get("credit"), charge=res.get("charge"))
-        return res
+class SaasEvents(models.AbstractModel):
+    _inherit = "saas.events"
+
+    @api.model
+    def _saas_event(self, code, record=None, data=None):
+        """Every event an addon owns, as a webhook event: ``data`` is added
+        to the record's own description (``_webhook_data``)."""
+        own = record._webhook_data() if record is not None and \
+            hasattr(record, "_webhook_data") else {}
+        return self.env["saas.webhook.event"]._emit(code, record, dict(own, **(data or {})))

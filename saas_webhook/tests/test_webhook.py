@@ -237,7 +237,8 @@ class TestWebhook(TransactionCase):
             ).create({"payment_date": date(2025, 1, 5)})._create_payments()
         with freeze_time("2025-01-11"):
             instance.change_plan(self.big, date(2025, 1, 11))
-        instance.contract_line_id.write({"date_end": date(2025, 3, 31)})
+        with freeze_time("2025-01-20"):
+            instance.action_cancel_subscription()  # at the end of the paid period
         self.assertFalse(self._drain(endpoint))
         bodies = [json.loads(r["body"]) for r in self.receiver.requests]
         self.assertEqual([b["type"] for b in bodies], [
@@ -248,7 +249,7 @@ class TestWebhook(TransactionCase):
         self.assertEqual(bodies[1]["data"]["number"], invoice.name)
         self.assertEqual(bodies[3]["data"]["plan"]["name"], "WH Big")
         self.assertEqual(bodies[3]["data"]["previous_plan"]["name"], "WH Monthly")
-        self.assertEqual(bodies[4]["data"]["date_end"], "2025-03-31")
+        self.assertEqual(bodies[4]["data"]["date_end"], "2025-01-31")
 
     def test_cron_requeues_a_lost_job_and_managers_only_read(self):
         endpoint = self._endpoint()
