@@ -423,9 +423,11 @@ class SaasInstance(models.Model):
         """Move to ``new_state`` if ALLOWED_TRANSITIONS permits it, else raise.
 
         The check covers the whole recordset before anything is written, so a
-        refused record leaves the others untouched too.
+        refused record leaves the others untouched too.  Addons react in
+        ``_on_state_changed``, not by overriding this.
         """
         self._check_transition(new_state)
+        old_states = {instance.id: instance.state for instance in self}
         for instance in self:
             old_state = instance.state
             vals = {"state": new_state}
@@ -449,7 +451,13 @@ class SaasInstance(models.Model):
             if message:
                 body = f"{body}. {message}"
             instance.message_post(body=body, subtype_xmlid="mail.mt_note")
+        self._on_state_changed(old_states, new_state, message)
         return True
+
+    def _on_state_changed(self, old_states, new_state, message=None):
+        """Hook: ``self`` just moved to ``new_state``; ``old_states`` is
+        {instance id: state before}.  Addons extend it with super()."""
+        return None
 
     # Actions (buttons and API).  Each checks the move first, so a hook is
     # never run for a transition that would be refused, then delegates the

@@ -477,14 +477,12 @@ class SaasInstance(models.Model):
         self._billing_is_paid().filtered(lambda i: not i.contract_line_id)._subscribe()
         return res
 
-    def _set_state(self, new_state, message=None):
-        starting = self.filtered(lambda i: i.state == "provisioning")
-        res = super()._set_state(new_state, message)
-        if new_state == "active" and starting:
-            starting._billing_align_trial_start()
+    def _on_state_changed(self, old_states, new_state, message=None):
+        super()._on_state_changed(old_states, new_state, message)
+        if new_state == "active":
+            self.filtered(lambda i: old_states[i.id] == "provisioning")._billing_align_trial_start()
         elif new_state == "terminated":
             self._billing_end_subscription()
-        return res
 
     def _billing_align_trial_start(self):
         """The trial end is known at activation: a line not invoiced yet

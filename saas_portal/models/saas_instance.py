@@ -171,11 +171,10 @@ class SaasInstance(models.Model):
     # ------------------------------------------------------------------
     # failures reach a person
     # ------------------------------------------------------------------
-    def _set_state(self, new_state, message=None):
-        res = super()._set_state(new_state, message)
+    def _on_state_changed(self, old_states, new_state, message=None):
+        super()._on_state_changed(old_states, new_state, message)
         if new_state == "failed":
             self.filtered("portal_signup")._notify_support_failure(message)
-        return res
 
     def _notify_support_failure(self, message=None):
         """A customer is watching a progress page that says support was told:

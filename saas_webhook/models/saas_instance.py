@@ -39,9 +39,8 @@ class SaasInstance(models.Model):
         instances._webhook_emit("instance.created")
         return instances
 
-    def _set_state(self, new_state, message=None):
-        old_states = {instance.id: instance.state for instance in self}
-        res = super()._set_state(new_state, message=message)
+    def _on_state_changed(self, old_states, new_state, message=None):
+        super()._on_state_changed(old_states, new_state, message)
         event_type = STATE_EVENTS.get(new_state)
         if event_type:
             for instance in self:
@@ -49,7 +48,6 @@ class SaasInstance(models.Model):
                 etype = "instance.reactivated" if (new_state, old) == ("active", "suspended") \
                     else event_type
                 instance._webhook_emit(etype, previous_state=old)
-        return res
 
 
 class SaasEvents(models.AbstractModel):
