@@ -109,9 +109,10 @@ def bootstrap(url, db, base_url, mail=None, tenants_url=None):
     # tenants are named under the port it listens on
     rpc("saas.server", "write", [server_id], {"odoo_url": tenants_url or url})
     port = base_url.rsplit(":", 1)[1]
-    domain = rpc("ir.config_parameter", "get_param", "saas_base.base_domain")
-    if domain in (False, "localhost:8069") and port != "8069":
-        rpc("ir.config_parameter", "set_param", "saas_base.base_domain", f"localhost:{port}")
+    # the base domain is odoo.conf's ([saas_router] base_domain = localhost);
+    # the URLs carry the port this server listens on, unless one is chosen
+    if not rpc("ir.config_parameter", "get_param", "saas_base.url_port"):
+        rpc("ir.config_parameter", "set_param", "saas_base.url_port", port)
     ensure_template(rpc, template_id)
     for name in ("saas_instance_deco", "saas_instance_gemini_trial", "saas_instance_gemini"):
         instance_id = xmlid(rpc, "saas_base", name)

@@ -3,3 +3,4 @@ from . import saas_template
 from . import saas_plan
 from . import saas_instance
 from . import res_config_settings
+from . import res_config_settings_door

@@ -3,8 +3,9 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from odoo.addons.saas_router.routing import tenant_db_name, tenant_db_prefix
+from odoo.addons.saas_router.routing import base_domain, tenant_db_name, tenant_db_prefix
 
+from ..tools import settings
 from ..tools.subdomain import InvalidSubdomain, check_subdomain, parse_reserved
 
 # PostgreSQL truncates identifiers beyond 63 bytes: two long subdomains would
@@ -140,10 +141,8 @@ class SaasInstance(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _default_plan(self):
-        plan_id = self.env["ir.config_parameter"].sudo().get_param("saas_base.default_plan_id")
-        if plan_id and plan_id.isdigit():
-            return self.env["saas.plan"].browse(int(plan_id)).exists()
-        return self.env["saas.plan"]
+        return self.env["saas.plan"].browse(
+            settings.get(self.env, "saas_base.default_plan_id")).exists()
 
     @api.depends("subdomain")
     def _compute_database_name(self):
@@ -171,10 +170,10 @@ class SaasInstance(models.Model):
 
     @api.model
     def _url_settings(self):
-        params = self.env["ir.config_parameter"].sudo()
-        scheme = params.get_param("saas_base.url_scheme") or "http"
-        domain = params.get_param("saas_base.base_domain") or "localhost:8069"
-        return scheme, domain
+        """(scheme, host[:port]) of the tenants' URLs: <sub>.<host[:port]>."""
+        return (settings.get(self.env, "saas_base.url_scheme"),
+                settings.public_domain(base_domain(),
+                                       settings.get(self.env, "saas_base.url_port")))
 
     @api.depends("subdomain")
     def _compute_url(self):
@@ -189,9 +188,7 @@ class SaasInstance(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _reserved_subdomains(self):
-        return parse_reserved(
-            self.env["ir.config_parameter"].sudo().get_param("saas_base.reserved_subdomains")
-        )
+        return parse_reserved(settings.get(self.env, "saas_base.reserved_subdomains"))
 
     @api.model
     def _subdomain_max_length(self):

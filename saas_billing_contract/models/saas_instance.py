@@ -6,16 +6,11 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.saas_base.tools import settings
+
 _logger = logging.getLogger(__name__)
 
 PARAM = "saas_billing_contract."
-DEFAULTS = {
-    "grace_days": "14",
-    "reminder_days": "1,7",
-    "trial_reminder_days": "7,3,1",
-    "trial_retention_days": "30",
-    "immediate_invoice": "",
-}
 UNPAID = ("not_paid", "partial")
 
 
@@ -51,29 +46,6 @@ class SaasInstance(models.Model):
     billing_service_end = fields.Date(
         string="Service Ends On", compute="_compute_billing_actions",
         help="Last day of use of a cancelled subscription or trial.")
-
-    # ------------------------------------------------------------------
-    # settings
-    # ------------------------------------------------------------------
-    @api.model
-    def _billing_param(self, key):
-        value = self.env["ir.config_parameter"].sudo().get_param(PARAM + key)
-        return DEFAULTS[key] if value in (None, False) else value
-
-    @api.model
-    def _billing_int(self, key):
-        try:
-            return max(0, int(self._billing_param(key) or 0))
-        except ValueError:
-            return int(DEFAULTS[key])
-
-    @api.model
-    def _billing_steps(self, key):
-        steps = set()
-        for part in (self._billing_param(key) or "").split(","):
-            if part.strip().isdigit():
-                steps.add(int(part.strip()))
-        return sorted(steps)
 
     @api.depends("plan_id.price", "state", "contract_line_id.is_canceled",
                  "contract_line_id.date_end", "trial_end_date")
@@ -339,7 +311,7 @@ class SaasInstance(models.Model):
             credit=preview["credit"], charge=preview["charge"]))
         self._billing_push_limits()
         if self.billing_adjustment_ids.filtered(lambda a: not a.invoiced) and \
-                self._billing_param("immediate_invoice"):
+                settings.get(self.env, PARAM + "immediate_invoice"):
             self._invoice_adjustments_now(date)
         return preview
 
@@ -413,8 +385,8 @@ class SaasInstance(models.Model):
         instances in ``self`` when it is not empty); only the instances that
         change are then touched."""
         date = date or fields.Date.context_today(self)
-        grace = self._billing_int("grace_days")
-        steps = [s for s in self._billing_steps("reminder_days") if s <= grace]
+        grace = settings.get(self.env, PARAM + "grace_days")
+        steps = [s for s in settings.get(self.env, PARAM + "reminder_days") if s <= grace]
         self.env.flush_all()
         only = "AND aml.saas_instance_id IN %s" if self.ids else ""
         self.env.cr.execute(f"""
@@ -475,7 +447,7 @@ class SaasInstance(models.Model):
         instances = self.search([("dunning_invoice_ids", "in", moves.ids),
                                  ("state", "=", "suspended"),
                                  ("billing_suspended", "=", "dunning")])
-        grace = self._billing_int("grace_days")
+        grace = settings.get(self.env, PARAM + "grace_days")
         for instance in instances:
             if instance._overdue_invoices(grace_days=grace):
                 continue
@@ -673,7 +645,7 @@ class SaasInstance(models.Model):
         or subscription ended without a running subscription is suspended,
         and terminated after the retention days."""
         date = date or fields.Date.context_today(self)
-        steps = self._billing_steps("trial_reminder_days")
+        steps = settings.get(self.env, PARAM + "trial_reminder_days")
         trials = self.search([("state", "=", "active"), ("trial_end_date", ">=", date)])
         template = self.env.ref("saas_billing_contract.mail_template_saas_trial_reminder")
         # each instance isolated (_each_isolated): one that fails stops no other
@@ -687,7 +659,7 @@ class SaasInstance(models.Model):
             ("contract_line_id.date_end", "<", date)])
         ended, _failed = candidates._each_isolated(
             "suspend", "service end", lambda instance: instance._billing_suspend_ended(date))
-        retention = self._billing_int("trial_retention_days")
+        retention = settings.get(self.env, PARAM + "trial_retention_days")
         to_end = self.search([
             ("state", "=", "suspended"), ("billing_suspended", "in", ("trial", "cancelled")),
             ("billing_suspend_date", "<=", date - relativedelta(days=retention)),

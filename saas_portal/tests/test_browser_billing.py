@@ -5,6 +5,7 @@ import requests
 from odoo import fields
 from odoo.tests import tagged
 
+from odoo.addons.saas_base.tools import settings
 from odoo.addons.saas_router.routing import tenant_db_name
 
 from .common import CSRF_RE, SaasPortalCase
@@ -100,7 +101,7 @@ class TestBrowserBilling(SaasPortalCase):
             [("subject", "=", f"Payment of invoice {third.name} failed")]))
 
         # after the grace days: suspended
-        grace = instance._billing_int("grace_days")
+        grace = settings.get(self.env, "saas_billing_contract.grace_days")
         instance._cron_billing_dunning(
             date=third.invoice_date_due + timedelta(days=grace + 1))
         self.assertEqual((instance.state, instance.billing_suspended), ("suspended", "dunning"))
