@@ -93,7 +93,7 @@ class SaasPortalCase(HttpCase):
             "users": Users.search_count([]),
             "partners": self.env["res.partner"].with_context(active_test=False).search_count([]),
             "jobs": self.env["queue.job"].search_count([]),
-            "databases": len(self.pg.list_databases(tenant_db_prefix() + "h7")),
+            "databases": len(self.pg.list_databases(tenant_db_prefix())),
         }
 
     @classmethod

@@ -6,7 +6,6 @@ from odoo import fields
 from odoo.tests import tagged
 
 from odoo.addons.saas_base.tools import settings
-from odoo.addons.saas_router.routing import tenant_db_name
 
 from .common import CSRF_RE, SaasPortalCase
 from . import test_browser
@@ -52,7 +51,7 @@ class TestBrowserBilling(SaasPortalCase):
                                                order="invoice_date, id")
 
     def test_paid_signup_pay_online_refusal_suspends_payment_reactivates(self):
-        self.addCleanup(self._drop_tenant, tenant_db_name("h7-pay"))
+        self.addCleanup(self._drop_tenant, "h7-pay")
         pump = JobPump(self.registry)
         pump.start()
         ScreenshotBrowser.signals = {"start_jobs": pump.gate.set}

@@ -26,7 +26,7 @@ class FakeTenants:
 
     def __init__(self, clock, **due_at):
         self.clock = clock
-        self.due_at = {routing.tenant_db_name(k): v for k, v in due_at.items()}
+        self.due_at = {db(k): v for k, v in due_at.items()}
         self.reads = []
 
     def list(self):
@@ -42,8 +42,12 @@ class FakeTenants:
         return value - self.clock()
 
 
-def db(sub):
-    return routing.tenant_db_name(sub)
+_NAMES = {}
+
+
+def db(key):
+    """An opaque tenant database name, the same for ``key`` all along."""
+    return _NAMES.setdefault(key, routing.new_tenant_db_name())
 
 
 @tagged("post_install", "-at_install")
