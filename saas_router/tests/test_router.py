@@ -15,12 +15,18 @@ class TestRouting(TransactionCase):
 
     TEST_REF = -4242  # instance_ref of the routes these tests publish
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # one opaque name for the whole class, as a tenant keeps its own
+        cls.acme_db = routing.new_tenant_db_name()
+
     def setUp(self):
         super().setUp()
         self.master = self.env.cr.dbname
         self.domain = routing.base_domain()
         self.assertTrue(self.domain, "the test configuration sets base_domain")
-        self.acme = routing.new_tenant_db_name()
+        self.acme = self.acme_db
         # published in transactions of their own (as provisioning does): undo
         self.addCleanup(routing.publish_routes, self.master, self.TEST_REF, [])
 
