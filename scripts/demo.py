@@ -100,6 +100,11 @@ def bootstrap(url, db, base_url, mail=None, tenants_url=None):
     rpc = Rpc(url, db, "admin", "admin")
     if mail:
         ensure_mail_sink(rpc, mail[0])
+    # the base domain is odoo.conf's ([saas_router] base_domain = localhost);
+    # the tenants' URLs carry the port of the public address, unless one is set
+    if not rpc("ir.config_parameter", "get_param", "saas_base.url_port"):
+        rpc("ir.config_parameter", "set_param", "saas_base.url_port",
+            base_url.rsplit(":", 1)[1])
     server_id = xmlid(rpc, "saas_base", "saas_server_local")
     template_id = xmlid(rpc, "saas_base", "saas_template_small")
     if not (server_id and template_id):
@@ -108,11 +113,6 @@ def bootstrap(url, db, base_url, mail=None, tenants_url=None):
     # the demo server record calls this Odoo server back (verify step), and
     # tenants are named under the port it listens on
     rpc("saas.server", "write", [server_id], {"odoo_url": tenants_url or url})
-    port = base_url.rsplit(":", 1)[1]
-    # the base domain is odoo.conf's ([saas_router] base_domain = localhost);
-    # the URLs carry the port this server listens on, unless one is chosen
-    if not rpc("ir.config_parameter", "get_param", "saas_base.url_port"):
-        rpc("ir.config_parameter", "set_param", "saas_base.url_port", port)
     ensure_template(rpc, template_id)
     for name in ("saas_instance_deco", "saas_instance_gemini_trial", "saas_instance_gemini"):
         instance_id = xmlid(rpc, "saas_base", name)
