@@ -123,9 +123,14 @@ def _parse(setting, text):
     return text  # CHAR, SELECTION
 
 
+EMPTY_LIST = "none"  # an emptied list: ir.config_parameter reads "" as absent
+
+
 def parse_int_list(text):
-    """``"7, 1,3"`` -> ``(1, 3, 7)``: whole numbers, sorted, once each;
-    ValueError on anything else."""
+    """``"7, 1,3"`` -> ``(1, 3, 7)``: whole numbers, sorted, once each
+    (``"none"`` or nothing: none); ValueError on anything else."""
+    if (text or "").strip().lower() == EMPTY_LIST:
+        return ()
     parts = [p.strip() for p in (text or "").replace(";", ",").split(",") if p.strip()]
     if not all(p.isdigit() for p in parts):
         raise ValueError(text)
@@ -135,7 +140,8 @@ def parse_int_list(text):
 def to_text(setting, value):
     """What is stored for ``value``: always a text, ``False``/``0``
     included, so that it reads back as written; None (no row) only for an
-    empty CHAR/SELECTION/RECORD, which then reads as its default."""
+    empty CHAR/SELECTION/RECORD, which then reads as its default (an empty
+    INT_LIST is stored ``none``: Odoo's get_param reads "" as absent)."""
     kind = setting.type
     if kind == BOOL:
         return "True" if value else "False"
@@ -145,7 +151,7 @@ def to_text(setting, value):
         return repr(float(value or 0.0))
     if kind == INT_LIST:
         values = parse_int_list(value) if isinstance(value, str) else tuple(value or ())
-        return ",".join(str(v) for v in values)
+        return ",".join(str(v) for v in values) or EMPTY_LIST
     if kind == RECORD:
         return str(int(value)) if value else None
     text = (value or "").strip() if isinstance(value, str) else value
