@@ -36,11 +36,13 @@ def build_base_template(params, tpl, adjust=None):
 
 def clone_tenants(params, tpl, subdomains):
     """One tenant database per subdomain, owned by its own LOGIN role (the
-    router would serve it).  Returns (database names, seconds)."""
+    router would serve it), named as the control plane names them (opaque,
+    ``routing.new_tenant_db_name``).  Returns (database names in the order
+    of ``subdomains``, seconds)."""
     t0 = time.perf_counter()
     pg = PgAdmin(params)
     owner = credentials.template_owner_role()
-    names = [routing.tenant_db_name(sub) for sub in subdomains]
+    names = [routing.new_tenant_db_name() for _sub in subdomains]
     for name in names:
         role = credentials.tenant_role_name(name)
         pg.ensure_role(role, credentials.scram_verifier(credentials.tenant_role_password(role)))

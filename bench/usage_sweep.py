@@ -58,17 +58,18 @@ def main():
 
     import odoo.addons.saas_router  # noqa: F401,PLC0415 (installs the patches)
     from odoo.addons.saas_provisioning.adapters import PgAdmin  # noqa: PLC0415
-    from odoo.addons.saas_router import credentials, routing  # noqa: PLC0415
+    from odoo.addons.saas_router import credentials  # noqa: PLC0415
     from tenant_clones import build_base_template, clone_tenants  # noqa: PLC0415
 
     params = {"host": "127.0.0.1", "port": devtool.PG_PORT, "user": devtool.PG_USER,
               "password": devtool.PG_PASSWORD}
     pg = PgAdmin(params)
     tpl = PREFIX + "tpl_tenant"
+    names = []
     try:
         print(f"template {tpl} built in {build_base_template(params, tpl):.1f} s")
         subs = [f"use{i:03d}" for i in range(args.tenants)]
-        _names, seconds = clone_tenants(params, tpl, subs)
+        names, seconds = clone_tenants(params, tpl, subs)
         print(f"{args.tenants} tenants cloned in {seconds:.1f} s")
 
         registry = Registry(master)
@@ -80,15 +81,15 @@ def main():
                 filestore_root=str(Path(config["data_dir"]) / "filestore")))
             plan = env["saas.plan"].create({"name": "bench", "max_users": 5})
             partner = env["res.partner"].create({"name": "bench"})
-            instances = env["saas.instance"].create([
+            # existing tenants, imported with their databases' names
+            instances = env["saas.instance"]._create_state_machine([
                 {"name": sub, "subdomain": sub, "partner_id": partner.id, "plan_id": plan.id,
-                 "server_id": server.id} for sub in subs])
-            instances._write_state_machine({"state": "active"})
+                 "server_id": server.id, "database_name": name, "state": "active"}
+                for sub, name in zip(subs, names, strict=True)])
             cr.commit()
 
             def floor():
-                for sub in subs:
-                    name = routing.tenant_db_name(sub)
+                for name in names:
                     role = credentials.tenant_role_name(name)
                     conn = psycopg2.connect(dbname=name, user=role,
                                             password=credentials.tenant_role_password(role),
@@ -127,9 +128,9 @@ def main():
         sql_db.close_all()
         if not args.keep:
             devtool.drop_prefixed(PREFIX)
-            for sub in [f"use{i:03d}" for i in range(args.tenants)]:
+            for name in names:
                 try:
-                    pg.drop_role(credentials.tenant_role_name(routing.tenant_db_name(sub)))
+                    pg.drop_role(credentials.tenant_role_name(name))
                 except Exception:  # noqa: BLE001 (a bench cleans what it can)
                     pass
 

@@ -1,1 +1,2 @@
+from . import settings
 from . import models

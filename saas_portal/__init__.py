@@ -1,2 +1,3 @@
+from . import settings
 from . import controllers
 from . import models

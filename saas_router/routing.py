@@ -26,7 +26,11 @@ connect only as that tenant's role, see ``connections``) uses the cache as
 it is.  The map, not a naming rule, decides: a tenant keeps its database when
 renamed, and a pre-made database can be handed to a new tenant.
 
-:func:`tenant_db_name` stays the one place that names new tenant databases.
+:func:`new_tenant_db_name` is the one place that names new tenant databases:
+an opaque name (the prefix and random hex), as the warm pool's clones have,
+never the subdomain -- every tenant can read the names in ``pg_database``,
+which would otherwise be the customer list.  Tenants made before keep their
+``<prefix><subdomain>`` names; only the map links a host to a database.
 
 Configuration (odoo.conf)::
 
@@ -50,6 +54,7 @@ Configuration (odoo.conf)::
 """
 import logging
 import os
+import secrets
 import threading
 
 from odoo import http
@@ -81,14 +86,15 @@ def base_domain():
     return _option("base_domain", "").lower().strip(".")
 
 
-def tenant_db_name(subdomain):
-    """Database name of the tenant served at ``subdomain``.
+OPAQUE_NAME_BYTES = 8  # 16 hex digits after the prefix
 
-    Subdomains are RFC 1123 labels (validated by saas_base); hyphens become
-    underscores so that the name needs no quoting in shell tools.  Labels
-    cannot hold underscores, so the mapping stays one-to-one.
-    """
-    return tenant_db_prefix() + subdomain.replace("-", "_")
+
+def new_tenant_db_name():
+    """A new tenant database's name: the tenant prefix (test and benchmark
+    runs clean up by it) and random hex, which says nothing of the tenant.
+    Lower case, no quoting needed in shell tools, never a pool clone's
+    (``<prefix>_pool...``: hex has no underscore)."""
+    return tenant_db_prefix() + secrets.token_hex(OPAQUE_NAME_BYTES)
 
 
 def is_tenant_db(dbname):

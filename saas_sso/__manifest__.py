@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "views/saas_sso_key_views.xml",
         "views/saas_instance_views.xml",
+        "views/res_config_settings_views.xml",
     ],
     "post_init_hook": "post_init_hook",
     "installable": True,

@@ -100,6 +100,11 @@ def bootstrap(url, db, base_url, mail=None, tenants_url=None):
     rpc = Rpc(url, db, "admin", "admin")
     if mail:
         ensure_mail_sink(rpc, mail[0])
+    # the base domain is odoo.conf's ([saas_router] base_domain = localhost);
+    # the tenants' URLs carry the port of the public address, unless one is set
+    if not rpc("ir.config_parameter", "get_param", "saas_base.url_port"):
+        rpc("ir.config_parameter", "set_param", "saas_base.url_port",
+            base_url.rsplit(":", 1)[1])
     server_id = xmlid(rpc, "saas_base", "saas_server_local")
     template_id = xmlid(rpc, "saas_base", "saas_template_small")
     if not (server_id and template_id):
@@ -108,10 +113,6 @@ def bootstrap(url, db, base_url, mail=None, tenants_url=None):
     # the demo server record calls this Odoo server back (verify step), and
     # tenants are named under the port it listens on
     rpc("saas.server", "write", [server_id], {"odoo_url": tenants_url or url})
-    port = base_url.rsplit(":", 1)[1]
-    domain = rpc("ir.config_parameter", "get_param", "saas_base.base_domain")
-    if domain in (False, "localhost:8069") and port != "8069":
-        rpc("ir.config_parameter", "set_param", "saas_base.base_domain", f"localhost:{port}")
     ensure_template(rpc, template_id)
     for name in ("saas_instance_deco", "saas_instance_gemini_trial", "saas_instance_gemini"):
         instance_id = xmlid(rpc, "saas_base", name)

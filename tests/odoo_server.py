@@ -92,7 +92,8 @@ def setup_control_plane(rpc, server_url, modules="base,web,portal", name="Small"
     params = dict(host="127.0.0.1", port=devtool.PG_PORT, db_user=devtool.PG_USER,
                   db_password=devtool.PG_PASSWORD)
     host_port = server_url.rsplit(":", 1)[1]
-    rpc("ir.config_parameter", "set_param", "saas_base.base_domain", f"localhost:{host_port}")
+    # the base domain is odoo.conf's (localhost); URLs carry this server's port
+    rpc("ir.config_parameter", "set_param", "saas_base.url_port", host_port)
     # a master database kept from an earlier server (another test file, an
     # earlier run) has the server record already: point it at this server
     servers = rpc("saas.server", "search", [("name", "=", "Local PostgreSQL")])

@@ -169,17 +169,20 @@ def test_roles_and_ownership(server, plane):
 
 def test_squatted_name_is_refused(server, plane):
     rpc, template_db, _info, _tenants = plane
-    squat = f"{PREFIX}t_iso_squat"
+    partner_id = rpc("res.partner", "create", {"name": "Late", "email": "late@x.test"})
+    plan_id = rpc("saas.plan", "search", [], limit=1)[0]
+    instance_id = rpc("saas.instance", "create", {
+        "name": "Late Co", "subdomain": "iso-squat", "partner_id": partner_id,
+        "plan_id": plan_id})
+    # the name is opaque (nothing of the subdomain): a squatter cannot guess
+    # it; one who learnt it still gets nothing of the tenant
+    squat = rpc("saas.instance", "read", [instance_id], ["database_name"])[0]["database_name"]
+    assert squat.startswith(f"{PREFIX}t_") and "squat" not in squat
     conn = pg_master()
     conn.autocommit = True
     with conn.cursor() as cr:
         cr.execute(f'CREATE DATABASE "{squat}" TEMPLATE "{template_db}"')
     try:
-        partner_id = rpc("res.partner", "create", {"name": "Late", "email": "late@x.test"})
-        plan_id = rpc("saas.plan", "search", [], limit=1)[0]
-        instance_id = rpc("saas.instance", "create", {
-            "name": "Late Co", "subdomain": "iso-squat", "partner_id": partner_id,
-            "plan_id": plan_id})
         with pytest.raises(xmlrpc.client.Fault, match="already exists"):
             rpc("saas.instance", "request_provisioning", [instance_id], PASSWORD)
         assert rpc("saas.instance", "read", [instance_id], ["state"])[0]["state"] == "draft"

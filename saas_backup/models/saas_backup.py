@@ -11,6 +11,7 @@ from odoo.release import major_version, serie, version, version_info
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.saas_provisioning.adapters.errors import AdapterError
+from odoo.addons.saas_base.tools import settings
 from odoo.addons.saas_router.routing import tenant_db_prefix
 
 from ..lib import archive
@@ -303,8 +304,7 @@ class SaasBackup(models.Model):
     def _cron_drill(self, sample=None):
         """Queue a drill for a sample of recent backups: the newest done
         backup of each of the ``sample`` live instances drilled longest ago."""
-        sample = sample or int(self.env["ir.config_parameter"].sudo().get_param(
-            "saas_backup.drill_sample", 3))
+        sample = sample or settings.get(self.env, "saas_backup.drill_sample")
         instances = self.env["saas.instance"].search(
             [("state", "in", ("active", "suspended")), ("last_backup_id", "!=", False)])
         candidates = instances.mapped("last_backup_id").filtered(

@@ -11,6 +11,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.saas_provisioning.adapters.errors import AdapterError, DatabaseNotOursError
 from odoo.addons.saas_provisioning.adapters.tenant_db import TenantDatabase
 from odoo.addons.saas_provisioning.tools import registries
+from odoo.addons.saas_base.tools import settings
 from odoo.addons.saas_router.routing import tenant_db_prefix
 
 from ..lib import archive, policy
@@ -51,19 +52,15 @@ class SaasInstance(models.Model):
     # configuration
     # ------------------------------------------------------------------
     @api.model
-    def _backup_param(self, key, default):
-        return self.env["ir.config_parameter"].sudo().get_param(f"saas_backup.{key}", default)
-
-    @api.model
     def _backup_storage(self):
-        storage_id = int(self._backup_param("storage_id", 0) or 0)
+        storage_id = settings.get(self.env, "saas_backup.storage_id")
         storage = self.env["saas.backup.storage"].sudo().browse(storage_id).exists()
         return storage if storage.active else storage.browse()
 
     @api.model
     def _retention(self):
-        return {key: int(self._backup_param(f"keep_{key}", default))
-                for key, default in policy.DEFAULT_RETENTION.items()}
+        return {key: settings.get(self.env, f"saas_backup.keep_{key}")
+                for key in policy.DEFAULT_RETENTION}
 
     def _backup_configured(self):
         self.ensure_one()
@@ -149,9 +146,9 @@ class SaasInstance(models.Model):
         super()._check_can_terminate(waived)
         if "backup" in waived:
             return True
-        if self._backup_param("require_before_terminate", "True") in ("False", "0", ""):
+        if not settings.get(self.env, "saas_backup.require_before_terminate"):
             return True
-        max_age = timedelta(hours=int(self._backup_param("terminate_max_age_hours", 24)))
+        max_age = timedelta(hours=settings.get(self.env, "saas_backup.terminate_max_age_hours"))
         for instance in self.filtered(lambda i: i.state in ("active", "suspended")):
             if not instance._backup_configured():
                 continue

@@ -5,3 +5,4 @@ from . import saas_plan
 from . import saas_instance
 from . import saas_events
 from . import res_config_settings
+from . import res_config_settings_door

@@ -1,20 +1,27 @@
 from odoo import fields, models
 
+from odoo.addons.saas_router.routing import base_domain
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    # One source: odoo.conf [saas_router] base_domain, which the router needs
+    # before any database is open; shown here, set there.
     saas_base_domain = fields.Char(
-        string="Base Domain",
-        config_parameter="saas_base.base_domain",
-        default="localhost:8069",
-        help="Instances are served at <subdomain>.<base domain> (a port may follow).",
+        string="Base Domain", compute="_compute_saas_base_domain",
+        help="Instances are served at <subdomain>.<base domain>. Set in odoo.conf "
+        "([saas_router] base_domain), which the router reads before opening any database.",
     )
     saas_url_scheme = fields.Selection(
         [("http", "http"), ("https", "https")],
         string="URL Scheme",
         config_parameter="saas_base.url_scheme",
-        default="http",
+    )
+    saas_url_port = fields.Integer(
+        string="URL Port",
+        config_parameter="saas_base.url_port",
+        help="Port of the instances' URLs; 0: none (the scheme's own, behind nginx).",
     )
     saas_reserved_subdomains = fields.Char(
         string="Reserved Subdomains",
@@ -32,3 +39,7 @@ class ResConfigSettings(models.TransientModel):
         string="Default Plan",
         config_parameter="saas_base.default_plan_id",
     )
+
+    def _compute_saas_base_domain(self):
+        for record in self:
+            record.saas_base_domain = base_domain() or False

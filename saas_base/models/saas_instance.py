@@ -3,13 +3,14 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from odoo.addons.saas_router.routing import tenant_db_name, tenant_db_prefix
+from odoo.addons.saas_router.routing import base_domain, new_tenant_db_name
 
+from ..tools import settings
+from ..tools.subdomain import MAX_LENGTH as SUBDOMAIN_MAX_LENGTH
 from ..tools.subdomain import InvalidSubdomain, check_subdomain, parse_reserved
 
 # PostgreSQL truncates identifiers beyond 63 bytes: two long subdomains would
 # silently share one database.  The subdomain is limited accordingly.
-PG_IDENTIFIER_MAX = 63
 
 STATES = [
     ("draft", "Draft"),
@@ -66,12 +67,11 @@ class SaasInstance(models.Model):
         "<subdomain>.<base domain>. Cannot be changed once provisioned.",
     )
     database_name = fields.Char(
-        compute="_compute_database_name",
-        store=True,
         readonly=True,
         copy=False,
-        help="Generated from the subdomain (or the name of the warm clone the "
-        "instance was given); never typed.",
+        help="An opaque name given at creation (or the name of the warm clone the "
+        "instance was given), never the subdomain: every tenant can list the "
+        "databases' names. Never typed.",
     )
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True, tracking=True
@@ -146,17 +146,8 @@ class SaasInstance(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _default_plan(self):
-        plan_id = self.env["ir.config_parameter"].sudo().get_param("saas_base.default_plan_id")
-        if plan_id and plan_id.isdigit():
-            return self.env["saas.plan"].browse(int(plan_id)).exists()
-        return self.env["saas.plan"]
-
-    @api.depends("subdomain")
-    def _compute_database_name(self):
-        for instance in self:
-            instance.database_name = (
-                tenant_db_name(instance.subdomain) if instance.subdomain else False
-            )
+        return self.env["saas.plan"].browse(
+            settings.get(self.env, "saas_base.default_plan_id")).exists()
 
     @api.depends("plan_id")
     def _compute_template_id(self):
@@ -177,10 +168,10 @@ class SaasInstance(models.Model):
 
     @api.model
     def _url_settings(self):
-        params = self.env["ir.config_parameter"].sudo()
-        scheme = params.get_param("saas_base.url_scheme") or "http"
-        domain = params.get_param("saas_base.base_domain") or "localhost:8069"
-        return scheme, domain
+        """(scheme, host[:port]) of the tenants' URLs: <sub>.<host[:port]>."""
+        return (settings.get(self.env, "saas_base.url_scheme"),
+                settings.public_domain(base_domain(),
+                                       settings.get(self.env, "saas_base.url_port")))
 
     @api.depends("subdomain")
     def _compute_url(self):
@@ -195,13 +186,12 @@ class SaasInstance(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _reserved_subdomains(self):
-        return parse_reserved(
-            self.env["ir.config_parameter"].sudo().get_param("saas_base.reserved_subdomains")
-        )
+        return parse_reserved(settings.get(self.env, "saas_base.reserved_subdomains"))
 
     @api.model
     def _subdomain_max_length(self):
-        return min(63, PG_IDENTIFIER_MAX - len(tenant_db_prefix()))
+        # a DNS label's; the database name does not hold the subdomain
+        return SUBDOMAIN_MAX_LENGTH
 
     @api.model
     def _check_subdomain_value(self, value):
@@ -227,9 +217,7 @@ class SaasInstance(models.Model):
             [
                 ("id", "not in", list(exclude_ids)),
                 ("state", "!=", "terminated"),
-                "|",
                 ("subdomain", "=", subdomain),
-                ("database_name", "=", tenant_db_name(subdomain)),
             ],
             limit=1,
         )
@@ -260,8 +248,10 @@ class SaasInstance(models.Model):
         self._check_state_machine_create(vals_list)
         seen = set()
         for vals in vals_list:
-            # The database name is derived, never typed.
-            vals.pop("database_name", None)
+            # The database name is given here, opaque, never typed (the state
+            # machine alone may keep one: an imported tenant keeps its own).
+            if not (self._in_state_machine() and vals.get("database_name")):
+                vals["database_name"] = new_tenant_db_name()
             subdomain = vals.get("subdomain")
             if subdomain and vals.get("state", "draft") != "terminated":
                 self._precheck_subdomain(subdomain)
@@ -281,7 +271,7 @@ class SaasInstance(models.Model):
     def write(self, vals):
         self._check_state_machine_write(vals)
         if not self._in_state_machine():
-            # derived, never typed; the state machine alone names another
+            # given at creation, never typed; the state machine alone names another
             # (saas_provisioning: a clone taken from the warm pool)
             vals.pop("database_name", None)
         if "subdomain" in vals:

@@ -5,6 +5,8 @@ import psycopg2
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools import settings
+
 _logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 3  # seconds; a check must never hang the UI or the cron
@@ -169,10 +171,7 @@ class SaasServer(models.Model):
         most free capacity.  Returns an empty recordset when none fits.
         """
         servers = self.search([("state", "in", ("up", "unknown"))])
-        default_id = self.env["ir.config_parameter"].sudo().get_param(
-            "saas_base.default_server_id"
-        )
-        default_id = int(default_id) if default_id and default_id.isdigit() else 0
+        default_id = settings.get(self.env, "saas_base.default_server_id")
         ordered = servers.sorted(lambda s: (s.id != default_id, -s.capacity_free, s.id))
         for server in ordered:
             if server.capacity_free > 0:

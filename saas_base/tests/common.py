@@ -1,8 +1,18 @@
+from unittest.mock import patch
+
 from odoo.tests import TransactionCase, new_test_user
+from odoo.tools import config
 
 
 PG_HOST = "127.0.0.1"
 PG_PORT = 5433
+
+
+def base_domain_patch(domain):
+    """A patcher setting odoo.conf's ``[saas_router] base_domain`` (the one
+    source of the base domain) for a test: ``cls.startClassPatcher(...)``."""
+    router = dict(config.misc.get("saas_router", {}), base_domain=domain)
+    return patch.dict(config.misc, {"saas_router": router})
 
 
 class SaasCase(TransactionCase):
@@ -16,7 +26,7 @@ class SaasCase(TransactionCase):
         # Demo servers would compete in the placement tests: put them aside.
         cls.env["saas.server"].search([]).action_archive()
         params = cls.env["ir.config_parameter"].sudo()
-        params.set_param("saas_base.base_domain", "saas.example.com")
+        cls.startClassPatcher(base_domain_patch("saas.example.com"))
         params.set_param("saas_base.url_scheme", "https")
         params.set_param("saas_base.reserved_subdomains", "billing, Shop-Admin")
         cls.server = cls.env["saas.server"].create(

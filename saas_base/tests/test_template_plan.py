@@ -79,8 +79,10 @@ class TestTemplatePlan(SaasCase):
 
     def test_settings(self):
         settings = self.env["res.config.settings"].create(
-            {"saas_base_domain": "example.org", "saas_url_scheme": "http"}
+            {"saas_url_scheme": "http", "saas_url_port": 8443}
         )
+        # the base domain is shown, from odoo.conf: the one source
+        self.assertEqual(settings.saas_base_domain, "saas.example.com")
         settings.execute()
         instance = self._create_instance("settings-shop")
-        self.assertEqual(instance.url, "http://settings-shop.example.org")
+        self.assertEqual(instance.url, "http://settings-shop.saas.example.com:8443")

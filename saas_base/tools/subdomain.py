@@ -1,12 +1,11 @@
 """Validation of tenant subdomains (plain Python, no Odoo import).
 
-A subdomain becomes both a DNS label (``<sub>.<base_domain>``) and, through
-``saas_router.routing.tenant_db_name``, a PostgreSQL database name.  It is
-therefore held to the strict RFC 1123 host-name label syntax, restricted to
-lowercase ASCII so that one subdomain has exactly one spelling:
+A subdomain becomes a DNS label (``<sub>.<base_domain>``); the tenant's
+database name does not hold it (``saas_router.routing.new_tenant_db_name``:
+opaque).  It is held to the strict RFC 1123 host-name label syntax,
+restricted to lowercase ASCII so that one subdomain has exactly one spelling:
 
-* 3 to 63 characters (63 is the DNS label limit; callers may lower it, e.g.
-  so that the database name still fits PostgreSQL's 63-byte identifiers);
+* 3 to 63 characters (63 is the DNS label limit; callers may lower it);
 * only ``a-z``, ``0-9`` and ``-``; no leading or trailing hyphen;
 * no hyphens in positions 3 and 4 (``xn--`` and the other ``??--`` prefixes
   are reserved by IDNA; accepting them would allow punycode look-alikes);

@@ -6,18 +6,13 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.saas_base.tools import settings
+
 from ..lib import dunning, proration, trial
 
 _logger = logging.getLogger(__name__)
 
 PARAM = "saas_billing_contract."
-DEFAULTS = {
-    "grace_days": "14",
-    "reminder_days": "1,7",
-    "trial_reminder_days": "7,3,1",
-    "trial_retention_days": "30",
-    "immediate_invoice": "",
-}
 UNPAID = ("not_paid", "partial")
 
 
@@ -57,25 +52,6 @@ class SaasInstance(models.Model):
     billing_service_end = fields.Date(
         string="Service Ends On", compute="_compute_billing_actions",
         help="Last day of use of a cancelled subscription or trial.")
-
-    # ------------------------------------------------------------------
-    # settings
-    # ------------------------------------------------------------------
-    @api.model
-    def _billing_param(self, key):
-        value = self.env["ir.config_parameter"].sudo().get_param(PARAM + key)
-        return DEFAULTS[key] if value in (None, False) else value
-
-    @api.model
-    def _billing_int(self, key):
-        try:
-            return max(0, int(self._billing_param(key) or 0))
-        except ValueError:
-            return int(DEFAULTS[key])
-
-    @api.model
-    def _billing_steps(self, key):
-        return dunning.parse_steps(self._billing_param(key))
 
     @api.depends("plan_id.price", "state", "contract_line_id.is_canceled",
                  "contract_line_id.date_end", "trial_end_date")
@@ -330,7 +306,7 @@ class SaasInstance(models.Model):
             "change_date": date, "credit": preview["credit"], "charge": preview["charge"]})
         self._billing_push_limits()
         if self.billing_adjustment_ids.filtered(lambda a: not a.invoiced) and \
-                self._billing_param("immediate_invoice"):
+                settings.get(self.env, PARAM + "immediate_invoice"):
             self._invoice_adjustments_now(date)
         return preview
 
@@ -404,8 +380,8 @@ class SaasInstance(models.Model):
         instances in ``self`` when it is not empty); only the instances that
         change are then touched."""
         date = date or fields.Date.context_today(self)
-        grace = self._billing_int("grace_days")
-        steps = self._billing_steps("reminder_days")
+        grace = settings.get(self.env, PARAM + "grace_days")
+        steps = settings.get(self.env, PARAM + "reminder_days")
         self.env.flush_all()
         only = "AND aml.saas_instance_id IN %s" if self.ids else ""
         self.env.cr.execute(f"""
@@ -456,7 +432,7 @@ class SaasInstance(models.Model):
         instances = self.search([("dunning_invoice_ids", "in", moves.ids),
                                  ("state", "=", "suspended"),
                                  ("billing_suspended", "=", "dunning")])
-        grace = self._billing_int("grace_days")
+        grace = settings.get(self.env, PARAM + "grace_days")
         for instance in instances:
             if instance._overdue_invoices(grace_days=grace):
                 continue
@@ -657,7 +633,7 @@ class SaasInstance(models.Model):
         or subscription ended without a running subscription is suspended,
         and terminated after the retention days."""
         date = date or fields.Date.context_today(self)
-        steps = self._billing_steps("trial_reminder_days")
+        steps = settings.get(self.env, PARAM + "trial_reminder_days")
         trials = self.search([("state", "=", "active"), ("trial_end_date", ">=", date)])
         template = self.env.ref("saas_billing_contract.mail_template_saas_trial_reminder")
         # each instance isolated (_each_isolated): one that fails stops no other
@@ -671,7 +647,7 @@ class SaasInstance(models.Model):
             ("contract_line_id.date_end", "<", date)])
         ended, _failed = candidates._each_isolated(
             "suspend", "service end", lambda instance: instance._billing_suspend_ended(date))
-        retention = self._billing_int("trial_retention_days")
+        retention = settings.get(self.env, PARAM + "trial_retention_days")
         to_end = self.search([
             ("state", "=", "suspended"), ("billing_suspended", "in", ("trial", "cancelled")),
             ("billing_suspend_date", "<=", date - relativedelta(days=retention)),

@@ -540,3 +540,17 @@ class TestBilling(HttpCase):
         self.assertFalse(self._invoices(instance))
         self._invoice(date(2025, 5, 21))
         self.assertEqual(self._invoices(instance).amount_untaxed, 30.0)
+
+    def test_grace_days_zero_saved_in_settings_suspends_the_day_after_due(self):
+        # saved with the settings screen: the 0 is kept (Odoo's own handling
+        # deleted it, and the default, 14 days, came back)
+        self.env["res.config.settings"].create({"saas_billing_grace_days": 0}).execute()
+        instance = self._tenant("h5-nograce", self.monthly)
+        instance._subscribe(date_start=date(2025, 3, 1))
+        self._invoice(date(2025, 3, 1))
+        invoice = self._invoices(instance)
+        self.assertEqual(invoice.invoice_date_due, date(2025, 3, 1))
+        self.assertFalse(self._dunning(date(2025, 3, 1)), "not overdue on its due date")
+        self.assertEqual(self._dunning(date(2025, 3, 2)), instance)
+        self.assertEqual((instance.state, instance.billing_suspended), ("suspended", "dunning"))
+        self.assertFalse(self._mails("Payment reminder"), "no reminder step fits in 0 days")

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.saas_base.tools import settings
 from odoo.addons.saas_router import routing
 
 from ..providers import DnsError, absolute
@@ -48,9 +49,7 @@ class SaasCustomDomain(models.Model):
             raise UserError(_("%(name)s is not a valid domain name.", name=name))
         if "*" in name:
             raise UserError(_("A custom domain cannot be a wildcard."))
-        base = routing.bare_host(
-            self.env["ir.config_parameter"].sudo().get_param("saas_base.base_domain") or "")
-        ours = {base, routing.base_domain()} - {""}
+        ours = {routing.base_domain()} - {""}
         if name in routing.master_hosts() or any(
                 name == d or name.endswith("." + d) for d in ours):
             raise UserError(_("%(name)s is one of our own names, not a custom domain.", name=name))
@@ -65,7 +64,7 @@ class SaasCustomDomain(models.Model):
         return super().create(vals_list)
 
     def _resolver(self):
-        value = self.env["ir.config_parameter"].sudo().get_param("saas_dns.resolver") or "127.0.0.1:53"
+        value = settings.get(self.env, "saas_dns.resolver")
         host, _sep, port = value.rpartition(":")
         return (host or value), int(port or 53) if host else 53
 

@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 
 from odoo import sql_db
 
+from odoo.addons.saas_base.tools import settings
 from odoo.addons.saas_provisioning.adapters.errors import AdapterError
 from odoo.addons.saas_router import routing
 
@@ -28,23 +29,20 @@ class SaasInstance(models.Model):
     # ------------------------------------------------------------------
     # settings
     # ------------------------------------------------------------------
-    def _dns_param(self, key, default=""):
-        return self.env["ir.config_parameter"].sudo().get_param(f"saas_dns.{key}") or default
-
     def _dns_zone(self):
-        base = self.env["ir.config_parameter"].sudo().get_param("saas_base.base_domain") or ""
-        return routing.bare_host(self._dns_param("zone") or base)
+        return routing.bare_host(settings.get(self.env, "saas_dns.zone") or routing.base_domain())
 
     def _dns_provider(self):
         """The configured provider (plain Python), or None."""
-        kind = self._dns_param("provider", "none")
+        kind = settings.get(self.env, "saas_dns.provider")
         if kind == "none":
             return None
-        api_url, api_key = self._dns_param("api_url"), self._dns_param("api_key")
+        api_url = settings.get(self.env, "saas_dns.api_url")
+        api_key = settings.get(self.env, "saas_dns.api_key")
         if kind == "powerdns":
             return make_provider(kind, api_url=api_url, api_key=api_key)
         if kind == "route53":
-            return make_provider(kind, access_key=self._dns_param("access_key"),
+            return make_provider(kind, access_key=settings.get(self.env, "saas_dns.access_key"),
                                  secret_key=api_key, endpoint_url=api_url or None)
         return make_provider(kind, api_token=api_key, base_url=api_url or None)
 
@@ -52,12 +50,12 @@ class SaasInstance(models.Model):
         """(name, type, values) this instance needs: its own name, or the
         zone's wildcard in wildcard mode."""
         self.ensure_one()
-        target = self._dns_param("target")
+        target = settings.get(self.env, "saas_dns.target")
         if not target:
             return []
         rtype = "AAAA" if ":" in target else (
             "A" if target.replace(".", "").isdigit() else "CNAME")
-        name = f"*.{self._dns_zone()}" if self._dns_param("wildcard") in ("True", "1") \
+        name = f"*.{self._dns_zone()}" if settings.get(self.env, "saas_dns.wildcard") \
             else routing.bare_host(self._host())
         return [(name, rtype, [target])]
 
@@ -68,7 +66,7 @@ class SaasInstance(models.Model):
         provider = self._dns_provider()
         if not provider:
             return None
-        zone, ttl = self._dns_zone(), int(self._dns_param("ttl", "300"))
+        zone, ttl = self._dns_zone(), settings.get(self.env, "saas_dns.ttl")
         done = []
         try:
             for name, rtype, values in self._dns_records():
@@ -80,7 +78,7 @@ class SaasInstance(models.Model):
 
     def _dns_unpublish(self):
         provider = self._dns_provider()
-        if not provider or self._dns_param("wildcard") in ("True", "1"):
+        if not provider or settings.get(self.env, "saas_dns.wildcard"):
             return None  # the wildcard serves the others too
         try:
             for name, rtype, _values in self._dns_records():
@@ -115,7 +113,7 @@ class SaasInstance(models.Model):
     def _routes(self):
         routes = super()._routes()
         if self.state == "terminated":
-            url = self._dns_param("terminated_redirect_url")
+            url = settings.get(self.env, "saas_dns.terminated_redirect_url")
             if not url or not self.subdomain:
                 return routes
             hosts = [routing.bare_host(self._host())] + self.custom_domain_ids.mapped("name")
@@ -134,24 +132,23 @@ class SaasInstance(models.Model):
     def _nginx_sync(self):
         """Write nginx's configuration from the map (as committed) when a
         configuration path is set; a refused one is logged, never loaded."""
-        conf = self._dns_param("nginx_conf")
+        conf = settings.get(self.env, "saas_dns.nginx_conf")
         if not conf:
             return False
-        prefix = self._dns_param("nginx_prefix") or "/var/lib/saas-nginx"
+        prefix = settings.get(self.env, "saas_dns.nginx_prefix")
         with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
             routes = routing.read_routes(cr)
-        base = self.env["ir.config_parameter"].sudo().get_param("saas_base.base_domain") or ""
         try:
             servers = nginx.render_servers(
                 [(host, r.kind, r.redirect_url) for host, r in routes.items()],
-                base_domain=routing.bare_host(base) or routing.base_domain(),
-                upstream=self._dns_param("nginx_upstream", "127.0.0.1:8069"),
-                listen=self._dns_param("nginx_listen", "80"),
+                base_domain=routing.base_domain(),
+                upstream=settings.get(self.env, "saas_dns.nginx_upstream"),
+                listen=settings.get(self.env, "saas_dns.nginx_listen"),
                 master_hosts=sorted(routing.master_hosts() - set(routing.LOOPBACK_HOSTS)),
-                cert_dir=self._dns_param("cert_dir") or None)
+                cert_dir=settings.get(self.env, "saas_dns.cert_dir") or None)
             return nginx.apply(nginx.render_main(servers, prefix), conf, prefix,
-                               nginx_bin=self._dns_param("nginx_bin", "nginx"),
-                               pid_file=self._dns_param("nginx_pid") or None)
+                               nginx_bin=settings.get(self.env, "saas_dns.nginx_bin"),
+                               pid_file=settings.get(self.env, "saas_dns.nginx_pid") or None)
         except (nginx.NginxError, OSError) as exc:
             _logger.warning("saas_dns: nginx configuration not applied: %s", exc)
             return False

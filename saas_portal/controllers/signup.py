@@ -12,7 +12,6 @@ from odoo.tools import escape_psql
 
 from odoo.addons.auth_signup.models.res_partner import SignupError
 from odoo.addons.saas_provisioning.tools import secret_box
-from odoo.addons.saas_router.routing import tenant_db_name
 
 from .. import signup_rules
 
@@ -46,14 +45,16 @@ def _has_control(value):
 
 def subdomain_reason(env, subdomain):
     """Why ``subdomain`` cannot be had, or None: saas_base's rules (same
-    reserved list and maximum length as instances), then availability."""
+    reserved list and maximum length as instances), then availability.  No
+    database is named after a subdomain (new tenants' names are opaque):
+    a database of any name cannot hold one."""
     Instance = env["saas.instance"].sudo()
     try:
         Instance._check_subdomain_value(subdomain)
         Instance._check_subdomain_available(subdomain)
     except ValidationError as exc:
         return exc.args[0]
-    return Instance._database_taken_reason(tenant_db_name(subdomain))
+    return None
 
 
 def published_plans(env):

@@ -3,7 +3,9 @@ import secrets
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.tools import consteq, str2bool
+from odoo.tools import consteq
+
+from odoo.addons.saas_base.tools import settings
 
 from .. import signup_rules
 
@@ -12,9 +14,6 @@ _logger = logging.getLogger(__name__)
 # What the customer sees on the progress page, in pipeline order.  Keys are
 # saas_provisioning's provision_step values, plus "active" for the end.
 PROGRESS_STEPS = ["reserved", "clone", "filestore", "customise", "verify", "active"]
-# An unverified sign-up gives its name back after this many hours (setting
-# saas_portal.signup_verify_hours).
-DEFAULT_VERIFY_HOURS = 24
 
 
 class SaasInstance(models.Model):
@@ -95,18 +94,11 @@ class SaasInstance(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _signup_verify_required(self):
-        value = self.env["ir.config_parameter"].sudo().get_param(
-            "saas_portal.signup_verify_email", "True")
-        return str2bool(value or "True", True)
+        return settings.get(self.env, "saas_portal.signup_verify_email")
 
     @api.model
     def _signup_verify_hours(self):
-        value = self.env["ir.config_parameter"].sudo().get_param(
-            "saas_portal.signup_verify_hours", DEFAULT_VERIFY_HOURS)
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            return DEFAULT_VERIFY_HOURS
+        return settings.get(self.env, "saas_portal.signup_verify_hours")
 
     def _signup_prepare_verification(self):
         self.ensure_one()

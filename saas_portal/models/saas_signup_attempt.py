@@ -2,14 +2,10 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from odoo.addons.saas_base.tools import settings
+
 from .. import signup_rules
 
-# Defaults of the ir.config_parameter settings (see res_config_settings).
-DEFAULT_SIGNUP_LIMIT = 5  # sign-up submissions per client address (IPv6: per /64) ...
-DEFAULT_SIGNUP_WINDOW = 3600  # ... per this many seconds
-DEFAULT_CHECK_LIMIT = 30  # availability checks per client address ...
-DEFAULT_CHECK_WINDOW = 60  # ... per this many seconds
-DEFAULT_GLOBAL_HOURLY_CAP = 100  # accepted sign-ups per hour, all addresses together
 
 
 class SaasSignupAttempt(models.Model):
@@ -36,20 +32,12 @@ class SaasSignupAttempt(models.Model):
     instance_id = fields.Many2one("saas.instance", ondelete="set null")
 
     @api.model
-    def _param_int(self, key, default):
-        value = self.env["ir.config_parameter"].sudo().get_param(key, default)
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            return default
-
-    @api.model
     def _limits(self, kind):
         if kind == "signup":
-            return (self._param_int("saas_portal.signup_rate_limit", DEFAULT_SIGNUP_LIMIT),
-                    self._param_int("saas_portal.signup_rate_window", DEFAULT_SIGNUP_WINDOW))
-        return (self._param_int("saas_portal.check_rate_limit", DEFAULT_CHECK_LIMIT),
-                self._param_int("saas_portal.check_rate_window", DEFAULT_CHECK_WINDOW))
+            return (settings.get(self.env, "saas_portal.signup_rate_limit"),
+                    settings.get(self.env, "saas_portal.signup_rate_window"))
+        return (settings.get(self.env, "saas_portal.check_rate_limit"),
+                settings.get(self.env, "saas_portal.check_rate_window"))
 
     @api.model
     def _record_attempt(self, ip, kind):
@@ -71,8 +59,7 @@ class SaasSignupAttempt(models.Model):
             ("date", ">=", now - timedelta(seconds=window))])
         global_cap = global_recent = 0
         if kind == "signup":
-            global_cap = self._param_int("saas_portal.signup_global_hourly_cap",
-                                         DEFAULT_GLOBAL_HOURLY_CAP)
+            global_cap = settings.get(self.env, "saas_portal.signup_global_hourly_cap")
             if global_cap > 0:
                 self.env.cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
                                     ["saas_portal:signup:global"])

@@ -18,7 +18,6 @@ from odoo.tools import config, formatLang
 
 from odoo.addons.queue_job.controllers.main import RunJobController
 from odoo.addons.queue_job.job import Job
-from odoo.addons.saas_router.routing import tenant_db_name
 
 from .common import SaasPortalCase
 
@@ -145,9 +144,14 @@ class TestBrowserSignup(SaasPortalCase):
         super().setUpClass()
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
 
-    def _drop_tenant(self, dbname):
-        self.pg.drop(dbname)
-        self.server._filestore().remove(dbname)
+    def _drop_tenant(self, subdomain):
+        """Drop the database of the instance at ``subdomain`` (its name is
+        opaque: known once the sign-up made the instance)."""
+        instances = self.env["saas.instance"].with_context(active_test=False).search(
+            [("subdomain", "=", subdomain)])
+        for dbname in instances.mapped("database_name"):
+            self.pg.drop(dbname)
+            self.server._filestore().remove(dbname)
 
     @contextmanager
     def _browser(self):
@@ -163,7 +167,7 @@ class TestBrowserSignup(SaasPortalCase):
         ScreenshotBrowser.taken = []
         for name in self.SCREENSHOTS:
             (SCREENSHOT_DIR / f"{name}.png").unlink(missing_ok=True)
-        self.addCleanup(self._drop_tenant, tenant_db_name("h7-tour"))
+        self.addCleanup(self._drop_tenant, "h7-tour")
         pump = JobPump(self.registry)
         pump.start()
         ScreenshotBrowser.signals = {"start_jobs": pump.gate.set}
@@ -221,7 +225,7 @@ class TestBrowserSignup(SaasPortalCase):
                 const info = (await response.json()).result || {{}};
                 if (!document.querySelector('.o_main_navbar')) {{
                     console.error('saas_portal: no backend navbar on ' + location.href);
-                }} else if (info.db !== '{tenant_db_name("h7-tour")}' || !info.uid
+                }} else if (info.db !== '{instance.database_name}' || !info.uid
                            || info.username !== '{TOUR_LOGIN}') {{
                     console.error('saas_portal: not logged in as the customer: ' + JSON.stringify(
                         {{db: info.db, username: info.username, uid: info.uid}}));

@@ -5,7 +5,7 @@ import requests
 from odoo import fields
 from odoo.tests import tagged
 
-from odoo.addons.saas_router.routing import tenant_db_name
+from odoo.addons.saas_base.tools import settings
 
 from .common import CSRF_RE, SaasPortalCase
 from . import test_browser
@@ -51,7 +51,7 @@ class TestBrowserBilling(SaasPortalCase):
                                                order="invoice_date, id")
 
     def test_paid_signup_pay_online_refusal_suspends_payment_reactivates(self):
-        self.addCleanup(self._drop_tenant, tenant_db_name("h7-pay"))
+        self.addCleanup(self._drop_tenant, "h7-pay")
         pump = JobPump(self.registry)
         pump.start()
         ScreenshotBrowser.signals = {"start_jobs": pump.gate.set}
@@ -100,7 +100,7 @@ class TestBrowserBilling(SaasPortalCase):
             [("subject", "=", f"Payment of invoice {third.name} failed")]))
 
         # after the grace days: suspended
-        grace = instance._billing_int("grace_days")
+        grace = settings.get(self.env, "saas_billing_contract.grace_days")
         instance._cron_billing_dunning(
             date=third.invoice_date_due + timedelta(days=grace + 1))
         self.assertEqual((instance.state, instance.billing_suspended), ("suspended", "dunning"))

@@ -62,7 +62,7 @@ LOOKALIKES = [
 ]
 TAKEN = ["h7-taken-1", "h7-taken-2", "h7-taken-3", "h7-taken-4", "h7-taken-5"]
 PUNYCODE = ["xn--80ak6aa92e", "xn--pple-43d", "xn--e1afmkfd", "xn--mgbh0fb", "ab--cd", "zz--top"]
-LENGTHS = ["a" * 64, "h7-" + "x" * 61, "b" * 63, "x" * 300, "ab", "a", ""]
+LENGTHS = ["a" * 64, "h7-" + "x" * 61, "b" * 65, "x" * 300, "ab", "a", ""]
 SYNTAX = ["-h7", "h7-", "H7-Shop", "h7_shop", "h7.shop", "h7 shop", " h7shop", "h7shop ",
           "h7/shop", "h7@shop", "h7%00", "..", "h7\nshop", "h7\x00shop", "*", "h7*",
           "h7:8069", "h7\tx"]
@@ -101,8 +101,8 @@ class TestHostileSignups(SaasPortalCase):
         """(label, overrides, field, expected message)"""
         env = self.env
         cases = []
-        # one character over the maximum, which depends on the length of the
-        # tenant databases' prefix (the test runner's prefix here)
+        # one character over the maximum (a DNS label's 63: the database name,
+        # opaque, does not hold the subdomain)
         just_too_long = "c" * (env["saas.instance"]._subdomain_max_length() + 1)
         for sub in (sorted(DEFAULT_RESERVED) + EXTRA_RESERVED + PUNYCODE + LOOKALIKES + LENGTHS
                     + [just_too_long] + SYNTAX + SQL + HTML + TAKEN):

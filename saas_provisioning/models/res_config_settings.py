@@ -7,7 +7,6 @@ class ResConfigSettings(models.TransientModel):
     saas_pool_size = fields.Integer(
         string="Warm Clones per Template",
         config_parameter="saas_provisioning.pool_size",
-        default=0,
         help="Clones of each template in use made ahead, so that a signup only "
         "customises one (about half the provisioning time). Each is a database "
         "and, in the process that made it, a loaded registry.",

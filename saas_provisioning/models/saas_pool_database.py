@@ -17,6 +17,7 @@ from odoo import _, api, fields, models
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from odoo.addons.saas_base.tools import settings
 from odoo.addons.saas_router import credentials
 from odoo.addons.saas_router.routing import tenant_db_prefix
 
@@ -124,9 +125,7 @@ class SaasTemplate(models.Model):
 
     @api.model
     def _pool_size(self):
-        value = self.env["ir.config_parameter"].sudo().get_param(
-            "saas_provisioning.pool_size", "0")
-        return max(0, int(value)) if (value or "").strip().isdigit() else 0
+        return settings.get(self.env, "saas_provisioning.pool_size")
 
     def _pool_target(self):
         """How many warm clones this template keeps: the setting's size for a

@@ -15,12 +15,18 @@ class TestRouting(TransactionCase):
 
     TEST_REF = -4242  # instance_ref of the routes these tests publish
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # one opaque name for the whole class, as a tenant keeps its own
+        cls.acme_db = routing.new_tenant_db_name()
+
     def setUp(self):
         super().setUp()
         self.master = self.env.cr.dbname
         self.domain = routing.base_domain()
         self.assertTrue(self.domain, "the test configuration sets base_domain")
-        self.acme = routing.tenant_db_name("acme")
+        self.acme = self.acme_db
         # published in transactions of their own (as provisioning does): undo
         self.addCleanup(routing.publish_routes, self.master, self.TEST_REF, [])
 
@@ -28,7 +34,7 @@ class TestRouting(TransactionCase):
         routing.publish_routes(self.master, self.TEST_REF, list(routes))
 
     def test_hosts_of_the_map_and_nothing_else(self):
-        renamed = routing.tenant_db_name("kept-db")  # a database not named after its host
+        renamed = routing.new_tenant_db_name()  # a database not named after its host
         self._publish(
             {"host": f"acme.{self.domain}", "database_name": self.acme},
             {"host": "Shop.Example.TEST.", "database_name": renamed, "kind": "custom"},
@@ -151,7 +157,7 @@ class TestRouting(TransactionCase):
         self.assertTrue(routing.database_served(self.master, self.acme))
         self.assertIsNone(gate.rpc_refusal(self.acme))
         self.assertIsNone(gate.rpc_refusal(self.master))  # not a tenant database
-        self.assertEqual(gate.rpc_refusal(routing.tenant_db_name("nobody")),
+        self.assertEqual(gate.rpc_refusal(routing.new_tenant_db_name()),
                          "This database is not served.")
         with self.assertRaisesRegex(ValueError, "route state"):
             self._publish(dict(row, state="paused"))
@@ -193,7 +199,7 @@ class TestRouting(TransactionCase):
         self.assertIn('"saas.maintenance"', rpc.get_data(as_text=True))
 
     def test_unknown_database_is_not_routable(self):
-        self.assertFalse(routing.is_routable(routing.tenant_db_name("no-such-tenant")))
+        self.assertFalse(routing.is_routable(routing.new_tenant_db_name()))
         # the master exists but has no role of its own name that may log in
         self.assertFalse(routing.is_routable(self.env.cr.dbname))
 
@@ -201,7 +207,7 @@ class TestRouting(TransactionCase):
 @tagged("post_install", "-at_install")
 class TestCredentials(TransactionCase):
     def test_tenant_connections_use_the_tenant_role(self):
-        tenant = routing.tenant_db_name("acme")
+        tenant = routing.new_tenant_db_name()
         _db, info = sql_db.connection_info_for(tenant)
         self.assertEqual(info["user"], credentials.tenant_role_name(tenant))
         self.assertEqual(info["password"], credentials.tenant_role_password(tenant))
@@ -212,7 +218,7 @@ class TestCredentials(TransactionCase):
     def test_a_thread_serving_a_tenant_cannot_borrow_the_masters_connections(self):
         """What a tenant's server action could try: a cursor of the master's
         registry (reachable as env.registry.registries[...])."""
-        tenant = routing.tenant_db_name("acme")
+        tenant = routing.new_tenant_db_name()
         master_db = sql_db.db_connect(self.env.cr.dbname)  # master credentials
         thread = threading.current_thread()
         saved = getattr(thread, "dbname", None)

@@ -11,6 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from odoo.addons.saas_base.tools import settings
+
 _logger = logging.getLogger(__name__)
 
 # Pinned on both sides (saas_tenant/sso.py): an asymmetric algorithm, so that
@@ -95,8 +97,8 @@ class SaasSsoKey(models.Model):
 
     @api.model
     def _issuer(self):
-        params = self.env["ir.config_parameter"].sudo()
-        return params.get_param("saas_sso.issuer") or params.get_param("web.base.url", "")
+        return (settings.get(self.env, "saas_sso.issuer")
+                or self.env["ir.config_parameter"].sudo().get_param("web.base.url", ""))
 
     @api.model
     def _tenant_settings(self):

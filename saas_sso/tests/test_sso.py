@@ -7,6 +7,7 @@ import jwt
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
+from odoo.addons.saas_base.tests.common import base_domain_patch
 from odoo.addons.saas_provisioning.adapters.errors import ServerUnreachableError
 
 ISSUER = "https://master.example.com"
@@ -34,7 +35,7 @@ class TestSso(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         params = cls.env["ir.config_parameter"].sudo()
-        params.set_param("saas_base.base_domain", "saas.example.com")
+        cls.startClassPatcher(base_domain_patch("saas.example.com"))
         params.set_param("saas_base.url_scheme", "https")
         params.set_param("saas_sso.issuer", ISSUER)
         cls.Key = cls.env["saas.sso.key"]

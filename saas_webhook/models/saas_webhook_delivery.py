@@ -3,6 +3,8 @@ import time
 
 from odoo import _, fields, models
 
+from odoo.addons.saas_base.tools import settings
+
 from ..tools import signing, transport
 
 
@@ -52,7 +54,8 @@ class SaasWebhookDelivery(models.Model):
         timestamp = int(time.time())
         headers = signing.headers(endpoint.secret, event.message_id, timestamp, body)
         result = transport.send(
-            endpoint.url, headers, body, timeout=endpoint._float_setting("timeout_seconds"),
+            endpoint.url, headers, body,
+            timeout=settings.get(self.env, "saas_webhook.timeout_seconds"),
             allow_private=endpoint._allow_private(), session=session)
         now = fields.Datetime.now()
         vals = {"attempt_count": self.attempt_count + 1, "last_status_code": result.status,

@@ -6,19 +6,12 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.saas_base.tools import settings
 
 from ..tools import backoff, signing, ssrf, transport
 
 _logger = logging.getLogger(__name__)
 
-PARAM = "saas_webhook."
-DEFAULTS = {
-    "allow_private_urls": "",
-    "timeout_seconds": "10",
-    "retry_base_seconds": "30",
-    "retry_cap_seconds": "21600",
-    "disable_after_hours": "72",
-}
 CHANNEL = "root.saas_webhook"
 # first key of the per-endpoint advisory lock (stable across processes)
 LOCK_SPACE = zlib.crc32(b"saas_webhook_endpoint") & 0x7FFFFFFF
@@ -70,19 +63,8 @@ class SaasWebhookEndpoint(models.Model):
     # settings
     # ------------------------------------------------------------------
     @api.model
-    def _setting(self, key):
-        return self.env["ir.config_parameter"].sudo().get_param(PARAM + key, DEFAULTS[key])
-
-    @api.model
-    def _float_setting(self, key):
-        try:
-            return float(self._setting(key))
-        except ValueError:
-            return float(DEFAULTS[key])
-
-    @api.model
     def _allow_private(self):
-        return self._setting("allow_private_urls") in ("1", "True", "true")
+        return settings.get(self.env, "saas_webhook.allow_private_urls")
 
     # ------------------------------------------------------------------
     # CRUD
@@ -279,14 +261,14 @@ class SaasWebhookEndpoint(models.Model):
         failures = self.failure_count + 1
         vals = {"failure_count": failures, "failing_since": self.failing_since or now}
         self.write(vals)
-        cap = self._float_setting("retry_cap_seconds")
-        delay = backoff.retry_delay(failures, base=self._float_setting("retry_base_seconds"),
+        cap = settings.get(self.env, "saas_webhook.retry_cap_seconds")
+        delay = backoff.retry_delay(failures, base=settings.get(self.env, "saas_webhook.retry_base_seconds"),
                                     cap=cap)
         # a receiver asking for a pause (429/503 Retry-After) gets it, within the cap
         delay = max(delay, min(result.retry_after, cap))
         head.next_attempt_date = now + timedelta(seconds=delay)
         head.attempt_ids[:1].next_attempt_date = head.next_attempt_date
-        limit = timedelta(hours=self._float_setting("disable_after_hours"))
+        limit = timedelta(hours=settings.get(self.env, "saas_webhook.disable_after_hours"))
         if now - self.failing_since >= limit:
             self._disable_failing()
         return int(delay)
