@@ -50,6 +50,8 @@ def subdomain_reason(env, subdomain):
     Instance = env["saas.instance"].sudo()
     try:
         Instance._check_subdomain_value(subdomain)
+        # a pending sign-up's hold ends on time, not at the cron's next run
+        Instance._signup_release_expired(subdomain)
         Instance._check_subdomain_available(subdomain)
     except ValidationError as exc:
         return exc.args[0]
@@ -171,7 +173,6 @@ class SaasSignup(http.Controller):
             return request.make_json_response(
                 {"available": False, "throttled": True,
                  "reason": _("Too many checks from your address; wait a minute.")}, status=429)
-        request.env["saas.instance"].sudo()._signup_release_expired(subdomain)
         reason = subdomain_reason(request.env, subdomain)
         scheme, domain = request.env["saas.instance"].sudo()._url_settings()
         url = f"{scheme}://{subdomain}.{domain}"
@@ -217,7 +218,6 @@ class SaasSignup(http.Controller):
                 return self._render_form(form, error=_(
                     "This form was already submitted; log in to follow your instance."),
                     status=409)
-        env["saas.instance"].sudo()._signup_release_expired(form.get("subdomain") or "")
         clean, errors = validate_signup(env, form)
         if not errors:
             # one lock per address: two parallel forms of one email are counted
