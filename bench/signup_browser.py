@@ -317,37 +317,35 @@ def request_marks(requests, master, tenant):
     return marks
 
 
-def backend_floor(browser, srv, sub, runs=3):
+def shown_floor(browser, url, shown, runs=3):
+    """Median time from navigating to ``url`` (cold cache) to ``shown``."""
+    times = []
+    for _i in range(runs):
+        browser.call("Network.clearBrowserCache")
+        browser.navigate("about:blank")
+        browser.wait("location.href === 'about:blank'")
+        start = time.time()
+        browser.navigate(url)
+        browser.wait(shown, interval=0.01)
+        times.append(time.time() - start)
+    return statistics.median(times)
+
+
+def backend_floor(browser, srv, sub):
     """Floor of the last part: the tenant's backend shown in a browser that
     is logged in there already, with a cold cache (the bundles come from the
     tenant's host, as after a sign-up)."""
     host = f"{sub}.localhost:{srv.port}"
-    times = []
-    for _i in range(runs):
-        browser.call("Network.clearBrowserCache")
-        browser.navigate("about:blank")
-        browser.wait("location.href === 'about:blank'")
-        start = time.time()
-        browser.navigate(f"http://{host}/odoo")
-        browser.wait(BACKEND_SHOWN % {"host": json.dumps(host)}, interval=0.01)
-        times.append(time.time() - start)
-    return statistics.median(times)
+    return shown_floor(browser, f"http://{host}/odoo",
+                       BACKEND_SHOWN % {"host": json.dumps(host)})
 
 
-def page_floor(browser, srv, runs=3):
+def page_floor(browser, srv):
     """Floor of a page of ours (check-mail, set-password): a bare frontend
     page of the master, /web/login, shown in the browser, cold cache."""
-    times = []
-    for _i in range(runs):
-        browser.call("Network.clearBrowserCache")
-        browser.navigate("about:blank")
-        browser.wait("location.href === 'about:blank'")
-        start = time.time()
-        browser.navigate(srv.url + "/web/login")
-        browser.wait("!!document.querySelector('form.oe_login_form') && "
-                     "document.readyState === 'complete'", interval=0.01)
-        times.append(time.time() - start)
-    return statistics.median(times)
+    return shown_floor(browser, srv.url + "/web/login",
+                       "!!document.querySelector('form.oe_login_form') && "
+                       "document.readyState === 'complete'")
 
 
 def rpc_floor(rpc, runs=5):
