@@ -419,6 +419,8 @@ def main():
         for key in ("saas_portal.signup_rate_limit", "saas_portal.check_rate_limit",
                     "saas_portal.signup_global_hourly_cap"):
             rpc("ir.config_parameter", "set_param", key, "0")
+        # the mail's link names the master by web.base.url, as in production
+        rpc("ir.config_parameter", "set_param", "web.base.url", srv.url)
         # measured as a customer lives it: verification on (the default)
         rpc("ir.config_parameter", "set_param", "saas_portal.signup_verify_email",
             str(args.verify))
