@@ -412,7 +412,7 @@ def main():
     print(f"master database installed in {srv.install(args.modules):.1f}s", flush=True)
     if args.install_only:
         return
-    srv.start()
+    srv.start(timeout=300)  # a shared machine: the first page may take a minute
     browser = None
     try:
         rpc = srv.rpc()
