@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Benchmark: a customer's sign-up, in chromium, to their tenant's backend
-shown logged in.
+"""Benchmark: a customer's sign-up, in chromium, with email verification
+on, to their tenant's backend shown logged in.
 
 Run with Odoo's venv:  ./dev python bench/signup_browser.py [-n 5] [--port 8277]
 
@@ -8,21 +8,34 @@ Starts an Odoo server (threaded, with the queue_job runner) on a master
 database of its own with saas_portal, builds a small template, publishes a
 plan, then N times, in headless chromium driven over the DevTools protocol
 (websocket-client), exactly as a visitor would:
-  open /saas/signup, type subdomain (live check), company, email, password,
+  open /saas/signup, type subdomain (live check), company, email (no
+  password: it is chosen after the address is confirmed),
   click "Create my Odoo"                                  -> t0
+  the "check your mailbox" page is shown; the mail's link is read from
+  mail.mail (the master has no SMTP server here: the mail waits there),
+  opened in the same browser: the set-password page; the password typed
+  twice, "Create my Odoo" (the account is made, provisioning starts)
   the progress page follows the provisioning and, once the instance is
   ready, posts to /my/saas/<id>/open, whose page posts the SSO token to
   the tenant, which redirects to its backend
   the tenant's backend is shown (navbar)                  -> t1
 then checks (after t1) that the tenant's session is this customer's in
 this tenant's database.  Prints p50/p95/max of t1 - t0 and of its parts,
-cut at the requests the browser sends (from the DevTools network log).
+cut at the requests the browser sends (from the DevTools network log) and
+at the pages shown.  Floors beside them, in the same run: the tenant's
+backend shown to a browser logged in already, a bare frontend page of the
+master shown (what the check-mail and set-password pages cost at least),
+one mail.mail read by RPC, and the password's hash (PBKDF2, Odoo's rounds:
+the floor of the set-password POST).  --no-verify measures the path with
+verification off (the set-password page follows the form at once).
 Everything it creates is dropped (unless --keep).  Cookies are cleared
 between runs.  Its databases are named SAAS_TEST_PREFIX + "bench_".
 """
 import argparse
+import html
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -30,6 +43,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from urllib.parse import urlsplit
 from pathlib import Path
 
 import websocket
@@ -139,7 +153,7 @@ FILL = """
   };
   document.querySelector(`input[name=plan_id][value="%(plan)s"]`).click();
   set('subdomain', %(sub)s); set('company_name', %(company)s);
-  set('email', %(email)s); set('password', %(password)s);
+  set('email', %(email)s);
   return true;
 })()
 """
@@ -159,6 +173,17 @@ LOGGED_IN = """
 })()
 """
 
+SET_PASSWORD = """
+(() => {
+  const form = document.querySelector('form.o_saas_set_password_form');
+  if (!form || document.readyState !== 'complete') return false;
+  form.querySelector('input[name=password]').value = %(password)s;
+  form.querySelector('input[name=confirm_password]').value = %(password)s;
+  form.querySelector('button.o_saas_set_password_submit').click();
+  return true;
+})()
+"""
+
 TENANT_LOGIN_FORM = """
 (() => {
   if (!location.host.startsWith(%(host)s) || !location.pathname.startsWith('/web/login')) return false;
@@ -172,7 +197,20 @@ TENANT_LOGIN_FORM = """
 """
 
 
-def signup_once(browser, srv, plan_id, sub):
+def mail_link(rpc, email, timeout=30):
+    """The set-password link of the verification mail sent to ``email``."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        mails = rpc("mail.mail", "search_read", [("email_to", "ilike", email)], ["body_html"])
+        for mail in mails:
+            found = re.search(r'href="([^"]*/saas/signup/verify/[^"]+)"', mail["body_html"] or "")
+            if found:
+                return html.unescape(found.group(1))
+        time.sleep(0.02)
+    raise TimeoutError(f"no verification mail to {email}")
+
+
+def signup_once(browser, srv, rpc, plan_id, sub, verify=True):
     email = f"{sub}@bench.test"
     host = f"{sub}.localhost:{srv.port}"
     browser.call("Network.clearBrowserCookies")
@@ -180,8 +218,7 @@ def signup_once(browser, srv, plan_id, sub):
     # the page's script attaches the live check (frontend scripts load lazily)
     browser.wait("document.querySelector('#saas_signup_form')?.dataset.saasReady === '1'")
     browser.eval(FILL % {"plan": plan_id, "sub": json.dumps(sub),
-                         "company": json.dumps(f"Bench {sub}"), "email": json.dumps(email),
-                         "password": json.dumps(PASSWORD)})
+                         "company": json.dumps(f"Bench {sub}"), "email": json.dumps(email)})
     # the live availability check answers while the visitor types
     browser.wait("(document.querySelector('#saas_subdomain_feedback') || {}).dataset?.checked "
                  f"=== {json.dumps(sub)}", timeout=30)
@@ -190,6 +227,15 @@ def signup_once(browser, srv, plan_id, sub):
     browser.eval("document.querySelector('button.o_saas_signup_submit').click(), true")
     params = {"host": json.dumps(host), "login": json.dumps(email),
               "password": json.dumps(PASSWORD)}
+    steps = {}
+    if verify:
+        browser.wait("!!document.querySelector('.o_saas_check_mail')", interval=0.01)
+        steps["check_mail"] = time.time()
+        link = mail_link(rpc, email)
+        steps["mail"] = time.time()
+        browser.navigate(link)
+    browser.wait(SET_PASSWORD % params, interval=0.01)
+    steps["set_password"] = time.time()
     deadline = time.time() + 300
     via_form = False
     while time.time() < deadline:
@@ -208,62 +254,120 @@ def signup_once(browser, srv, plan_id, sub):
     # Shown is not enough: the session must be this customer's in this
     # tenant's database (checked after the clock stopped).
     db = browser.wait(LOGGED_IN % params, timeout=30)
-    marks = request_marks(browser.requests, srv.url, f"http://{host}")
+    marks = dict(request_marks(browser.requests, srv.url, f"http://{host}"), **steps)
     parts = {"total": t1 - t0}
     previous = t0
-    for key, _label in PARTS[1:-1]:
+    for key, _label in parts_of(verify)[1:-1]:
         if marks.get(key) is None:
             raise RuntimeError(f"{sub}: no {key} request seen: {browser.requests}")
         parts[key] = marks[key] - previous
         previous = marks[key]
-    parts[PARTS[-1][0]] = t1 - previous
+    last = parts_of(verify)[-1][0]
+    parts[last] = t1 - previous
+    # what the customer waits for from us: all but the mailbox's part
+    parts["ours"] = parts["total"] - parts.get("mail", 0.0)
     return {"sub": sub, "db": db, "sso": not via_form, **parts}
 
 
-# The path, cut at the requests the browser sends (keys: request_marks()).
+# The path, cut at the pages shown and the requests the browser sends
+# (keys: signup_once's steps, request_marks()).
 PARTS = (
     ("total", "submit -> backend shown"),
-    ("progress", "submit -> progress page requested"),
+    ("check_mail", "submit -> check-mail page shown"),
+    ("mail", "-> link read from mail.mail"),
+    ("set_password", "-> link opened, password sent"),
+    ("progress", "-> progress page requested"),
     ("last_status", "-> status poll that saw ready"),
     ("open", "-> open POST (page reacts)"),
     ("sso", "-> tenant SSO POST"),
     ("odoo", "-> tenant /odoo requested"),
     ("shown", "-> backend shown (navbar)"),
 )
+SUMMARY = (("ours", "total without the mail read"),)
+
+
+def parts_of(verify):
+    if verify:
+        return PARTS
+    return tuple((key, "submit -> set-password page, password sent" if key == "set_password"
+                  else label) for key, label in PARTS if key not in ("check_mail", "mail"))
 
 
 def request_marks(requests, master, tenant):
-    """Wall times of the path's requests, from the browser's own log."""
+    """Wall times of the path's requests, from the browser's own log.  The
+    master is any origin but the tenant's: the mail's link may name the
+    master by another name (web.base.url) than the one the form was on."""
     marks, last_status = {}, None
     for wall, method, url in requests:
-        if url.startswith(master + "/saas/progress/") and url.endswith("/status"):
+        if url.startswith(tenant):
+            if method == "POST" and url == tenant + "/saas_sso/login":
+                marks.setdefault("sso", wall)
+            elif url.split("?")[0] in (tenant + "/odoo", tenant + "/web"):
+                marks.setdefault("odoo", wall)
+            continue
+        path = urlsplit(url).path
+        if path.startswith("/saas/progress/") and path.endswith("/status"):
             if "open" not in marks:
                 last_status = wall
-        elif url.startswith(master + "/saas/progress/"):
+        elif path.startswith("/saas/progress/"):
             marks.setdefault("progress", wall)
-        elif method == "POST" and url.startswith(master + "/my/saas/") and url.endswith("/open"):
+        elif method == "POST" and path.startswith("/my/saas/") and path.endswith("/open"):
             marks.setdefault("open", wall)
-        elif method == "POST" and url == tenant + "/saas_sso/login":
-            marks.setdefault("sso", wall)
-        elif url.split("?")[0] in (tenant + "/odoo", tenant + "/web"):
-            marks.setdefault("odoo", wall)
     marks["last_status"] = last_status
     return marks
 
 
-def backend_floor(browser, srv, sub, runs=3):
-    """Floor of the last part: the tenant's backend shown in a browser that
-    is logged in there already, with a cold cache (the bundles come from the
-    tenant's host, as after a sign-up)."""
-    host = f"{sub}.localhost:{srv.port}"
+def shown_floor(browser, url, shown, runs=3):
+    """Median time from navigating to ``url`` (cold cache) to ``shown``."""
     times = []
     for _i in range(runs):
         browser.call("Network.clearBrowserCache")
         browser.navigate("about:blank")
         browser.wait("location.href === 'about:blank'")
         start = time.time()
-        browser.navigate(f"http://{host}/odoo")
-        browser.wait(BACKEND_SHOWN % {"host": json.dumps(host)}, interval=0.01)
+        browser.navigate(url)
+        browser.wait(shown, interval=0.01)
+        times.append(time.time() - start)
+    return statistics.median(times)
+
+
+def backend_floor(browser, srv, sub):
+    """Floor of the last part: the tenant's backend shown in a browser that
+    is logged in there already, with a cold cache (the bundles come from the
+    tenant's host, as after a sign-up)."""
+    host = f"{sub}.localhost:{srv.port}"
+    return shown_floor(browser, f"http://{host}/odoo",
+                       BACKEND_SHOWN % {"host": json.dumps(host)})
+
+
+def page_floor(browser, srv):
+    """Floor of a page of ours (check-mail, set-password): a bare frontend
+    page of the master, /web/login, shown in the browser, cold cache."""
+    return shown_floor(browser, srv.url + "/web/login",
+                       "!!document.querySelector('form.oe_login_form') && "
+                       "document.readyState === 'complete'")
+
+
+def rpc_floor(rpc, runs=5):
+    """Floor of the mail read: one mail.mail search_read by RPC."""
+    times = []
+    for _i in range(runs):
+        start = time.time()
+        rpc("mail.mail", "search_read", [("email_to", "ilike", "nobody@bench.test")],
+            ["body_html"])
+        times.append(time.time() - start)
+    return statistics.median(times)
+
+
+def hash_floor(runs=3):
+    """Floor of the set-password POST: the password's hash, as Odoo makes it
+    (passlib pbkdf2_sha512, Odoo 18's 600,000 rounds)."""
+    from passlib.context import CryptContext
+    context = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=600_000)
+    times = []
+    for _i in range(runs):
+        start = time.time()
+        context.hash(PASSWORD)
         times.append(time.time() - start)
     return statistics.median(times)
 
@@ -297,6 +401,9 @@ def main():
     parser.add_argument("--install-only", action="store_true",
                         help="only create the master database (reused by the next run)")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--no-verify", dest="verify", action="store_false",
+                        help="email verification off: the set-password page follows the "
+                        "form at once (no mail)")
     args = parser.parse_args()
     if args.n < 1:
         parser.error("-n must be at least 1")
@@ -305,35 +412,49 @@ def main():
     print(f"master database installed in {srv.install(args.modules):.1f}s", flush=True)
     if args.install_only:
         return
-    srv.start()
+    srv.start(timeout=300)  # a shared machine: the first page may take a minute
     browser = None
     try:
         rpc = srv.rpc()
         for key in ("saas_portal.signup_rate_limit", "saas_portal.check_rate_limit",
                     "saas_portal.signup_global_hourly_cap"):
             rpc("ir.config_parameter", "set_param", key, "0")
-        # measured: the path without a mailbox (verification is on by default)
-        rpc("ir.config_parameter", "set_param", "saas_portal.signup_verify_email", "False")
+        # the mail's link names the master by web.base.url, as in production
+        rpc("ir.config_parameter", "set_param", "web.base.url", srv.url)
+        # measured as a customer lives it: verification on (the default)
+        rpc("ir.config_parameter", "set_param", "saas_portal.signup_verify_email",
+            str(args.verify))
         _server, _template, plan_id = setup_control_plane(rpc, srv.url, "base,web", "Small")
         rpc("saas.plan", "write", [plan_id], {"published": True, "price": 10.0})
         browser = Chromium()
-        signup_once(browser, srv, plan_id, "h7b-warmup")  # first registry of the process
+        # first registry of the process
+        signup_once(browser, srv, rpc, plan_id, "h7b-warmup", args.verify)
+        parts = parts_of(args.verify)
         results = []
         for i in range(args.n):
-            result = signup_once(browser, srv, plan_id, f"h7b-{i}")
+            result = signup_once(browser, srv, rpc, plan_id, f"h7b-{i}", args.verify)
             results.append(result)
             print(f"  {result['sub']}: {result['total']:.2f}s ("
-                  + ", ".join(f"{key} {result[key]:.2f}" for key, _label in PARTS[1:])
+                  + ", ".join(f"{key} {result[key]:.2f}" for key, _label in parts[1:])
                   + f", {'SSO' if result['sso'] else 'login form'}) -> {result['db']}",
                   flush=True)
-        print(f"\n== sign-up -> tenant backend shown logged in, chromium, {args.n} runs ==")
-        for key, label in PARTS:
+        mode = "email verification on" if args.verify else "verification off"
+        print(f"\n== sign-up ({mode}) -> tenant backend shown logged in, chromium, "
+              f"{args.n} runs ==")
+        for key, label in parts + (SUMMARY if args.verify else ()):
             values = [r[key] for r in results]
-            print(f"{label:<36} p50 {statistics.median(values):6.2f}s  "
+            print(f"{label:<40} p50 {statistics.median(values):6.2f}s  "
                   f"p95 {pct(values, 95):6.2f}s  max {max(values):6.2f}s")
         floor = backend_floor(browser, srv, results[-1]["sub"])
         print(f"floor: tenant /odoo -> backend shown, already logged in, cold cache: "
               f"p50 {floor:.2f}s (3 runs); provisioning's floor: bench/provision.py")
+        print(f"floor: a bare master page (/web/login) shown, cold cache: "
+              f"p50 {page_floor(browser, srv):.2f}s (3 runs; per page of ours)")
+        print(f"floor: password hash (pbkdf2-sha512, 600,000 rounds): "
+              f"p50 {hash_floor():.2f}s (3 runs; in the set-password POST)")
+        if args.verify:
+            print(f"floor: one mail.mail search_read by RPC: p50 {rpc_floor(rpc):.3f}s "
+                  "(5 runs; the mail read)")
     finally:
         if browser:
             browser.close()

@@ -4,8 +4,6 @@ from odoo.addons.saas_base.tools.settings import BOOL, INT, Setting, declare
 
 SETTINGS = declare(
     Setting("saas_portal.signup_verify_email", BOOL, True),
-    # an unverified sign-up gives its name back after this many hours (0: never)
-    Setting("saas_portal.signup_verify_hours", INT, 24, minimum=0, maximum=24 * 30),
     # sign-up submissions per client address (IPv6: per /64) per window (s)
     Setting("saas_portal.signup_rate_limit", INT, 5, minimum=0),
     Setting("saas_portal.signup_rate_window", INT, 3600, minimum=1, maximum=7 * 86400),

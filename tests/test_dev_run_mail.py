@@ -147,8 +147,8 @@ def test_signup_mail_link_tenant(dev_run):
     assert form_page.status_code == 200, form_page.text[:500]
     _attrs, fields = Forms(form_page.text).form(id="saas_signup_form")
     assert fields.get("plan_id"), "a published plan is chosen"
-    fields.update(subdomain=SUBDOMAIN, company_name="Newcomer Ltd", email=EMAIL,
-                  password=PASSWORD)
+    assert "password" not in fields, "the password is chosen after the address is confirmed"
+    fields.update(subdomain=SUBDOMAIN, company_name="Newcomer Ltd", email=EMAIL)
     t_submit = time.monotonic()
     answer = browser.post(urljoin(tries["signup"], "/saas/signup"), data=fields, timeout=120)
     assert answer.status_code == 200, answer.text[:1000]
@@ -170,14 +170,21 @@ def test_signup_mail_link_tenant(dev_run):
     opened = requests.get(f"{page_url}/mail/{mail_id}", timeout=60)
     assert opened.status_code == 200
     body = requests.get(f"{page_url}/mail/{mail_id}/body", timeout=60).text
-    links = [html.unescape(h) for h in re.findall(r'href="([^"]+)"[^>]*>\s*Confirm my email',
+    links = [html.unescape(h) for h in re.findall(r'href="([^"]+)"[^>]*>\s*Confirm and choose',
                                                   body)]
     assert len(links) == 1, body
     link = links[0]
     assert link.startswith(f"http://localhost:{dev_run.port}/saas/signup/verify/"), link
 
-    # 3. the link, followed: an account, logged in, the progress page
-    progress = browser.get(link, timeout=120)
+    # 3. the link, followed: the set-password page; sent: an account,
+    #    logged in, the progress page
+    set_password = browser.get(link, timeout=120)
+    assert set_password.status_code == 200, set_password.text[:1000]
+    attrs, fields = Forms(set_password.text).form(**{"class": (
+        "oe_signup_form o_saas_set_password_form")})
+    assert fields["login"] == EMAIL
+    fields.update(password=PASSWORD, confirm_password=PASSWORD)
+    progress = browser.post(urljoin(link, attrs["action"]), data=fields, timeout=120)
     assert progress.status_code == 200, progress.text[:1000]
     assert urlsplit(progress.url).path.startswith("/saas/progress/"), progress.url
     status_url = urljoin(progress.url, urlsplit(progress.url).path + "/status")

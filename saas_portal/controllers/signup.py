@@ -4,6 +4,7 @@ import secrets
 import unicodedata
 
 import psycopg2
+from werkzeug.urls import url_encode
 
 from odoo import _, http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
@@ -11,7 +12,6 @@ from odoo.http import request
 from odoo.tools import escape_psql
 
 from odoo.addons.auth_signup.models.res_partner import SignupError
-from odoo.addons.saas_provisioning.tools import secret_box
 
 from .. import signup_rules
 
@@ -30,7 +30,7 @@ COMPANY_FORBIDDEN_SEQUENCES = ("--", "/*", "*/")
 COMPANY_MAX = 80
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 HONEYPOT_FIELD = "website"
-FIELDS = ("plan_id", "subdomain", "company_name", "email", "password", "signup_token")
+FIELDS = ("plan_id", "subdomain", "company_name", "email", "signup_token")
 
 
 def client_address():
@@ -51,6 +51,8 @@ def subdomain_reason(env, subdomain):
     Instance = env["saas.instance"].sudo()
     try:
         Instance._check_subdomain_value(subdomain)
+        # a pending sign-up's hold ends on time, not at the cron's next run
+        Instance._signup_release_expired(subdomain)
         Instance._check_subdomain_available(subdomain)
     except ValidationError as exc:
         return exc.args[0]
@@ -109,15 +111,6 @@ def validate_signup(env, form):
                             "to your portal to order another instance.")
     clean["email"] = email.lower()
 
-    password = form.get("password") or ""
-    if len(password) < PASSWORD_MIN:
-        errors["password"] = _("The password needs at least %s characters.", PASSWORD_MIN)
-    elif len(password) > PASSWORD_MAX:
-        errors["password"] = _("The password may have at most %s characters.", PASSWORD_MAX)
-    elif _has_control(password):
-        errors["password"] = _("The password may not contain control characters.")
-    clean["password"] = password
-
     token = form.get("signup_token") or ""
     if not TOKEN_RE.fullmatch(token):
         errors["signup_token"] = _("This form has expired: reload the page and try again.")
@@ -125,11 +118,23 @@ def validate_signup(env, form):
     return clean, errors
 
 
+def password_reason(password, confirm):
+    """Why the password chosen on the set-password page cannot be had, or None."""
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
+        return _("The password needs at least %s characters.", PASSWORD_MIN)
+    if len(password) > PASSWORD_MAX:
+        return _("The password may have at most %s characters.", PASSWORD_MAX)
+    if _has_control(password):
+        return _("The password may not contain control characters.")
+    if password != confirm:
+        return _("The two passwords do not match.")
+    return None
+
+
 class SaasSignup(http.Controller):
 
     def _signup_values(self, form=None, errors=None, error=None):
         form = dict(form or {})
-        form.pop("password", None)  # never sent back
         if not TOKEN_RE.fullmatch(form.get("signup_token") or ""):
             form["signup_token"] = secrets.token_hex(16)
         Instance = request.env["saas.instance"].sudo()
@@ -215,6 +220,16 @@ class SaasSignup(http.Controller):
                     "This form was already submitted; log in to follow your instance."),
                     status=409)
         clean, errors = validate_signup(env, form)
+        if not errors:
+            # one lock per address: two parallel forms of one email are counted
+            env.cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                           [f"saas_portal:pending:{clean['email']}"])
+            if signup_rules.pending_refusal(
+                    env["saas.instance"]._signup_pending_count(clean["email"])):
+                attempt.result = signup_rules.PENDING_CAP
+                return self._render_form(form, errors={"email": _(
+                    "Sign-ups of this address already wait for confirmation: follow the "
+                    "link in the mail we sent, or try again in an hour.")}, status=429)
         if errors:
             attempt.result = "invalid: " + ", ".join(sorted(errors))
             return self._render_form(form, errors=errors, status=400)
@@ -229,34 +244,31 @@ class SaasSignup(http.Controller):
                 "again later; nothing was created and your details were not kept."), status=503)
         try:
             with env.cr.savepoint():
-                instance, user = self._create_signup(clean)
+                instance, token = self._create_signup(clean)
         except psycopg2.IntegrityError:
             # the unique indexes answered: a parallel submission won the race
             attempt.result = "race"
             return self._render_form(form, errors={"subdomain": _(
                 "The subdomain %(sub)r is already taken by another instance.",
                 sub=clean["subdomain"])}, status=409)
-        except (ValidationError, SignupError) as exc:
+        except UserError as exc:
             attempt.result = "refused"
             return self._render_form(form, error=str(exc.args[0] if exc.args else exc),
                                      status=400)
-        except UserError as exc:
-            _logger.warning("sign-up of %s refused by provisioning: %s", clean["subdomain"], exc)
-            attempt.result = "unavailable"
-            return self._render_form(form, error=_(
-                "We cannot create new instances right now (%s). Please try again later.",
-                exc.args[0]), status=503)
-        attempt.write({"result": "accepted", "instance_id": instance.id})
-        # Commit now: the job runner can start the clone while this answers.
+        attempt.write({"result": "pending", "instance_id": instance.id})
         env.cr.commit()
-        if not user:
-            # Email verification: no account, no session, no database until
-            # the link in the mail is followed.
+        if instance._signup_verify_required():
+            # No account, no session, no database until the link in the mail
+            # is followed and a password chosen.
             return request.render("saas_portal.signup_check_mail", {
                 "instance": instance, "email": clean["email"],
                 "hours": instance._signup_verify_hours(), "page_name": "saas_signup"})
-        self._log_in(user)
-        return request.redirect(f"/saas/progress/{instance.id}")
+        # Verification off: the set-password page follows at once.
+        return request.redirect(self._set_password_url(instance, token))
+
+    @staticmethod
+    def _set_password_url(instance, token):
+        return f"/saas/signup/verify/{instance.id}?{url_encode({'token': token})}"
 
     def _log_in(self, user):
         # Their password was hashed a moment ago in this very request;
@@ -281,11 +293,10 @@ class SaasSignup(http.Controller):
         })
 
     def _create_signup(self, clean):
-        """Partner, instance, and either (verification off) the portal user
-        and the provisioning request, or (verification on, the default) the
-        verification mail only: the user and the database come when the
-        link is followed.  In the caller's transaction (one savepoint: all
-        or nothing).  Returns (instance, user or None)."""
+        """Partner and instance in draft, holding the subdomain, and the
+        token of the set-password link (mailed when verification is on).  No
+        account, no password, nothing sealed.  In the caller's transaction
+        (one savepoint: all or nothing).  Returns (instance, token)."""
         env = request.env
         partner = env["res.partner"].sudo().create({
             "name": clean["company_name"],
@@ -302,17 +313,9 @@ class SaasSignup(http.Controller):
             "portal_signup": True,
             "signup_token": clean["signup_token"],
         })
-        if instance._signup_verify_required():
-            # The password waits sealed (it becomes the portal user's and the
-            # tenant administrator's once the address is confirmed).
-            instance.admin_password_sealed = secret_box.seal(
-                instance._master_secret(), clean["password"])
-            instance._signup_prepare_verification()
-            return instance, None
-        user = self._create_user(env, partner, clean["email"], clean["company_name"],
-                                 clean["password"])
-        instance.request_provisioning(admin_password_hash=self._password_hash(user))
-        return instance, user
+        token = instance._signup_prepare_verification(
+            send_mail=instance._signup_verify_required())
+        return instance, token
 
     @staticmethod
     def _password_hash(user):
@@ -323,39 +326,75 @@ class SaasSignup(http.Controller):
         user.env.cr.execute("SELECT password FROM res_users WHERE id = %s", [user.id])
         return user.env.cr.fetchone()[0]
 
+    def _render_set_password(self, instance, token, error=None, refusal=None, status=200):
+        response = request.render("saas_portal.signup_set_password", {
+            "instance": instance, "token": token, "error": error, "refusal": refusal,
+            # auth_signup.fields: the login shown, not editable
+            "login": instance.admin_login, "name": instance.name, "only_passwords": True,
+            "login_query": url_encode({"login": instance.admin_login}),
+            "account_exists": bool(refusal) and email_taken(request.env, instance.admin_login),
+            "page_name": "saas_signup"})
+        response.status_code = status
+        return response
+
+    def _verify_refusal(self, instance):
+        """Why a valid link cannot make the account now, or None."""
+        env = request.env
+        if email_taken(env, instance.admin_login):
+            # Never hand over an existing account: its owner logs in (or
+            # resets their password) the usual way.
+            return _("An account already uses this email address: log in, or reset your "
+                     "password if you forgot it. This link creates no account.")
+        if not env["saas.server"].sudo()._pick_for_new_instance():
+            return _("Your address is confirmed, but our servers are full right now: "
+                     "follow the same link again later (it stays valid for %s hours "
+                     "after your sign-up).", instance._signup_verify_hours())
+        return None
+
     @http.route("/saas/signup/verify/<int:instance_id>", type="http", auth="public",
                 methods=["GET"], website=True, sitemap=False)
     def signup_verify(self, instance_id, token="", **kw):
-        """The link of the verification mail: the portal user is created, the
-        browser logged in and the instance provisioned, only now."""
-        env = request.env
-        instance = env["saas.instance"].sudo().browse(instance_id).exists()
+        """The link of the verification mail: the set-password page.  A GET
+        changes nothing (mail scanners open links too)."""
+        instance = request.env["saas.instance"].sudo().browse(instance_id).exists()
         if not (instance and instance._signup_check_verify_token(token)):
             return request.not_found()
-        refusal = None
-        if email_taken(env, instance.admin_login):
-            refusal = _("An account already uses this email address: log in to your portal "
-                        "to order another instance.")
-        elif not env["saas.server"].sudo()._pick_for_new_instance():
-            refusal = _("Your address is confirmed, but our servers are full right now: "
-                        "follow the same link again later (it stays valid for %s hours "
-                        "after your sign-up).", instance._signup_verify_hours())
+        return self._render_set_password(instance, token,
+                                         refusal=self._verify_refusal(instance))
+
+    @http.route("/saas/signup/verify/<int:instance_id>", type="http", auth="public",
+                methods=["POST"], website=True, sitemap=False)
+    def signup_set_password(self, instance_id, token="", password="", confirm_password="",
+                            **kw):
+        """The set-password page sent: the portal user is created with this
+        password, the browser logged in and the instance provisioned, only
+        now.  The token is spent."""
+        env = request.env
+        instance = env["saas.instance"].sudo().browse(instance_id).exists()
+        if not instance:
+            return request.not_found()
+        # one POST at a time per sign-up: the token is spent once
+        env.cr.execute("SELECT id FROM saas_instance WHERE id = %s FOR UPDATE", [instance.id])
+        instance.invalidate_recordset()
+        if not instance._signup_check_verify_token(token):
+            return request.not_found()
+        refusal = self._verify_refusal(instance)
         if refusal:
-            return request.render("saas_portal.signup_check_mail", {
-                "instance": instance, "refusal": refusal, "page_name": "saas_signup"})
+            return self._render_set_password(instance, token, refusal=refusal, status=409)
+        reason = password_reason(password, confirm_password)
+        if reason:
+            return self._render_set_password(instance, token, error=reason, status=400)
         try:
             with env.cr.savepoint():
-                password = secret_box.open_sealed(instance._master_secret(),
-                                                  instance.admin_password_sealed)
                 user = self._create_user(env, instance.partner_id, instance.admin_login,
                                          instance.name, password)
                 instance._signup_verify(token, admin_password_hash=self._password_hash(user))
-        except (UserError, SignupError, ValueError, psycopg2.IntegrityError) as exc:
+                env["saas.signup.attempt"]._record_verified(client_address(), instance)
+        except (UserError, SignupError, psycopg2.IntegrityError) as exc:
             _logger.warning("verified sign-up %s cannot be provisioned: %s", instance_id, exc)
-            return request.render("saas_portal.signup_check_mail", {
-                "instance": instance, "page_name": "saas_signup", "refusal": _(
-                    "We cannot create your Odoo right now; please follow the same link "
-                    "again later.")})
+            return self._render_set_password(instance, token, status=503, refusal=_(
+                "We cannot create your Odoo right now; please follow the same link again "
+                "later."))
         env.cr.commit()
         self._log_in(user)
         return request.redirect(f"/saas/progress/{instance.id}")

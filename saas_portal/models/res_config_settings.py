@@ -11,11 +11,6 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="saas_portal.signup_verify_email",
         help="New customers receive a link; their account and instance are created once "
         "they follow it.")
-    saas_signup_verify_hours = fields.Integer(
-        string="Confirmation link valid (hours)",
-        config_parameter="saas_portal.signup_verify_hours",
-        help="An unconfirmed sign-up expires after this and its subdomain is free again. "
-        "0 = never.")
     saas_signup_rate_limit = fields.Integer(
         string="Sign-ups per address",
         config_parameter="saas_portal.signup_rate_limit",

@@ -1,13 +1,6 @@
 import logging
-import secrets
-from datetime import timedelta
 
-from odoo import _, api, fields, models
-from odoo.tools import consteq
-
-from odoo.addons.saas_base.tools import settings
-
-from .. import signup_rules
+from odoo import _, fields, models
 
 _logger = logging.getLogger(__name__)
 
@@ -88,77 +81,6 @@ class SaasInstance(models.Model):
                 for index, key in enumerate(PROGRESS_STEPS)
             ],
         }
-
-    # ------------------------------------------------------------------
-    # email verification (on by default)
-    # ------------------------------------------------------------------
-    @api.model
-    def _signup_verify_required(self):
-        return settings.get(self.env, "saas_portal.signup_verify_email")
-
-    @api.model
-    def _signup_verify_hours(self):
-        return settings.get(self.env, "saas_portal.signup_verify_hours")
-
-    def _signup_prepare_verification(self):
-        self.ensure_one()
-        token = secrets.token_urlsafe(32)
-        self.sudo().write({"signup_verify_token": token, "signup_verified": False})
-        template = self.env.ref("saas_portal.mail_template_signup_verify", raise_if_not_found=False)
-        if template:
-            template.sudo().with_context(verify_token=token).send_mail(self.id)
-            # someone waits for it: the mail queue runs now, not at its next (hourly) call
-            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
-        return token
-
-    def _signup_check_verify_token(self, token):
-        """Whether ``token`` is this unverified, unexpired sign-up's (nothing
-        is changed)."""
-        self.ensure_one()
-        sudo = self.sudo()
-        if (sudo.signup_verified or not sudo.signup_verify_token or not token
-                or sudo.state != "draft"):
-            return False
-        if signup_rules.verification_expired(sudo.create_date, fields.Datetime.now(),
-                                             self._signup_verify_hours()):
-            return False
-        return consteq(sudo.signup_verify_token, token)
-
-    def _signup_verify(self, token, admin_password_hash=None):
-        """Start provisioning if ``token`` is this instance's; True if done.
-        Without ``admin_password_hash``, the password sealed at sign-up is
-        hashed by provisioning."""
-        self.ensure_one()
-        if not self._signup_check_verify_token(token):
-            return False
-        sudo = self.sudo()
-        sudo.write({"signup_verified": True, "signup_verify_token": False})
-        sudo.request_provisioning(admin_password_hash=admin_password_hash)
-        return True
-
-    @api.model
-    def _cron_expire_unverified_signups(self):
-        """Sign-ups never verified in time give their name back: the instance
-        (which never had a database) is terminated, its sealed password and
-        token forgotten, and the partner made for it archived."""
-        hours = self._signup_verify_hours()
-        if hours <= 0:
-            return True
-        limit = fields.Datetime.now() - timedelta(hours=hours)
-        expired = self.sudo().search([
-            ("portal_signup", "=", True), ("signup_verified", "=", False),
-            ("state", "=", "draft"), ("create_date", "<=", limit)])
-        for instance in expired:
-            instance.write({"signup_verify_token": False, "admin_password_sealed": False})
-            instance._set_state("terminated", _("Sign-up never confirmed: expired after "
-                                                "%s hours.", hours))
-            partner = instance.partner_id
-            others = self.sudo().search_count([("partner_id", "=", partner.id),
-                                               ("id", "!=", instance.id),
-                                               ("state", "!=", "terminated")])
-            if not partner.with_context(active_test=False).user_ids and not others:
-                partner.active = False
-        return True
 
     # ------------------------------------------------------------------
     # failures reach a person

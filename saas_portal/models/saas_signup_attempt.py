@@ -9,7 +9,8 @@ from .. import signup_rules
 
 
 class SaasSignupAttempt(models.Model):
-    """One sign-up submission or availability check, by client address.
+    """One sign-up submission, availability check or confirmed address
+    (set-password page sent: a verified sign-up), by client address.
 
     The rate limits count these rows.  They live in the database rather than
     in process memory because a production server runs several workers (and
@@ -27,8 +28,10 @@ class SaasSignupAttempt(models.Model):
     ip = fields.Char(string="Client Address", required=True, index=True,
                      help="The address, or its /64 network for IPv6: what the limit counts.")
     kind = fields.Selection(
-        [("signup", "Sign-up"), ("check", "Availability check")], required=True, index=True)
-    result = fields.Char(help="accepted, or the rule that refused the attempt")
+        [("signup", "Sign-up"), ("check", "Availability check"),
+         ("verify", "Sign-up verified")], required=True, index=True)
+    result = fields.Char(help="pending (waits for its address to be confirmed), accepted "
+                         "(verified), or the rule that refused the attempt")
     instance_id = fields.Many2one("saas.instance", ondelete="set null")
 
     @api.model
@@ -63,14 +66,22 @@ class SaasSignupAttempt(models.Model):
             if global_cap > 0:
                 self.env.cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
                                     ["saas_portal:signup:global"])
+                # verified sign-ups only: unverified ones (which anyone can
+                # send from many addresses) cannot block real customers
                 global_recent = self.sudo().search_count([
-                    ("kind", "=", "signup"), ("result", "=", "accepted"),
-                    ("date", ">=", now - timedelta(hours=1))])
+                    ("kind", "=", "verify"), ("date", ">=", now - timedelta(hours=1))])
         attempt = self.sudo().create({"ip": bucket, "kind": kind})
         over = signup_rules.refusal(recent, limit, global_recent, global_cap)
         if over:
             attempt.result = over
         return attempt, over or False
+
+    @api.model
+    def _record_verified(self, ip, instance):
+        """A sign-up's address confirmed and its password set: what the
+        global hourly cap counts."""
+        return self.sudo().create({"ip": signup_rules.address_bucket(ip), "kind": "verify",
+                                   "result": "accepted", "instance_id": instance.id})
 
     @api.model
     def _captcha_verify(self, form, ip):

@@ -1,5 +1,6 @@
 import re
 from datetime import date
+from urllib.parse import parse_qs, urlsplit
 
 from odoo import fields
 from odoo.tests import HttpCase, new_test_user
@@ -73,7 +74,6 @@ class SaasPortalCase(HttpCase):
             "subdomain": "h7-acme",
             "company_name": "Acme Corp",
             "email": "owner@acme.test",
-            "password": PASSWORD,
             "website": "",
         }
         data.update(overrides)
@@ -83,6 +83,29 @@ class SaasPortalCase(HttpCase):
         opener = opener or self.opener
         return opener.post(self.base_url() + "/saas/signup", data=data, timeout=60,
                            allow_redirects=False)
+
+    def _set_password(self, url, password=PASSWORD, confirm=None, opener=None):
+        """Open the set-password page at ``url`` (the mail's link, or the
+        answer to the form when verification is off) and send it."""
+        opener = opener or self.opener
+        parts = urlsplit(url)
+        page = opener.get(self.base_url() + parts.path + "?" + parts.query, timeout=60)
+        self.assertEqual(page.status_code, 200, page.text[:1000])
+        return opener.post(self.base_url() + parts.path, timeout=60, allow_redirects=False, data={
+            "csrf_token": CSRF_RE.search(page.text).group(1),
+            "token": parse_qs(parts.query)["token"][0],
+            "password": password,
+            "confirm_password": password if confirm is None else confirm,
+        })
+
+    def _signup_with_password(self, data, password=PASSWORD, opener=None):
+        """Sign up (verification off) and choose the password: the answer
+        of the set-password page, or the form's when it refused."""
+        first = self._post_signup(data, opener)
+        location = first.headers.get("Location", "")
+        if first.status_code != 303 or "/saas/signup/verify/" not in location:
+            return first
+        return self._set_password(location, password, opener=opener)
 
     def _counts(self):
         """What a refused sign-up must leave untouched."""

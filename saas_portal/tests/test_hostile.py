@@ -10,7 +10,7 @@ from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
 from odoo.addons.saas_base.tools.subdomain import DEFAULT_RESERVED
 
 from ..controllers.signup import subdomain_reason
-from .common import CSRF_RE, PASSWORD, TOKEN_RE, SaasPortalCase
+from .common import CSRF_RE, TOKEN_RE, SaasPortalCase
 
 SQL = [
     "h7'; DROP TABLE saas_instance;--",
@@ -72,7 +72,6 @@ MARKERS = {
     "subdomain": "o_saas_subdomain_feedback",
     "company_name": "o_saas_error_company_name",
     "email": "o_saas_error_email",
-    "password": "o_saas_error_password",
     "plan_id": "o_saas_error_plan_id",
     "signup_token": "o_saas_error_signup_token",
     "honeypot": "o_saas_signup_error",
@@ -126,14 +125,7 @@ class TestHostileSignups(SaasPortalCase):
             cases.append((f"email {email[:30]!r}", {"email": email}, "email", "valid email"))
         cases.append(("email already used", {"email": "TAKEN@acme.test"}, "email",
                       "already uses this email"))
-        for password, reason in [("", "at least 8"), ("short", "at least 8"),
-                                 ("1234567", "at least 8"), ("x" * 129, "at most 128"),
-                                 ("pass\x00word123", "control"), ("pass\x1bword123", "control")]:
-            cases.append((f"password {password[:10]!r}", {"password": password}, "password",
-                          reason))
-        # SQL and HTML are valid password characters (a password is hashed,
-        # never rendered nor interpolated): sent with a refused plan, they
-        # must be neither echoed nor stored.
+        # A password on the form is no field of it: ignored, never stored.
         for password in SQL + HTML:
             cases.append((f"password payload {password!r}",
                           {"password": password + "-long-enough", "plan_id": "x"},
@@ -162,7 +154,7 @@ class TestHostileSignups(SaasPortalCase):
                 "csrf_token": csrf, "signup_token": secrets.token_hex(16),
                 "plan_id": str(self.plan_small.id), "subdomain": f"h7-ok-{index}",
                 "company_name": "Fine Company", "email": f"fine{index}@acme.test",
-                "password": PASSWORD, "website": "",
+                "website": "",
             }
             data.update(overrides)
             response = self._post_signup(data)
@@ -188,6 +180,36 @@ class TestHostileSignups(SaasPortalCase):
         refused = self.env["saas.signup.attempt"].search_count(
             [("kind", "=", "signup"), ("result", "!=", "accepted")])
         self.assertGreaterEqual(refused, len(cases))
+
+    def test_hostile_passwords_set_nothing(self):
+        """The set-password page refuses bad passwords with their reason,
+        echoes none, and makes no account; SQL and HTML are valid password
+        characters (hashed, never rendered nor interpolated)."""
+        first = self._post_signup(self._signup_data(subdomain="h7-pw", email="pw@acme.test"))
+        self.assertEqual(first.status_code, 303)
+        link = first.headers["Location"]
+        before = self._counts()
+        failures = []
+        for password, reason in [("", "at least 8"), ("short", "at least 8"),
+                                 ("1234567", "at least 8"), ("x" * 129, "at most 128"),
+                                 ("pass\x00word123", "control"), ("pass\x1bword123", "control")]:
+            response = self._set_password(link, password=password)
+            if response.status_code != 400 or str(escape(reason)) not in response.text:
+                failures.append(f"{password!r}: {response.status_code}")
+            if len(password) >= 8 and password in response.text:
+                failures.append(f"{password!r} echoed")
+        for payload in SQL[:3] + HTML[:3]:
+            response = self._set_password(link, password=payload + "-long-enough",
+                                          confirm=payload + "-long-enouhg")
+            if response.status_code != 400 or "do not match" not in response.text:
+                failures.append(f"{payload!r}: {response.status_code}")
+            if str(escape(payload + "-long-enough")) in response.text:
+                failures.append(f"{payload!r} echoed")
+        self.assertFalse(failures, "\n".join(failures))
+        self.assertEqual(self._counts(), before, "no account, nothing queued")
+        done = self._set_password(link, password=SQL[0] + "-long-enough")
+        self.assertEqual(done.status_code, 303, done.text[:500])
+        self.assertEqual(self.env["res.users"].search_count([("login", "=", "pw@acme.test")]), 1)
 
     def test_rate_limit_per_address(self):
         self.env["ir.config_parameter"].sudo().set_param("saas_portal.signup_rate_limit", "3")
@@ -242,7 +264,7 @@ class TestHostileSignups(SaasPortalCase):
             payloads.append((session, {
                 "csrf_token": csrf, "signup_token": token, "plan_id": str(self.plan_small.id),
                 "subdomain": "h7-race", "company_name": f"Racer {index}",
-                "email": f"racer{index}@acme.test", "password": PASSWORD, "website": ""}))
+                "email": f"racer{index}@acme.test", "website": ""}))
         results = self._race(payloads)
         codes = sorted(r.status_code for r in results)
         self.assertEqual(codes.count(303), 1, codes)
@@ -254,7 +276,7 @@ class TestHostileSignups(SaasPortalCase):
         session, csrf, token = self._thread_session()
         data = {"csrf_token": csrf, "signup_token": token, "plan_id": str(self.plan_small.id),
                 "subdomain": "h7-dblclick", "company_name": "Clicker",
-                "email": "clicker@acme.test", "password": PASSWORD, "website": ""}
+                "email": "clicker@acme.test", "website": ""}
         results = self._race([(session, dict(data)) for _i in range(5)])
         locations = {r.headers["Location"] for r in results if r.status_code == 303}
         self.assertLessEqual(len(locations), 1, locations)
@@ -264,7 +286,7 @@ class TestHostileSignups(SaasPortalCase):
                     "already submitted", "already taken", "Session expired")), response.text[:500])
         after = self._counts()
         self.assertEqual(after["instances"], before["instances"] + 2)
-        self.assertEqual(after["users"], before["users"] + 2)
+        self.assertEqual(after["users"], before["users"], "no account before a password is set")
         self.assertEqual(self.env["saas.instance"].search_count(
             [("subdomain", "in", ("h7-race", "h7-dblclick"))]), 2)
         self.assertEqual(after["databases"], before["databases"], "jobs are not run here")

@@ -322,6 +322,19 @@ class TestPortalIsolation(SaasPortalCase):
             response = self.url_open(link, allow_redirects=False)
             self.assertEqual(response.status_code, 303, "the owner gets the presigned URL")
             self.assertIn("X-Amz-Signature", response.headers["Location"])
+            # the one door is who may open the tenant: allowed by the owner,
+            # the colleague downloads; removed again, refused again
+            line = self.inst_a.with_user(self.user_a)._sso_set_access(
+                self.colleague.partner_id, "books")
+            self.authenticate(self.colleague.login, self.colleague.login + "-pass")
+            self.assertIn(link, self.url_open(f"/my/saas/{self.inst_a.id}").text)
+            response = self.url_open(link, allow_redirects=False)
+            self.assertEqual(response.status_code, 303)
+            self.assertIn("X-Amz-Signature", response.headers["Location"])
+            self.inst_a.with_user(self.user_a)._sso_remove_access(line)
+            response = self.url_open(link, allow_redirects=False)
+            self.assertEqual(response.status_code, 404)
+            self.assertNotIn("X-Amz", response.headers.get("Location", ""))
         if self.domain_a:
             # nor can the colleague add a domain to get its proof, or act on A's
             self.authenticate(self.colleague.login, self.colleague.login + "-pass")

@@ -61,9 +61,25 @@ class TestSignup(SaasPortalCase):
 
     def test_signup_creates_user_partner_instance_and_queues(self):
         jobs_before = self.env["queue.job"].search_count([])
-        response = self._post_signup(self._signup_data())
-        self.assertEqual(response.status_code, 303, response.text[:2000])
+        first = self._post_signup(self._signup_data())
+        self.assertEqual(first.status_code, 303, first.text[:2000])
         instance = self.env["saas.instance"].search([("subdomain", "=", "h7-acme")])
+        # no password on the form: nothing sealed, no account until one is chosen
+        self.assertIn(f"/saas/signup/verify/{instance.id}?token=", first.headers["Location"])
+        self.assertEqual((instance.state, instance.signup_verified), ("draft", False))
+        self.assertFalse(instance.sudo().admin_password_sealed)
+        self.assertFalse(self.env["res.users"].search([("login", "=", "owner@acme.test")]))
+        self.assertEqual(self.env["queue.job"].search_count([]), jobs_before)
+        mismatch = self._set_password(first.headers["Location"], confirm="other-pass-123")
+        self.assertEqual(mismatch.status_code, 400)
+        self.assertIn("do not match", mismatch.text)
+        short = self._set_password(first.headers["Location"], password="short")
+        self.assertEqual(short.status_code, 400)
+        self.assertIn("at least 8", short.text)
+        self.assertFalse(self.env["res.users"].search([("login", "=", "owner@acme.test")]))
+        response = self._set_password(first.headers["Location"])
+        self.assertEqual(response.status_code, 303, response.text[:2000])
+        instance.invalidate_recordset()
         self.assertEqual(len(instance), 1)
         self.assertTrue(response.headers["Location"].endswith(f"/saas/progress/{instance.id}"))
         self.assertEqual(instance.state, "provisioning")
@@ -79,8 +95,12 @@ class TestSignup(SaasPortalCase):
         self.assertEqual(user.partner_id, instance.partner_id)
         self.assertTrue(instance.partner_id.is_company)
         self.assertEqual(instance.partner_id.name, "Acme Corp")
-        attempt = self.env["saas.signup.attempt"].search([("instance_id", "=", instance.id)])
-        self.assertEqual(attempt.result, "accepted")
+        attempts = self.env["saas.signup.attempt"].search([("instance_id", "=", instance.id)])
+        self.assertEqual(sorted(attempts.mapped(lambda a: (a.kind, a.result))),
+                         [("signup", "pending"), ("verify", "accepted")])
+        # the link is spent
+        again = self.url_open(first.headers["Location"], allow_redirects=False)
+        self.assertEqual(again.status_code, 404)
         # the browser is now logged in as the new customer and follows the progress
         page = self.url_open(f"/saas/progress/{instance.id}")
         self.assertEqual(page.status_code, 200)
@@ -102,7 +122,7 @@ class TestSignup(SaasPortalCase):
 
     def test_double_submit_creates_one_instance(self):
         data = self._signup_data(subdomain="h7-twice", email="twice@acme.test")
-        first = self._post_signup(data)
+        first = self._signup_with_password(data)
         self.assertEqual(first.status_code, 303)
         instance = self.env["saas.instance"].search([("subdomain", "=", "h7-twice")])
         # the same form sent again from the same (now logged-in) browser
@@ -121,7 +141,8 @@ class TestSignup(SaasPortalCase):
         self.assertEqual(self.env["res.users"].search_count([("login", "=", "twice@acme.test")]), 1)
 
     def test_failure_is_told_and_support_notified(self):
-        self._post_signup(self._signup_data(subdomain="h7-fails", email="fails@acme.test"))
+        self._signup_with_password(self._signup_data(subdomain="h7-fails",
+                                                     email="fails@acme.test"))
         instance = self.env["saas.instance"].search([("subdomain", "=", "h7-fails")])
         instance.action_fail("clone failed: disk full")
         activity = instance.activity_ids
@@ -134,7 +155,8 @@ class TestSignup(SaasPortalCase):
         self.assertNotIn("disk full", status["message"], "no internals shown to customers")
 
     def test_portal_home_counter(self):
-        self._post_signup(self._signup_data(subdomain="h7-count", email="count@acme.test"))
+        self._signup_with_password(self._signup_data(subdomain="h7-count",
+                                                     email="count@acme.test"))
         home = self.url_open("/my/home")
         self.assertEqual(home.status_code, 200)
         self.assertIn('href="/my/saas"', home.text)

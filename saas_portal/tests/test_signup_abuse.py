@@ -1,12 +1,16 @@
 """Sign-up abuse: rate limit per address (IPv6 by /64), a global cap per
-hour, email verification before any account or database, expiry that frees
-the name, and a full server refusing at once."""
+hour that counts verified sign-ups, pending sign-ups capped per email, email
+verification (then a password chosen) before any account or database, a
+one-hour hold that frees the name, no takeover by signing up with someone
+else's address, and a full server refusing at once."""
+import re
 import secrets
 from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.tests import BaseCase, tagged
+from odoo.exceptions import AccessDenied
+from odoo.tests import BaseCase, new_test_user, tagged
 
 from .. import signup_rules
 from .common import PASSWORD, SaasPortalCase
@@ -40,9 +44,20 @@ class TestSignupRules(BaseCase):
     def test_verification_expired(self):
         now = fields.Datetime.now()
         expired = signup_rules.verification_expired
-        self.assertTrue(expired(now - timedelta(hours=25), now, 24))
-        self.assertFalse(expired(now - timedelta(hours=23), now, 24))
-        self.assertFalse(expired(now - timedelta(days=999), now, 0))
+        self.assertEqual(signup_rules.PENDING_HOLD_MAX_HOURS, 1)
+        for configured in (24, 1, 0, -3):
+            with self.subTest(configured=configured):
+                # one hour at most, whatever the setting (0 was "never")
+                self.assertEqual(signup_rules.hold_hours(configured), 1)
+                self.assertFalse(expired(now - timedelta(minutes=59), now, configured))
+                self.assertTrue(expired(now - timedelta(minutes=60), now, configured))
+                self.assertTrue(expired(now - timedelta(days=999), now, configured))
+
+    def test_pending_refusal(self):
+        limit = signup_rules.PENDING_PER_EMAIL
+        self.assertIsNone(signup_rules.pending_refusal(limit - 1))
+        self.assertEqual(signup_rules.pending_refusal(limit), signup_rules.PENDING_CAP)
+        self.assertIsNone(signup_rules.pending_refusal(99, limit=0), "0 = no limit")
 
 
 @tagged("post_install", "-at_install")
@@ -64,7 +79,6 @@ class TestSignupAbuse(SaasPortalCase):
             "subdomain": f"h7-ab-{index}",
             "company_name": f"Abuse {index}",
             "email": f"ab{index}@abuse.test",
-            "password": PASSWORD,
             "website": "",
         }
         data.update(overrides)
@@ -84,13 +98,33 @@ class TestSignupAbuse(SaasPortalCase):
         # the next /64 is another client
         self.assertEqual(self._signup(50, "2001:db8:77:2::1", csrf).status_code, 200)
 
-    def test_global_cap_per_hour(self):
+    def _link(self, instance):
+        """The set-password link, as the mail carries it."""
+        mail = self.env["mail.mail"].search([("email_to", "ilike", instance.admin_login),
+                                             ("body_html", "ilike", f"/verify/{instance.id}?")])
+        self.assertEqual(len(mail), 1)
+        return re.search(r'href="([^"]*/saas/signup/verify/[^"]+)"', mail.body_html).group(1)
+
+    def test_global_cap_counts_verified_signups(self):
         self.env["ir.config_parameter"].sudo().set_param("saas_portal.signup_global_hourly_cap",
                                                           "3")
         csrf, _token = self._form()
-        statuses = [self._signup(i, f"198.51.100.{i + 1}", csrf).status_code for i in range(5)]
-        self.assertEqual(statuses, [200, 200, 200, 429, 429])
-        response = self._signup(9, "198.51.100.99", csrf)
+        # one /48 spreads unverified sign-ups over many /64s: they do not use up the cap
+        statuses = [self._signup(i, f"2001:db8:48:{i:x}::1", csrf).status_code
+                    for i in range(8)]
+        self.assertEqual(statuses, [200] * 8)
+        made = self.env["saas.instance"].search([("subdomain", "=like", "h7-ab-%")],
+                                                order="id")
+        self.assertEqual(len(made), 8)
+        # three real customers confirm theirs: now the cap is reached
+        for instance in made[:3]:
+            self.authenticate(None, None)
+            self.assertEqual(self._set_password(self._link(instance)).status_code, 303)
+        self.authenticate(None, None)
+        Attempt = self.env["saas.signup.attempt"]
+        self.assertEqual(Attempt.search_count([("kind", "=", "verify")]), 3)
+        response = self._signup(9, "198.51.100.99", self._form()[0])
+        self.assertEqual(response.status_code, 429)
         self.assertIn("unusual number of sign-ups", response.text)
 
     def test_unverified_creates_nothing_and_expires(self):
@@ -114,24 +148,126 @@ class TestSignupAbuse(SaasPortalCase):
         mail = self.env["mail.mail"].search([("email_to", "ilike", "ab1@abuse.test")])
         self.assertEqual(len(mail), 1)
         self.assertIn(f"/saas/signup/verify/{instance.id}?token={token}", mail.body_html)
+        self.assertFalse(instance.sudo().admin_password_sealed, "nothing sealed")
         self.assertEqual(mail.email_from, self.env.company.email_formatted,
                          "sent by the operator's company, from a public request")
         self.assertEqual(Trigger.search_count([("cron_id", "=", queue.id)]), triggers + 1,
                          "the mail queue is called now, not at its next hourly run")
-        # a day later, unverified: expired, the name is free again
+        # an hour later, unverified: expired, the name is free again (even
+        # with the older, longer setting)
+        self.env["ir.config_parameter"].sudo().set_param("saas_portal.signup_verify_hours",
+                                                          "24")
         self.env.cr.execute("UPDATE saas_instance SET create_date = create_date - "
-                            "interval '25 hours' WHERE id = %s", [instance.id])
+                            "interval '61 minutes' WHERE id = %s", [instance.id])
         instance.invalidate_recordset()
         self.env["saas.instance"]._cron_expire_unverified_signups()
         self.assertEqual(instance.state, "terminated")
         self.assertFalse(instance.sudo().signup_verify_token)
-        self.assertFalse(instance.sudo().admin_password_sealed)
         self.assertFalse(instance.partner_id.active)
         self.assertEqual(self.url_open(f"/saas/signup/verify/{instance.id}?token={token}",
                                        allow_redirects=False).status_code, 404)
         self.assertEqual(self._counts()["databases"], before["databases"])
         again = self._signup(2, "203.0.113.6", subdomain="h7-unverified")
         self.assertEqual(again.status_code, 200, "the subdomain is free again")
+
+    def test_hold_ends_without_the_cron(self):
+        self._signup(5, "203.0.113.10", subdomain="h7-held")
+        held = self.env["saas.instance"].search([("subdomain", "=", "h7-held")])
+        taken = self._signup(6, "203.0.113.11", subdomain="h7-held")
+        self.assertEqual(taken.status_code, 400)
+        self.assertIn("already taken", taken.text)
+        self.env.cr.execute("UPDATE saas_instance SET create_date = create_date - "
+                            "interval '61 minutes' WHERE id = %s", [held.id])
+        held.invalidate_recordset()
+        check = self.url_open("/saas/signup/check?subdomain=h7-held").json()
+        self.assertTrue(check["available"], check)
+        self.assertEqual(self._signup(7, "203.0.113.12", subdomain="h7-held").status_code, 200)
+        held.invalidate_recordset()
+        self.assertEqual(held.state, "terminated")
+
+    def test_pending_capped_per_email(self):
+        csrf, _token = self._form()
+        limit = signup_rules.PENDING_PER_EMAIL
+        statuses = [self._signup(20 + i, f"203.0.113.{20 + i}", csrf,
+                                 email="Same@Abuse.test" if i % 2 else "same@abuse.test"
+                                 ).status_code for i in range(limit + 2)]
+        self.assertEqual(statuses, [200] * limit + [429] * 2)
+        refused = self._signup(40, "203.0.113.40", csrf, email="SAME@abuse.test")
+        self.assertIn("already wait for confirmation", refused.text)
+        self.assertEqual(self.env["saas.instance"].search_count(
+            [("admin_login", "=ilike", "same@abuse.test")]), limit)
+        self.assertEqual(self.env["mail.mail"].search_count(
+            [("email_to", "ilike", "same@abuse.test")]), limit, "no more mails to that address")
+        # another address is not concerned
+        self.assertEqual(self._signup(41, "203.0.113.41", csrf).status_code, 200)
+
+    def test_second_person_gains_nothing(self):
+        """Mallory signs up with Victor's address: Victor's account, password
+        and tenants stay his; Mallory cannot log in, and no tenant is made."""
+        victor = new_test_user(self.env, login="victor@abuse.test", password="victor-pass-123",
+                               groups="base.group_portal", email="victor@abuse.test")
+        credential = {"type": "password", "login": "victor@abuse.test",
+                      "password": "victor-pass-123"}
+
+        def victor_password_unchanged():
+            self.env.invalidate_all()
+            victor.with_user(victor)._check_credentials(credential, {"interactive": False})
+
+        before = self._counts()
+        # 1. an address that has an account: refused at once, nothing made
+        response = self._signup(30, "198.51.100.30", email="Victor@Abuse.test",
+                                subdomain="h7-mallory")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("already uses this email", response.text)
+        self.assertEqual(self._counts(), before)
+        victor_password_unchanged()
+        # 2. an address whose owner makes an account after Mallory's sign-up
+        #    (Wendy has none yet): Mallory is left with nothing
+        response = self._signup(31, "198.51.100.31", email="wendy@abuse.test",
+                                subdomain="h7-mallory2")
+        self.assertEqual(response.status_code, 200)
+        pending = self.env["saas.instance"].search([("subdomain", "=", "h7-mallory2")])
+        self.assertEqual(self.url_open("/my/home", allow_redirects=False).status_code, 303,
+                         "Mallory is not logged in")
+        guessed = self.url_open(f"/saas/signup/verify/{pending.id}?token=guess",
+                                allow_redirects=False)
+        self.assertEqual(guessed.status_code, 404, "no link without Wendy's mailbox")
+        csrf = self._form()[0]
+        forged = self.url_open(f"/saas/signup/verify/{pending.id}", data={
+            "csrf_token": csrf, "token": "guess", "password": "mallory-pass-1",
+            "confirm_password": "mallory-pass-1"}, allow_redirects=False)
+        self.assertEqual(forged.status_code, 404)
+        self.assertFalse(self.env["res.users"].search([("login", "=ilike", "wendy@abuse.test")]))
+        wendy = new_test_user(self.env, login="wendy@abuse.test", password="wendy-pass-123",
+                              groups="base.group_portal", email="wendy@abuse.test")
+        # Wendy follows the mail's link: it hands over nothing, leads to log in or reset
+        link = self._link(pending)
+        page = self.url_open(link)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("already uses this email", page.text)
+        self.assertIn("/web/reset_password?login=wendy%40abuse.test", page.text)
+        self.assertNotIn('name="password"', page.text, "no password to set here")
+        token = re.search(r"token=([\w-]+)", link).group(1)
+        sent = self.url_open(f"/saas/signup/verify/{pending.id}", data={
+            "csrf_token": self._form()[0], "token": token,
+            "password": "mallory-pass-1", "confirm_password": "mallory-pass-1"},
+            allow_redirects=False)
+        self.assertEqual(sent.status_code, 409)
+        self.env.invalidate_all()
+        wendy.with_user(wendy)._check_credentials(
+            {"type": "password", "login": "wendy@abuse.test", "password": "wendy-pass-123"},
+            {"interactive": False})
+        with self.assertRaises(AccessDenied):
+            wendy.with_user(wendy)._check_credentials(
+                {"type": "password", "login": "wendy@abuse.test", "password": "mallory-pass-1"},
+                {"interactive": False})
+        self.assertEqual(self.url_open("/my/home", allow_redirects=False).status_code, 303,
+                         "nobody is logged in by the link")
+        self.assertEqual((pending.state, pending.signup_verified), ("draft", False))
+        self.assertFalse(pending.server_id, "no tenant for Mallory")
+        self.assertEqual(self.env["saas.instance"].search_count(
+            [("partner_id", "in", (victor.partner_id | wendy.partner_id).ids)]), 0)
+        victor_password_unchanged()
 
     def test_verified_creates_account_then_provisions(self):
         self._signup(3, "203.0.113.8", subdomain="h7-verified")
@@ -141,8 +277,16 @@ class TestSignupAbuse(SaasPortalCase):
         wrong = self.url_open(f"/saas/signup/verify/{instance.id}?token=nope",
                               allow_redirects=False)
         self.assertEqual(wrong.status_code, 404)
-        right = self.url_open(f"/saas/signup/verify/{instance.id}?token={token}",
-                              allow_redirects=False)
+        link = self._link(instance)
+        self.assertIn(f"?token={token}", link)
+        # opening the link (a mail scanner does too) changes nothing
+        page = self.url_open(link, allow_redirects=False)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn('name="confirm_password"', page.text)
+        self.assertIn("ab3@abuse.test", page.text, "the login, read-only")
+        self.assertFalse(self.env["res.users"].search([("login", "=", "ab3@abuse.test")]))
+        self.assertEqual(self.env["queue.job"].search_count([]), jobs)
+        right = self._set_password(link)
         self.assertEqual(right.status_code, 303, right.text[:500])
         self.assertTrue(right.headers["Location"].endswith(f"/saas/progress/{instance.id}"))
         instance.invalidate_recordset()
@@ -151,6 +295,9 @@ class TestSignupAbuse(SaasPortalCase):
         user = self.env["res.users"].search([("login", "=", "ab3@abuse.test")])
         self.assertTrue(user.has_group("base.group_portal"))
         self.assertEqual(user.partner_id, instance.partner_id)
+        user.with_user(user)._check_credentials(
+            {"type": "password", "login": "ab3@abuse.test", "password": PASSWORD},
+            {"interactive": False})
         self.assertEqual(self.url_open(f"/saas/progress/{instance.id}").status_code, 200,
                          "logged in by the link")
         again = self.url_open(f"/saas/signup/verify/{instance.id}?token={token}",

@@ -4,6 +4,7 @@
 // suspended instance.  Each step asserts on page content.
 
 import { registry } from "@web/core/registry";
+import { setPasswordSteps } from "./saas_portal_tours";
 
 registry.category("web_tour.tours").add("saas_billing_signup", {
     url: "/saas/signup",
@@ -24,12 +25,12 @@ registry.category("web_tour.tours").add("saas_billing_signup", {
         },
         { trigger: "input[name=company_name]", run: "edit Pay Company" },
         { trigger: "input[name=email]", run: "edit pay@h7.test" },
-        { trigger: "input[name=password]", run: "edit Pay-pass-2026" },
         {
             content: "Create my Odoo",
             trigger: "button.o_saas_signup_submit",
             run: "click",
         },
+        ...setPasswordSteps("pay@h7.test", "Pay-pass-2026"),
         {
             content: "The progress page: let the test's job runner start the pipeline",
             trigger: ".o_saas_progress_page #saas_progress",

@@ -15,6 +15,35 @@ function screenshot(name) {
     };
 }
 
+/**
+ * The set-password page that follows the sign-up (verification off) or the
+ * mail's link: the login is shown read-only, the password typed twice.
+ */
+export function setPasswordSteps(login, password) {
+    return [
+        {
+            content: "The set-password page shows the login, read-only",
+            trigger: `.o_saas_set_password input[name=login][readonly][value="${login}"]`,
+            timeout: 30000,
+        },
+        {
+            content: "Password",
+            trigger: ".o_saas_set_password input[name=password]",
+            run: `edit ${password}`,
+        },
+        {
+            content: "Password again",
+            trigger: ".o_saas_set_password input[name=confirm_password]",
+            run: `edit ${password}`,
+        },
+        {
+            content: "Create my Odoo",
+            trigger: "button.o_saas_set_password_submit",
+            run: "click",
+        },
+    ];
+}
+
 registry.category("web_tour.tours").add("saas_portal_signup", {
     url: "/saas/signup",
     steps: () => [
@@ -69,9 +98,8 @@ registry.category("web_tour.tours").add("saas_portal_signup", {
             run: "edit tour@h7.test",
         },
         {
-            content: "Password",
-            trigger: "input[name=password]",
-            run: "edit Tour-pass-2026",
+            content: "No password on the sign-up form: it is chosen once the address is known",
+            trigger: "#saas_signup_form:not(:has(input[name=password]))",
         },
         screenshot("01_signup_form"),
         {
@@ -79,6 +107,7 @@ registry.category("web_tour.tours").add("saas_portal_signup", {
             trigger: "button.o_saas_signup_submit",
             run: "click",
         },
+        ...setPasswordSteps("tour@h7.test", "Tour-pass-2026"),
         {
             content: "The progress page lists the pipeline's steps",
             trigger: ".o_saas_progress_page .o_saas_step[data-step='reserved'].o_saas_step_done",
