@@ -1,5 +1,5 @@
 from odoo import _, http
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 
 from odoo.addons.saas_portal.controllers.portal import SaasCustomerPortal
@@ -14,9 +14,14 @@ class SaasDnsPortal(SaasCustomerPortal):
         query = {k: v for k, v in (("domain_message", message), ("domain_error", error)) if v}
         return request.redirect(f"/my/saas/{instance.id}?{url_encode(query)}#custom_domains")
 
-    def _domains_allowed(self, instance):
-        """Domain proofs are the instance's secrets: for who may open it."""
-        return request.env["saas.instance"].browse(instance.id)._sso_is_trusted()
+    def _domains_refusal(self, instance):
+        """None when the user may add, verify or remove the instance's
+        domains (who may open it, saas_sso), else the reason, shown."""
+        try:
+            instance._check_may_manage_domains()
+        except AccessError as exc:
+            return str(exc)
+        return None
 
     def _own_domain(self, instance, domain_id):
         domain = request.env["saas.custom.domain"].sudo().browse(int(domain_id)).exists()
@@ -28,8 +33,9 @@ class SaasDnsPortal(SaasCustomerPortal):
         instance = self._saas_instance(instance_id)
         if not instance:
             return request.redirect("/my/saas")
-        if not self._domains_allowed(instance):
-            return request.redirect(f"/my/saas/{instance.id}")
+        refusal = self._domains_refusal(instance)
+        if refusal:
+            return self._domain_redirect(instance, error=refusal)
         try:
             record = instance._add_custom_domain((domain or "").strip())
         except UserError as exc:
@@ -44,8 +50,9 @@ class SaasDnsPortal(SaasCustomerPortal):
         instance = self._saas_instance(instance_id)
         if not instance:
             return request.redirect("/my/saas")
-        if not self._domains_allowed(instance):
-            return request.redirect(f"/my/saas/{instance.id}")
+        refusal = self._domains_refusal(instance)
+        if refusal:
+            return self._domain_redirect(instance, error=refusal)
         domain = self._own_domain(instance, domain_id)
         if not domain or action not in ("verify", "remove"):
             return request.redirect(f"/my/saas/{instance.id}")

@@ -148,6 +148,7 @@ events {{
     worker_connections 512;
 }}
 http {{
+    server_tokens off;
     access_log {prefix}/access.log;
     client_body_temp_path {prefix}/client_body;
     proxy_temp_path {prefix}/proxy;
