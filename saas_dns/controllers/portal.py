@@ -14,11 +14,16 @@ class SaasDnsPortal(SaasCustomerPortal):
         query = {k: v for k, v in (("domain_message", message), ("domain_error", error)) if v}
         return request.redirect(f"/my/saas/{instance.id}?{url_encode(query)}#custom_domains")
 
+    def _as_user(self, instance):
+        """The instance sudoed but as the logged-in user (the portal's
+        ``_document_check_access`` gives it as the superuser, who may all)."""
+        return request.env["saas.instance"].sudo().browse(instance.id)
+
     def _domains_refusal(self, instance):
         """None when the user may add, verify or remove the instance's
         domains (who may open it, saas_sso), else the reason, shown."""
         try:
-            instance._check_may_manage_domains()
+            self._as_user(instance)._check_may_manage_domains()
         except AccessError as exc:
             return str(exc)
         return None
@@ -37,7 +42,7 @@ class SaasDnsPortal(SaasCustomerPortal):
         if refusal:
             return self._domain_redirect(instance, error=refusal)
         try:
-            record = instance._add_custom_domain((domain or "").strip())
+            record = self._as_user(instance)._add_custom_domain((domain or "").strip())
         except UserError as exc:
             return self._domain_redirect(instance, error=str(exc))
         return self._domain_redirect(instance, message=_(

@@ -7,6 +7,7 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from odoo.addons.saas_provisioning.adapters.errors import AdapterError
 from odoo.addons.saas_router import routing
 
 from ..tools import proofs
@@ -123,10 +124,14 @@ class SaasCustomDomain(models.Model):
             domain.state = "lapsed"
             instance = domain.instance_id
             instance._publish_routes()
-            instance._push_base_url()
             instance.message_post(body=_(
                 "Custom domain %s no longer routed: its proof has been gone for 3 days.",
                 domain.name))
+            try:
+                instance._push_base_url()
+            except AdapterError as exc:  # the tenant is down: its address follows later
+                instance.message_post(body=_(
+                    "The tenant's address could not be updated: %s", exc))
             if template:
                 template.send_mail(domain.id)
             _logger.info("saas_dns: custom domain %s lapsed (instance %s)", domain.name,
