@@ -23,6 +23,12 @@ import subprocess
 from pathlib import Path
 
 import devtool
+from plainimport import load_file
+
+# saas_dns's nginx generator (plain Python, standard library): its proxy
+# header lines and blocked paths serve this configuration too.
+saas_nginx = load_file("saas_dns_tools_nginx",
+                       Path(__file__).resolve().parent.parent / "saas_dns/tools/nginx.py")
 
 MASTER, TENANTS = "master", "tenants"
 TENANTS_HTTP_PORT = int(os.environ.get("SAAS_TENANTS_HTTP_PORT", devtool.HTTP_PORT + 1))
@@ -113,23 +119,18 @@ http {{
     upstream odoo_tenants {{ server 127.0.0.1:{tenants_http}; }}
     upstream odoo_tenants_ws {{ server 127.0.0.1:{tenants_gevent}; }}
     map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
-    # every location proxies with these (websockets need HTTP/1.1 and the
-    # Upgrade headers; Odoo reads the Host the client typed)
+{host_map}    # every location proxies with these (websockets need HTTP/1.1 and the
+    # Upgrade headers; Host and X-Forwarded-Host: the host nginx routed by,
+    # saas_dns.tools.nginx.PROXY_HEADERS)
     proxy_http_version 1.1;
     proxy_set_header Upgrade $http_upgrade;
     proxy_set_header Connection $connection_upgrade;
-    proxy_set_header Host $http_host;
-    proxy_set_header X-Forwarded-Host $http_host;
-    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    proxy_set_header X-Forwarded-Proto $scheme;
-{servers}}}
+{headers}{servers}}}
 """
 NGINX_SERVER = """    server {{
         listen 127.0.0.1:{listen}{default};
         server_name {names};
-        location ^~ /queue_job/runjob {{ return 404; }}
-        location ^~ /web/database/ {{ return 404; }}
-        location /websocket {{ proxy_pass http://{upstream}_ws; }}
+{blocked}        location /websocket {{ proxy_pass http://{upstream}_ws; }}
         location / {{ proxy_pass http://{upstream}; }}
     }}
 """
@@ -141,12 +142,16 @@ def write_nginx(prefix_dir, listen, ports, names):
     prefix_dir = Path(prefix_dir)
     for folder in ("tmp", "logs"):  # nginx opens logs/error.log before reading its conf
         (prefix_dir / folder).mkdir(parents=True, exist_ok=True)
+    blocked = saas_nginx.blocked_locations(8)
     servers = NGINX_SERVER.format(listen=listen, default="", names=" ".join(names),
-                                  upstream="odoo_master")
+                                  upstream="odoo_master", blocked=blocked)
     servers += NGINX_SERVER.format(listen=listen, default=" default_server", names="_",
-                                   upstream="odoo_tenants")
+                                   upstream="odoo_tenants", blocked=blocked)
     path = prefix_dir / "nginx.conf"
-    path.write_text(NGINX_CONF.format(prefix=prefix_dir, servers=servers, **ports))
+    path.write_text(NGINX_CONF.format(
+        prefix=prefix_dir, servers=servers,
+        host_map=saas_nginx.indented(saas_nginx.FORWARDED_HOST_MAP, 4),
+        headers=saas_nginx.indented(saas_nginx.PROXY_HEADERS, 4), **ports))
     return path
 
 

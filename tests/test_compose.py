@@ -462,14 +462,14 @@ def test_every_option_is_commented(path):
 
 def test_nginx_routes_and_headers(nginx_conf_path, docker_conf, services):
     text = nginx_conf_path.read_text()
-    assert "proxy_set_header Host $http_host;" in text
+    assert "proxy_set_header Host $saas_host;" in text
     for header in ("X-Forwarded-Host", "X-Forwarded-For", "X-Forwarded-Proto"):
         assert f"proxy_set_header {header} " in text
     assert "client_max_body_size" in text
     websocket = re.search(r"location /websocket \{(.*?)\n        \}", text, re.S).group(1)
     assert "proxy_http_version 1.1;" in websocket
     assert "proxy_set_header Upgrade $http_upgrade;" in websocket
-    assert "proxy_set_header Host $http_host;" in websocket
+    assert "proxy_set_header Host $saas_host;" in websocket
     # Upstreams point at the odoo services, on the ports Odoo listens to.
     upstreams = dict(re.findall(r"upstream (\w+) \{\s*server ([\w.-]+:\d+);", text))
     options = docker_conf["options"]

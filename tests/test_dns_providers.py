@@ -143,7 +143,7 @@ def test_nginx_config_switches_atomically_and_never_loads_a_broken_one(tmp_path)
     text = nginx.render_main(nginx.render_servers(
         routes, "localhost", f"127.0.0.1:{backend.port}", f"127.0.0.1:{port}",
         master_hosts=["127.0.0.1"]), str(tmp_path))
-    assert "proxy_set_header Host $http_host;" in text
+    assert "proxy_set_header Host $saas_host;" in text  # tests/test_nginx_headers.py
     assert "proxy_set_header Upgrade $http_upgrade;" in text
     assert "server_name ~^(?<sub>[a-z0-9-]+)\\.localhost$;" in text
     assert "server_name shop.customer.test;" in text

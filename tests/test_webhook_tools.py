@@ -163,3 +163,48 @@ def test_transport_outcomes_and_dns_pinning():
                           allow_private=True)
     assert (down.ok, down.retryable, down.status) == (False, True, 0)
     assert "ConnectionError" in down.error
+
+
+@pytest.mark.parametrize("url,host", [
+    ("http://Bücher.TEST./hook", "xn--bcher-kva.test."),
+    ("https://faß.de/hook", "xn--fa-hia.de"),  # IDNA 2008 (requests), not 2003 ("fass.de")
+    ("http://[::1]:8080/", "::1"),
+    ("http://a.test/", "a.test"),
+])
+def test_ssrf_checks_the_name_the_client_connects_to(url, host):
+    assert ssrf.connect_host(url) == host
+    asked = []
+
+    def resolve(name, port):
+        asked.append(name)
+        return ["93.184.216.34"]
+    ssrf.check_url(url, resolve=resolve)
+    assert asked == [host]
+
+
+def test_transport_pins_the_idna_name_and_fails_closed():
+    """A non-ASCII host goes out as punycode: the pin is keyed by that name,
+    so the checked address is the one connected to (no second DNS lookup,
+    which could rebind to 127.0.0.1); a connection to a name that was not
+    pinned is refused, never resolved."""
+    transport = T["transport"]
+    with _receiver()(statuses=[200, 200]) as receiver:
+        port = receiver.port
+        # only the pin knows this name: delivered means the pin matched
+        pinned = {"xn--bcher-kva.test.": ["127.0.0.1"]}
+        url = f"http://Bücher.test.:{port}/hook"
+        ok = transport.send(url, {}, b"{}", timeout=5, allow_private=True,
+                            resolve=_resolver(pinned))
+        assert (ok.ok, ok.status, ok.error) == (True, 200, "")
+        assert receiver.requests[0]["headers"]["host"] == f"xn--bcher-kva.test.:{port}"
+        # a session whose adapter has no pin for the name: refused, nothing sent
+        session = transport.new_session()
+        refused = transport.send(f"http://127.0.0.1:{port}/hook", {}, b"{}", timeout=5,
+                                 session=session, allow_private=True,
+                                 resolve=lambda host, port: ["127.0.0.1"])
+        assert refused.ok
+        session.get_adapter("http://x/").pins.clear()
+        session.close()  # no kept-alive connection: the next one must be opened
+        with pytest.raises(ssrf.UnsafeURL, match="not checked"):
+            session.post(f"http://localhost:{port}/hook", data=b"{}", timeout=5)
+        assert len(receiver.requests) == 2

@@ -1,5 +1,5 @@
 from odoo import _, http
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 
 from odoo.addons.saas_portal.controllers.portal import SaasCustomerPortal
@@ -14,9 +14,19 @@ class SaasDnsPortal(SaasCustomerPortal):
         query = {k: v for k, v in (("domain_message", message), ("domain_error", error)) if v}
         return request.redirect(f"/my/saas/{instance.id}?{url_encode(query)}#custom_domains")
 
-    def _domains_allowed(self, instance):
-        """Domain proofs are the instance's secrets: for who may open it."""
-        return request.env["saas.instance"].browse(instance.id)._sso_is_trusted()
+    def _as_user(self, instance):
+        """The instance sudoed but as the logged-in user (the portal's
+        ``_document_check_access`` gives it as the superuser, who may all)."""
+        return request.env["saas.instance"].sudo().browse(instance.id)
+
+    def _domains_refusal(self, instance):
+        """None when the user may add, verify or remove the instance's
+        domains (who may open it, saas_sso), else the reason, shown."""
+        try:
+            self._as_user(instance)._check_may_manage_domains()
+        except AccessError as exc:
+            return str(exc)
+        return None
 
     def _own_domain(self, instance, domain_id):
         domain = request.env["saas.custom.domain"].sudo().browse(int(domain_id)).exists()
@@ -28,10 +38,11 @@ class SaasDnsPortal(SaasCustomerPortal):
         instance = self._saas_instance(instance_id)
         if not instance:
             return request.redirect("/my/saas")
-        if not self._domains_allowed(instance):
-            return request.redirect(f"/my/saas/{instance.id}")
+        refusal = self._domains_refusal(instance)
+        if refusal:
+            return self._domain_redirect(instance, error=refusal)
         try:
-            record = instance._add_custom_domain((domain or "").strip())
+            record = self._as_user(instance)._add_custom_domain((domain or "").strip())
         except UserError as exc:
             return self._domain_redirect(instance, error=str(exc))
         return self._domain_redirect(instance, message=_(
@@ -44,8 +55,9 @@ class SaasDnsPortal(SaasCustomerPortal):
         instance = self._saas_instance(instance_id)
         if not instance:
             return request.redirect("/my/saas")
-        if not self._domains_allowed(instance):
-            return request.redirect(f"/my/saas/{instance.id}")
+        refusal = self._domains_refusal(instance)
+        if refusal:
+            return self._domain_redirect(instance, error=refusal)
         domain = self._own_domain(instance, domain_id)
         if not domain or action not in ("verify", "remove"):
             return request.redirect(f"/my/saas/{instance.id}")

@@ -22,7 +22,8 @@ class SaasCustomDomain(models.Model):
     partner_id = fields.Many2one(related="instance_id.partner_id", store=True)
     token = fields.Char(readonly=True, copy=False,
                         help="Value the customer publishes in the TXT record _saas-verify.<domain>.")
-    state = fields.Selection([("pending", "Waiting for proof"), ("verified", "Verified")],
+    state = fields.Selection([("pending", "Waiting for proof"), ("verified", "Verified"),
+                              ("lapsed", "Proof gone, not routed")],
                              default="pending", required=True, readonly=True)
     verified_method = fields.Selection([("TXT", "TXT record"), ("CNAME", "CNAME record")],
                                        readonly=True)
@@ -30,8 +31,11 @@ class SaasCustomDomain(models.Model):
     last_check_message = fields.Char(readonly=True)
     txt_name = fields.Char(compute="_compute_txt_name")
 
+    # A name is unique once verified only (a partial unique index, see
+    # saas_custom_domain_lifecycle.py): a pending claim blocks nobody.
     _sql_constraints = [
-        ("name_unique", "unique(name)", "This domain is already attached to an instance."),
+        ("instance_name_unique", "unique(instance_id, name)",
+         "This domain is already attached to this instance."),
     ]
 
     @api.depends("name")
@@ -59,6 +63,7 @@ class SaasCustomDomain(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             vals["name"] = self._normalise(vals.get("name"))
+            self._check_name_free(vals["name"], vals.get("instance_id"))
             vals["token"] = verify.new_token()
             vals.pop("state", None)
         return super().create(vals_list)
@@ -74,6 +79,8 @@ class SaasCustomDomain(models.Model):
         server, port = self._resolver()
         for domain in self:
             instance = domain.instance_id
+            instance._check_may_manage_domains()
+            self._check_name_free(domain.name, instance.id, verifying=domain)
             if instance.state not in ("active", "suspended"):
                 raise UserError(_("The instance must be active to attach a domain."))
             try:
@@ -91,8 +98,9 @@ class SaasCustomDomain(models.Model):
                     domain=domain.name, txt=domain.txt_name, token=domain.token,
                     host=routing.bare_host(instance._host()), found=found))
             domain.write({"state": "verified", "verified_method": found,
-                          "verified_date": fields.Datetime.now(),
+                          "verified_date": fields.Datetime.now(), "proof_missing_since": False,
                           "last_check_message": _("Verified by %s", found)})
+            domain._drop_other_claims()
             instance._publish_routes()
             instance._push_base_url()
             instance.message_post(body=_("Custom domain %(domain)s verified (%(how)s) and routed.",
@@ -102,6 +110,7 @@ class SaasCustomDomain(models.Model):
     def action_remove(self):
         """Detach: the route goes, the subdomain is the address again."""
         for domain in self:
+            domain.instance_id._check_may_manage_domains()
             instance, name, was_verified = domain.instance_id, domain.name, domain.state == "verified"
             domain.unlink()
             if was_verified:

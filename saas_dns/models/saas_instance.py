@@ -176,6 +176,7 @@ class SaasInstance(models.Model):
 
     def _add_custom_domain(self, name):
         self.ensure_one()
+        self._check_may_manage_domains()
         if self.state not in ("active", "suspended"):
             raise UserError(_("The instance must be active to attach a domain."))
         return self.env["saas.custom.domain"].sudo().create({"instance_id": self.id, "name": name})

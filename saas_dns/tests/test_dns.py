@@ -4,10 +4,12 @@ map in front of this test server, tenants provisioned by the real pipeline."""
 import shutil
 import tempfile
 import time
+from datetime import datetime, timedelta
+from unittest.mock import patch
 
 import requests
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import config
 
@@ -25,6 +27,7 @@ from . import servers
 
 PASSWORD = "Dns-tenant-Pass-7"
 ENDED_URL = "https://example.test/closed"
+T0 = datetime(2026, 2, 28, 12, 0)  # the daily proof checks' clock
 
 
 @tagged("post_install", "-at_install")
@@ -69,12 +72,16 @@ class TestDnsRouting(HttpCase):
         return requests.get(f"http://127.0.0.1:{self.nginx_port}{path}", timeout=30,
                             headers={"Host": f"{host}:{self.nginx_port}"}, allow_redirects=False)
 
-    def _login_db(self, host):
-        """The database a login through nginx at ``host`` lands in."""
+    def _login_db(self, host, headers=None, base=None):
+        """The database a login through nginx at ``host`` lands in (or
+        straight to Odoo at ``base``)."""
+        base = base or f"http://127.0.0.1:{self.nginx_port}"
+        host = host if base != f"http://127.0.0.1:{self.nginx_port}" \
+            else f"{host}:{self.nginx_port}"
         for _attempt in range(100):  # an nginx worker of the old configuration may linger
             response = requests.post(
-                f"http://127.0.0.1:{self.nginx_port}/web/session/authenticate", timeout=30,
-                headers={"Host": f"{host}:{self.nginx_port}"},
+                f"{base}/web/session/authenticate", timeout=30,
+                headers=dict(headers or {}, Host=host),
                 json={"jsonrpc": "2.0", "method": "call", "params": {
                     "db": self.instance.database_name, "login": "dns@customer.test",
                     "password": PASSWORD}})
@@ -131,6 +138,8 @@ class TestDnsRouting(HttpCase):
         # ... and it is the tenant's address now
         self.assertEqual(instance._tenant_db().read_settings()["base_url"],
                          "http://shop.customer.test")
+        self._forged_forwarded_host_and_blocked_paths(host, instance)
+        self._proof_rechecked_daily(domain, host, instance)
         # other customers' names cannot be claimed
         with self.assertRaisesRegex(UserError, "own names"):
             instance._add_custom_domain("other.localhost")
@@ -165,6 +174,59 @@ class TestDnsRouting(HttpCase):
                               allow_redirects=False, timeout=30)
         self.assertEqual((direct.status_code, direct.headers.get("Location")), (302, ENDED_URL))
         self.assertFalse(routing.db_filter([instance.database_name], host=host))
+
+    def _forged_forwarded_host_and_blocked_paths(self, host, instance):
+        """With proxy_mode (as deployed), Odoo trusts X-Forwarded-Host: a
+        client's own "localhost" sent straight to Odoo is answered as the
+        master; through nginx it is replaced by the host nginx routed by."""
+        forged = {"X-Forwarded-Host": "localhost"}
+        with patch.dict(config.options, proxy_mode=True):
+            self.assertNotEqual(  # the danger, without nginx in front
+                self._login_db("shop.customer.test", forged, base=self.base_url()),
+                instance.database_name)
+            for name in (host, "shop.customer.test"):
+                self.assertEqual(self._login_db(name, forged), instance.database_name, name)
+        # the job runner's endpoint and the database manager: refused by nginx
+        for name in (host, "shop.customer.test"):
+            for path in ("/queue_job/runjob?db=x&job_uuid=y", "/web/database/manager",
+                         "/web/database/selector"):
+                response = self._through_nginx(name, path)
+                self.assertEqual(response.status_code, 404, (name, path))
+                self.assertIn("<center>nginx</center>", response.text)  # not Odoo's
+
+    def _proof_rechecked_daily(self, domain, host, instance):
+        """The TXT goes: still routed for 3 days, then not, the owner mailed;
+        proved again, routed again."""
+        domains = self.env["saas.custom.domain"]
+        self.assertEqual(domains._cron_recheck_proofs(now=T0)[domain.name], "kept")
+        self.provider.delete_record("customer.test", domain.txt_name, "TXT")
+        self.assertEqual(domains._cron_recheck_proofs(now=T0)[domain.name], "missing")
+        self.assertEqual(domain.proof_missing_since, T0)
+        self.assertEqual(domains._cron_recheck_proofs(now=T0 + timedelta(days=2, hours=23))
+                         [domain.name], "missing")
+        self.assertEqual((domain.state, routing.classify(domain.name)),
+                         ("verified", ("tenant", instance.database_name)))
+        self.assertFalse(self.env["mail.mail"].search([("model", "=", "saas.custom.domain"),
+                                                       ("res_id", "=", domain.id)]))
+        self.assertEqual(domains._cron_recheck_proofs(now=T0 + timedelta(days=3))[domain.name],
+                         "lapsed")
+        self.assertEqual(domain.state, "lapsed")
+        self.assertEqual(routing.classify(domain.name), ("none", None))
+        self.assertEqual(self._wait_nginx(domain.name, 404).status_code, 404)
+        self.assertEqual(instance._tenant_db().read_settings()["base_url"], instance.url)
+        mail = self.env["mail.mail"].search([("model", "=", "saas.custom.domain"),
+                                             ("res_id", "=", domain.id)])
+        self.assertEqual(len(mail), 1)
+        self.assertIn(self.customer, mail.recipient_ids)
+        self.assertIn("shop.customer.test no longer leads to your Odoo", mail.subject)
+        self.assertIn(domain.token, mail.body_html)
+        # a lapsed domain is checked no more; proved again, it routes again
+        self.assertNotIn(domain.name, domains._cron_recheck_proofs(now=T0 + timedelta(days=4)))
+        self.provider.replace_record("customer.test", domain.txt_name, "TXT", [domain.token])
+        domain.action_verify()
+        self.assertEqual((domain.state, domain.proof_missing_since), ("verified", False))
+        self.assertEqual(self._wait_nginx(domain.name, 200).status_code, 200)
+        self.assertEqual(self._login_db(domain.name), instance.database_name)
 
     def test_wildcard_mode_and_portal_settings_access(self):
         params = self.env["ir.config_parameter"].sudo()
@@ -202,14 +264,33 @@ class TestCustomDomainPortal(HttpCase):
         cls.other = cls.env["res.users"].create({
             "name": "Other", "login": "domain-other", "password": "domain-other-42",
             "groups_id": [(6, 0, [cls.env.ref("base.group_portal").id])]})
+        portal = cls.env.ref("base.group_portal")
+        # contacts of the same customer: one the owner did not allow to open
+        # the instance (an accountant), one they did
+        cls.colleague, cls.allowed = [cls.env["res.users"].create({
+            "name": name, "login": login, "password": f"{login}-42",
+            "parent_id": cls.owner.partner_id.id,
+            "groups_id": [(6, 0, [portal.id])]}) for name, login in (
+                ("Accountant", "domain-accountant"), ("Allowed", "domain-allowed"))]
+        cls.provider = make_provider("powerdns", api_url=cls.pdns.api_url,
+                                     api_key=cls.pdns.api_key)
+        cls.provider.ensure_zone("rival.test")
         plan = cls.env["saas.plan"].search([], limit=1) or cls.env["saas.plan"].create(
             {"name": "P"})
         cls.instance = cls.env["saas.instance"]._create_state_machine([{
             "name": "Domains Co", "subdomain": "domains-co", "state": "active",
             "partner_id": cls.owner.partner_id.id, "plan_id": plan.id}])
+        cls.env["saas.instance.access"].create({
+            "instance_id": cls.instance.id, "partner_id": cls.allowed.partner_id.id,
+            "tenant_login": "allowed@domains.test"})
+        cls.rival = cls.env["saas.instance"]._create_state_machine([{
+            "name": "Rival Co", "subdomain": "rival-co", "state": "active",
+            "partner_id": cls.other.partner_id.id, "plan_id": plan.id}])
 
     def _post(self, path, **data):
         page = self.url_open(f"/my/saas/{self.instance.id}")
+        if 'name="csrf_token"' not in page.text:  # no form for this contact here
+            page = self.url_open("/my/account")
         token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
         return self.url_open(path, data=dict(data, csrf_token=token))
 
@@ -238,3 +319,60 @@ class TestCustomDomainPortal(HttpCase):
         self.authenticate("domain-owner", "domain-owner-42")
         self._post(f"/my/saas/{self.instance.id}/domains/{domain.id}/remove")
         self.assertFalse(domain.exists())
+
+    def test_only_the_owner_or_allowed_contacts_manage_domains(self):
+        self.authenticate("domain-owner", "domain-owner-42")
+        self._post(f"/my/saas/{self.instance.id}/domains", domain="erp.owned.test")
+        domain = self.instance.custom_domain_ids
+        self.assertEqual(domain.name, "erp.owned.test")
+        # a contact of the customer the owner did not allow: refused, clearly
+        self.authenticate("domain-accountant", "domain-accountant-42")
+        for path in (f"/my/saas/{self.instance.id}/domains/{domain.id}/verify",
+                     f"/my/saas/{self.instance.id}/domains/{domain.id}/remove"):
+            page = self._post(path)
+            self.assertIn("o_saas_domain_error", page.text)
+            self.assertIn("Only Domain Owner, or a contact they allowed", page.text)
+            self.assertNotIn(domain.token, page.text)
+        page = self._post(f"/my/saas/{self.instance.id}/domains", domain="evil.owned.test")
+        self.assertIn("Only Domain Owner, or a contact they allowed", page.text)
+        self.assertEqual(self.instance.custom_domain_ids, domain)
+        self.assertEqual((domain.state, domain.last_check_message), ("pending", False))
+        with self.assertRaises(AccessError):
+            self.instance.with_user(self.colleague)._add_custom_domain("evil.owned.test")
+        with self.assertRaises(AccessError):
+            domain.with_user(self.colleague).sudo().action_remove()
+        self.assertTrue(domain.exists())
+        # the contact the owner allowed to open the instance may
+        self.authenticate("domain-allowed", "domain-allowed-42")
+        page = self._post(f"/my/saas/{self.instance.id}/domains", domain="shop.owned.test")
+        self.assertNotIn("o_saas_domain_error", page.text)
+        self.assertEqual(sorted(self.instance.custom_domain_ids.mapped("name")),
+                         ["erp.owned.test", "shop.owned.test"])
+        self._post(f"/my/saas/{self.instance.id}/domains/{domain.id}/remove")
+        self.assertFalse(domain.exists())
+
+    def test_pending_names_block_nobody_and_expire(self):
+        # a rival's unproved claim does not keep the owner from the name
+        squat = self.rival._add_custom_domain("erp.rival.test")
+        mine = self.instance._add_custom_domain("erp.rival.test")
+        with self.assertRaisesRegex(UserError, "already attached to this instance"):
+            self.instance._add_custom_domain("ERP.rival.test.")
+        self.provider.replace_record("rival.test", mine.txt_name, "TXT", [mine.token])
+        with self.assertRaisesRegex(UserError, "not verified yet"):
+            squat.action_verify()  # the proof is the owner's token, not theirs
+        mine.action_verify()
+        self.assertEqual(mine.state, "verified")
+        self.assertFalse(squat.exists(), "the other pending claims are dropped")
+        self.assertIn("proved by another customer", self.rival.message_ids[:1].body)
+        with self.assertRaisesRegex(UserError, "already attached to another instance"):
+            self.rival._add_custom_domain("erp.rival.test")
+        # pending claims expire after 72 h (the clock given to the cron)
+        pending = self.rival._add_custom_domain("shop.rival.test")
+        domains = self.env["saas.custom.domain"]
+        self.assertEqual(domains._cron_expire_pending(
+            now=pending.create_date + timedelta(hours=71, minutes=59)), 0)
+        self.assertTrue(pending.exists())
+        self.assertEqual(domains._cron_expire_pending(
+            now=pending.create_date + timedelta(hours=72)), 1)
+        self.assertFalse(pending.exists())
+        self.assertTrue(mine.exists(), "verified ones never expire")

@@ -4,8 +4,10 @@ One wildcard server for ``<label>.<base_domain>`` (the tenants' subdomains),
 one server per custom domain (TLS when a certificate is in the configured
 directory), one per name of an ended tenant (a redirect), the master's own
 names, and a default server that answers nothing else.  Every proxied
-request keeps its ``Host`` with the port (``$http_host``) and ``/websocket``
-is upgraded.
+request carries the host nginx routed it by, port kept, as ``Host`` and
+``X-Forwarded-Host`` (:data:`PROXY_HEADERS`: a client's forged
+X-Forwarded-Host never reaches Odoo), ``/websocket`` is upgraded, and
+``/queue_job/runjob`` and ``/web/database/`` are answered 404 by nginx.
 
 :func:`apply` writes the new file beside the live one, has ``nginx -t``
 check it, and only then renames it over the live file and reloads: a broken
@@ -48,27 +50,51 @@ def cert_paths(cert_dir, host):
     return (chain, key) if os.path.isfile(chain) and os.path.isfile(key) else None
 
 
-PROXY = """        location /websocket {{
-            proxy_pass http://{ws};
-            proxy_http_version 1.1;
-            proxy_set_header Upgrade $http_upgrade;
-            proxy_set_header Connection $connection_upgrade;
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_set_header X-Real-IP $remote_addr;
-        }}
-        location / {{
-            proxy_pass http://{odoo};
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_set_header X-Real-IP $remote_addr;
-            proxy_redirect off;
-            proxy_read_timeout 720s;
-            client_max_body_size 128m;
-        }}
+# The host nginx routed the request by ($host: the request line's, else the
+# Host header's), with the port the client typed when the Host header names
+# the same host (Odoo's redirects keep it); never a client's X-Forwarded-Host.
+# Odoo (proxy_mode) reads X-Forwarded-Host to pick the database: a forged
+# "X-Forwarded-Host: localhost" through a tenant's vhost must not reach the
+# master.  scripts/prod_split.py uses these same lines; deploy/nginx.conf
+# carries them as text (tests/test_nginx_headers.py compares).
+FORWARDED_HOST_MAP = r"""map "$host $http_host" $saas_host {
+    "~*^(\S+) \1(:[0-9]+)?$" $http_host;
+    default $host;
+}
 """
+PROXY_HEADERS = (
+    "proxy_set_header Host $saas_host;",
+    "proxy_set_header X-Forwarded-Host $saas_host;",
+    "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+    "proxy_set_header X-Forwarded-Proto $scheme;",
+    "proxy_set_header X-Real-IP $remote_addr;",
+)
+# Never through the proxy: the job runner calls runjob on Odoo directly, and
+# the database manager is for nobody outside (list_db is off too).
+BLOCKED_PREFIXES = ("/queue_job/runjob", "/web/database/")
+
+
+def indented(text_or_lines, indent):
+    lines = text_or_lines.splitlines() if isinstance(text_or_lines, str) else text_or_lines
+    return "".join(f"{' ' * indent}{line}\n" for line in lines)
+
+
+def blocked_locations(indent=8):
+    return "".join(f"{' ' * indent}location ^~ {path} {{ return 404; }}\n"
+                   for path in BLOCKED_PREFIXES)
+
+
+def _proxy(odoo, ws):
+    headers = indented(PROXY_HEADERS, 12)
+    return (blocked_locations(8)
+            + f"        location /websocket {{\n            proxy_pass http://{ws};\n"
+            "            proxy_http_version 1.1;\n"
+            "            proxy_set_header Upgrade $http_upgrade;\n"
+            "            proxy_set_header Connection $connection_upgrade;\n"
+            + headers + "        }\n"
+            + f"        location / {{\n            proxy_pass http://{odoo};\n" + headers
+            + "            proxy_redirect off;\n            proxy_read_timeout 720s;\n"
+            "            client_max_body_size 128m;\n        }\n")
 
 
 def render_servers(routes, base_domain, upstream, listen, master_hosts=(),
@@ -81,8 +107,9 @@ def render_servers(routes, base_domain, upstream, listen, master_hosts=(),
         "        default upgrade;\n        ''      close;\n    }\n",
         f"    upstream saas_odoo {{\n        server {upstream};\n    }}\n",
         f"    upstream saas_odoo_ws {{\n        server {websocket_upstream or upstream};\n    }}\n",
+        indented(FORWARDED_HOST_MAP, 4),
     ]
-    proxy = PROXY.format(odoo="saas_odoo", ws="saas_odoo_ws")
+    proxy = _proxy(odoo="saas_odoo", ws="saas_odoo_ws")
     out.append(f"    server {{\n        listen {listen} default_server;\n"
                f"        server_name _;\n        return 404;\n    }}\n")
     masters = sorted({_host(h) for h in master_hosts} | {domain})
@@ -121,6 +148,7 @@ events {{
     worker_connections 512;
 }}
 http {{
+    server_tokens off;
     access_log {prefix}/access.log;
     client_body_temp_path {prefix}/client_body;
     proxy_temp_path {prefix}/proxy;

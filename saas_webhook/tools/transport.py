@@ -12,7 +12,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from .backoff import is_retryable_status
-from .ssrf import UnsafeURL, _addresses, check_url
+from .ssrf import UnsafeURL, _addresses, check_url, connect_host
 
 BODY_LIMIT = 2000
 
@@ -43,7 +43,8 @@ class PinnedAdapter(HTTPAdapter):
     later: no window for DNS rebinding.  urllib3 1.26 connects to
     ``_dns_host`` and derives Host, SNI and the certificate check from it too,
     so those are given the real name back: ``server_hostname`` here, the Host
-    header in ``send``."""
+    header in ``send``.  A connection to a name that is not pinned is
+    refused (no DNS lookup at all): a pin that does not match fails closed."""
 
     def __init__(self, *args, **kwargs):
         self.pins = {}
@@ -57,14 +58,23 @@ class PinnedAdapter(HTTPAdapter):
             def pinned_conn():
                 conn = new_conn()
                 name = conn._dns_host
-                if name in pins:
-                    conn._dns_host = pins[name]
-                    conn.server_hostname = name  # TLS: SNI and certificate
+                if name not in pins:
+                    raise UnsafeURL(f"host {name} was not checked before connecting")
+                conn._dns_host = pins[name]
+                conn.server_hostname = name  # TLS: SNI and certificate
                 return conn
 
             pool._new_conn = pinned_conn
             pool._saas_pinned = True
         return pool
+
+
+def _host_header(url):
+    """Host as sent on the wire: the IDNA-encoded name requests connects
+    to (a non-ASCII header would not even be encodable), with the port."""
+    prepared = requests.models.PreparedRequest()
+    prepared.prepare_url(url, None)
+    return urlsplit(prepared.url).netloc
 
 
 def new_session():
@@ -87,9 +97,8 @@ def send(url, headers, body, timeout=10.0, allow_private=False, session=None,
         addresses = check_url(url, allow_private=allow_private, resolve=resolve)
         adapter = session.get_adapter(url)
         if isinstance(adapter, PinnedAdapter):
-            parts = urlsplit(url)
-            adapter.pins[parts.hostname] = addresses[0]
-            headers = dict(headers, Host=parts.netloc)
+            adapter.pins[connect_host(url)] = addresses[0]
+            headers = dict(headers, Host=_host_header(url))
     except UnsafeURL as err:
         # a name that no longer resolves may come back: retry; a public
         # name turned private is refused for good
@@ -98,6 +107,8 @@ def send(url, headers, body, timeout=10.0, allow_private=False, session=None,
     try:
         response = session.post(
             url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
+    except UnsafeURL as err:  # the connection was not to the pinned name
+        return done(ok=False, retryable=False, error=f"refused: {err}")
     except requests.RequestException as err:
         return done(ok=False, retryable=True, error=f"{type(err).__name__}: {err}"[:BODY_LIMIT])
     text = response.text[:BODY_LIMIT] if response.content else ""
