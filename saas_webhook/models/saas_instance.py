@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import api, fields, models
 
 # state reached -> event type; reactivation is told apart by the old state
 STATE_EVENTS = {
@@ -56,6 +56,18 @@ class SaasInstance(models.Model):
     def _hook_tampered(self, reason):
         res = super()._hook_tampered(reason)
         self._webhook_emit("instance.tampered", reason=reason)
+        return res
+
+    def _hook_down(self, reason):
+        res = super()._hook_down(reason)
+        self._webhook_emit("instance.down", reason=reason,
+                           failed_probes=self.probe_failures)
+        return res
+
+    def _hook_recovered(self, down_since):
+        res = super()._hook_recovered(down_since)
+        self._webhook_emit("instance.recovered",
+                           down_since=fields.Datetime.to_string(down_since) or None)
         return res
 
     def change_plan(self, new_plan, date=None):
