@@ -1,3 +1,4 @@
 from . import saas_signup_attempt
 from . import saas_instance
 from . import res_config_settings
+from . import saas_instance_health
