@@ -76,6 +76,13 @@ class SaasInstanceUptime(models.Model):
         self.invalidate_model()
 
 
+class SaasInstanceLog(models.Model):
+    _inherit = "saas.instance.log"
+
+    operation = fields.Selection(selection_add=[("uptime", "Uptime")],
+                                 ondelete={"uptime": "cascade"})
+
+
 class SaasInstance(models.Model):
     _inherit = "saas.instance"
 
@@ -104,23 +111,28 @@ class SaasInstance(models.Model):
         now = now or fields.Datetime.now()
         outcomes = uptime_probe.probe_all(self._probe_targets())
         self.env["saas.instance.uptime"]._add_probes(uptime_probe.hour_of(now), outcomes)
-        for instance in self:
+        moved = self.filtered(
+            lambda i: uptime_probe.streak(i.probe_failures, outcomes[i.id]) != i.probe_failures)
+
+        def follow(instance):
+            # the run of failures moved (most sweeps: no instance at all)
             outcome = outcomes[instance.id]
             previous = instance.probe_failures
             count = uptime_probe.streak(previous, outcome)
-            if count == previous:
-                continue  # up and up: no write at all (the common case)
+            down_since = instance.probe_down_since
             vals = {"probe_failures": count}
             if previous == 0:
                 vals["probe_down_since"] = now
             if count == 0:
                 vals["probe_down_since"] = False
-            down_since = instance.probe_down_since
             instance.write(vals)
             if count == DOWN_AFTER:
                 instance._alert_down(outcome.error)
             elif count == 0 and previous >= DOWN_AFTER:
                 instance._alert_recovered(down_since, now)
+            return True
+
+        moved._each_isolated("uptime", "probe", follow)
         return outcomes
 
     def _alert_down(self, reason):
