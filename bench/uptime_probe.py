@@ -15,7 +15,9 @@ serving them.  Then, 3 rounds interleaved:
     folded in one statement, the failure counts followed;
   * floor: N bare ``GET /web/login`` to the same server with a host the
     map does not know (Odoo's own answer, no database), at the same
-    concurrency (uptime_probe.PROBERS threads, keep-alive sessions).
+    concurrency (uptime_probe.PROBERS threads, keep-alive sessions);
+  * and the other floor of a cold probe: N bare logins as the tenants'
+    roles (connect, ``SELECT 1``, close), at the same concurrency.
 Prints wall and CPU seconds of this process, and checks in the server's
 log that no tenant registry was loaded and in pg_stat_activity that no
 tenant session is left.  Drops everything unless --keep.  Asserts nothing.
@@ -51,6 +53,24 @@ def bare_gets(url, count, probers):
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=probers) as pool:
         return list(pool.map(one, range(count)))
+
+
+def bare_logins(params, databases, count, probers, credentials):
+    import psycopg2  # noqa: PLC0415
+
+    def one(i):
+        name = databases[i % len(databases)]
+        role = credentials.tenant_role_name(name)
+        conn = psycopg2.connect(dbname=name, user=role, host=params["host"],
+                                port=params["port"],
+                                password=credentials.tenant_role_password(role))
+        with conn.cursor() as cr:
+            cr.execute("SELECT 1")
+            cr.fetchone()
+        conn.close()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=probers) as pool:
+        list(pool.map(one, range(count)))
 
 
 def main():
@@ -130,21 +150,26 @@ def main():
                 t, c = time.perf_counter(), time.process_time()
                 codes = bare_gets(server_proc.url, args.tenants, uptime_probe.PROBERS)
                 floor = (time.perf_counter() - t, time.process_time() - c)
+                t = time.perf_counter()
+                bare_logins(params, databases, args.tenants, uptime_probe.PROBERS, credentials)
+                logins = time.perf_counter() - t
                 t, c = time.perf_counter(), time.process_time()
                 env["saas.instance"]._cron_uptime_probe()
                 cr.commit()
                 ours = (time.perf_counter() - t, time.process_time() - c)
-                rounds.append((ours, floor))
+                rounds.append((ours, floor, logins))
             env.invalidate_all()
             up = instances.filtered(lambda i: i.probe_failures == 0)
             rows = env["saas.instance.uptime"].search_count([("instance_id", "in", instances.ids)])
             print(f"uptime sweep over {args.tenants} tenants: {len(up)} up after 3 rounds, "
                   f"{rows} hourly rows (floor answers: {sorted(set(codes))})")
-            for (o_wall, o_cpu), (f_wall, f_cpu) in rounds:
+            for (o_wall, o_cpu), (f_wall, f_cpu), logins in rounds:
                 print(f"  ours: {o_wall:6.2f} s wall, {o_cpu:5.2f} s CPU   "
                       f"floor (bare GETs): {f_wall:6.2f} s wall, {f_cpu:5.2f} s CPU   "
-                      f"ratio {o_wall / f_wall:4.2f}x   {o_wall / args.tenants * 1000:5.1f} ms "
-                      "per tenant")
+                      f"bare tenant logins: {logins:6.2f} s   "
+                      f"ratio to GETs {o_wall / f_wall:4.2f}x, to GETs + logins "
+                      f"{o_wall / (f_wall + logins):4.2f}x   "
+                      f"{o_wall / args.tenants * 1000:5.1f} ms per tenant")
             print("  budget: 30 s of one worker every 5 minutes")
         server_proc.stop()
         log = server_proc.log_path.read_text(errors="replace")
