@@ -94,8 +94,11 @@ class SaasInstance(models.Model):
 
     @api.model
     def _cron_uptime_probe(self, now=None):
-        """Probe every active instance (``PROBE_MINUTES`` apart)."""
-        self.search([("state", "=", "active"), ("server_id", "!=", False),
+        """Probe every active instance (``PROBE_MINUTES`` apart); one found
+        tampered with is refused by the router on purpose, and alerted as
+        such already: not probed."""
+        self.search([("state", "=", "active"), ("tampered", "=", False),
+                     ("server_id", "!=", False),
                      ("database_name", "!=", False)])._probe_uptime(now=now)
         return True
 
