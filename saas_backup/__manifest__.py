@@ -20,5 +20,10 @@
         "views/portal_templates.xml",
         "wizards/saas_backup_restore_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "saas_backup/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

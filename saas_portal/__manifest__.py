@@ -22,6 +22,7 @@
         "data/mail_template.xml",
         "views/signup_templates.xml",
         "views/portal_templates.xml",
+        "views/portal_health_templates.xml",
         "views/saas_instance_views.xml",
         "views/res_config_settings_views.xml",
     ],

@@ -5,4 +5,5 @@ from . import (
     saas_instance,
     saas_instance_log,
     saas_instance_schedule,
+    saas_instance_protection,
 )

@@ -1,2 +1,3 @@
 from . import signup
 from . import portal
+from . import health

@@ -291,3 +291,22 @@ class TestWebhook(TransactionCase):
                          (instance, "saas.instance", instance.id))
         self.assertEqual(event.delivery_ids.endpoint_id, endpoint)
         self.assertTrue(event.message_id.startswith("msg_"))
+
+    def test_down_and_recovered_events(self):
+        """The uptime alert's two ends (saas_provisioning's _alert_down /
+        _alert_recovered) become events, with the reason and the start."""
+        endpoint = self._endpoint(event_type_ids=[(6, 0, self._types(
+            "instance.down", "instance.recovered").ids)])
+        instance = self._instance("wh-down")
+        since = fields.Datetime.to_datetime("2031-03-04 10:05:00")
+        instance._alert_down("HTTP 303 to /web/database/selector")
+        instance._alert_recovered(since, since + timedelta(minutes=20))
+        events = self.Event.search([("instance_id", "=", instance.id),
+                                    ("event_type", "in", ("instance.down",
+                                                          "instance.recovered"))],
+                                   order="id")
+        self.assertEqual(events.mapped("event_type"), ["instance.down", "instance.recovered"])
+        self.assertEqual(events.delivery_ids.endpoint_id, endpoint)
+        down, up = (json.loads(e.body)["data"] for e in events)
+        self.assertEqual(down["reason"], "HTTP 303 to /web/database/selector")
+        self.assertEqual(up["down_since"], "2031-03-04 10:05:00")
