@@ -8,3 +8,5 @@ from . import test_concurrency
 from . import test_views
 from . import test_state_guard
 from . import test_base_url
+from . import test_overview
+from . import test_overview_tour
