@@ -6,3 +6,5 @@ from . import (
     saas_instance_log,
     saas_instance_schedule,
 )
+from . import saas_overview
+from . import saas_instance_alert

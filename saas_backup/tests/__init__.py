@@ -7,3 +7,4 @@ if not hasattr(_odoo_test_common, "SETATTR_SOURCES"):
 
 from . import test_backup  # noqa: E402
 from . import test_schedule_isolation  # noqa: E402
+from . import test_overview  # noqa: E402

@@ -9,3 +9,4 @@ if not hasattr(_odoo_test_common, "SETATTR_SOURCES"):
 from . import test_billing  # noqa: E402
 from . import test_limits  # noqa: E402
 from . import test_cron_isolation  # noqa: E402
+from . import test_overview  # noqa: E402

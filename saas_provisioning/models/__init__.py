@@ -14,3 +14,4 @@ from . import saas_watchdog_exemption
 from . import saas_instance_fair
 from . import saas_plan_fair
 from . import saas_instance_maintenance
+from . import saas_overview
