@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 from odoo import fields
 from odoo.tests import TransactionCase, new_test_user, tagged
 
+from odoo.addons.saas_base.tests.common import clear_instances
+
 NOW = datetime(2030, 6, 15, 12, 0, 0)
 
 
@@ -21,7 +23,7 @@ class OverviewBackupCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env.cr.execute("DELETE FROM saas_instance")
+        clear_instances(cls.env.cr)
         cls.storage = cls.env["saas.backup.storage"].create({
             "name": "ov local", "kind": "local", "local_path": "/nonexistent/ov"})
         cls.env["ir.config_parameter"].set_param("saas_backup.storage_id", cls.storage.id)

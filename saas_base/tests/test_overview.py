@@ -5,7 +5,7 @@ from datetime import date, datetime
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .common import SaasCase
+from .common import SaasCase, clear_instances
 
 NOW = datetime(2030, 6, 15, 12, 0, 0)
 
@@ -26,7 +26,7 @@ class TestOverviewCustomers(SaasCase):
         super().setUpClass()
         cls._users()
         # the figures count every instance: only the fixture's are left
-        cls.env.cr.execute("DELETE FROM saas_instance")
+        clear_instances(cls.env.cr)
         make = cls._create_instance
         cls.a1 = make("ov-a1", state="active", trial_end_date=date(2030, 6, 20))
         cls.a2 = make("ov-a2", state="active", trial_end_date=date(2030, 6, 15))

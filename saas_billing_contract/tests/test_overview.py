@@ -6,6 +6,7 @@ from datetime import date, datetime
 from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.saas_base.tests.common import clear_instances
 
 NOW = datetime(2030, 6, 15, 12, 0, 0)
 
@@ -107,7 +108,7 @@ class TestOverviewMoney(AccountTestInvoicingCommon):
         plan = self.starter
         partner = self.partner_a
         make = self.env["saas.instance"]._create_state_machine
-        self.env.cr.execute("DELETE FROM saas_instance")
+        clear_instances(self.env.cr)
         cancelled = make([{"name": "ov c1", "subdomain": "ov-c1", "plan_id": plan.id,
                            "partner_id": partner.id, "state": "suspended"}])
         cancelled.write({"billing_suspended": "cancelled",

@@ -4,6 +4,8 @@ from datetime import datetime, timedelta
 
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.saas_base.tests.common import clear_instances
+
 NOW = datetime(2030, 6, 15, 12, 0, 0)
 
 
@@ -23,7 +25,7 @@ class TestOverviewFleet(TransactionCase):
         super().setUpClass()
         cr = cls.env.cr
         # the figures count every record: only the fixture's are left
-        cr.execute("DELETE FROM saas_instance")
+        clear_instances(cr)
         cr.execute("DELETE FROM saas_pool_database")
         cr.execute("UPDATE saas_server SET active = false")
         cr.execute("UPDATE saas_template SET active = false")
