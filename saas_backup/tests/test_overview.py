@@ -5,17 +5,10 @@ from datetime import datetime, timedelta
 from odoo import fields
 from odoo.tests import TransactionCase, new_test_user, tagged
 
-from odoo.addons.saas_base.tests.common import clear_instances
+from odoo.addons.saas_base.tests.common import clear_instances, overview_item
 
 NOW = datetime(2030, 6, 15, 12, 0, 0)
 
-
-def item(sections, key):
-    for section in sections:
-        for entry in section["items"]:
-            if entry["key"] == key:
-                return section["key"], entry
-    raise AssertionError(f"no overview item {key}")
 
 
 class OverviewBackupCase(TransactionCase):
@@ -61,13 +54,13 @@ class TestOverviewBackups(OverviewBackupCase):
                         drill_date=NOW - timedelta(days=days))
         # ov-drilled is live too, its health "none" (the default)
         sections = self.env["saas.overview"]._overview_data(NOW)
-        figures = {key: item(sections, f"backup_{key}")[1]["value"]
+        figures = {key: overview_item(sections, f"backup_{key}")[1]["value"]
                    for key in ("normal", "warning", "danger", "never")}
         self.assertEqual(figures, {"normal": 2, "warning": 1, "danger": 1, "never": 1})
-        self.assertEqual(item(sections, "backup_never")[0], "care")
-        self.assertEqual(item(sections, "drills_passed")[1]["value"], 2)
-        self.assertEqual(item(sections, "drills_failed")[1]["value"], 1)
-        never = item(sections, "backup_never")[1]["action"]["domain"]
+        self.assertEqual(overview_item(sections, "backup_never")[0], "care")
+        self.assertEqual(overview_item(sections, "drills_passed")[1]["value"], 2)
+        self.assertEqual(overview_item(sections, "drills_failed")[1]["value"], 1)
+        never = overview_item(sections, "backup_never")[1]["action"]["domain"]
         self.assertEqual(self.env["saas.instance"].search(never).mapped("subdomain"), ["ov-h4"])
 
 

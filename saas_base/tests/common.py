@@ -99,3 +99,12 @@ def clear_instances(cr):
     for (table,) in cr.fetchall():
         cr.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
     cr.execute("DELETE FROM saas_instance")
+
+
+def overview_item(sections, key):
+    """(section key, item) of the overview item ``key``."""
+    for section in sections:
+        for item in section["items"]:
+            if item["key"] == key:
+                return section["key"], item
+    raise AssertionError(f"no overview item {key}")

@@ -5,17 +5,10 @@ from datetime import date, datetime
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .common import SaasCase, clear_instances
+from .common import SaasCase, clear_instances, overview_item
 
 NOW = datetime(2030, 6, 15, 12, 0, 0)
 
-
-def figure(sections, key):
-    for section in sections:
-        for item in section["items"]:
-            if item["key"] == key:
-                return item
-    raise AssertionError(f"no overview item {key}")
 
 
 @tagged("post_install", "-at_install")
@@ -50,22 +43,22 @@ class TestOverviewCustomers(SaasCase):
 
     def test_customer_figures(self):
         sections = self.env["saas.overview"]._overview_data(NOW)
-        self.assertEqual(figure(sections, "tenants_active")["value"], 3)
-        by_state = figure(sections, "tenants_by_state")
+        self.assertEqual(overview_item(sections, "tenants_active")[1]["value"], 3)
+        by_state = overview_item(sections, "tenants_by_state")[1]
         self.assertEqual(dict(zip(by_state["labels"], by_state["datasets"][0]["data"])), {
             "Draft": 1, "Provisioning": 1, "Active": 3, "Suspended": 2, "Terminated": 2,
             "Failed": 1})
         # a1 (ends in 5 days) and a2 (ends today)
-        self.assertEqual(figure(sections, "trials_running")["value"], 2)
+        self.assertEqual(overview_item(sections, "trials_running")[1]["value"], 2)
         # ended within 30 days: a3 (still active: paid) and s1 (suspended)
-        conversion = figure(sections, "trial_conversion")
+        conversion = overview_item(sections, "trial_conversion")[1]
         self.assertEqual(conversion["value"], 0.5)
         self.assertEqual(conversion["display"], "50 %")
         # t1 terminated 14 days ago; t2 long before
-        churn = figure(sections, "churn")
+        churn = overview_item(sections, "churn")[1]
         self.assertEqual(churn["value"], 1)
         self.assertEqual(churn["action"]["domain"], [("id", "in", [self.t1.id])])
-        signups = figure(sections, "signups")
+        signups = overview_item(sections, "signups")[1]
         self.assertEqual(len(signups["labels"]), 31)
         self.assertEqual(signups["labels"][0], "2030-05-16")
         self.assertEqual(signups["labels"][-1], "2030-06-15")

@@ -26,24 +26,25 @@ class SaasOverview(models.AbstractModel):
     def _overview_fleet(self, section, now):
         cr = self.env.cr
         items = section["items"]
-        servers = overview_fleet.servers_usage(cr)
-        limits = [("instances", "max_instances", _("Instances")),
-                  ("database_mb", "max_database_mb", _("Database size")),
-                  ("connections", "max_connections", _("Connections"))]
+        # the servers' own capacity interface (saas_base): what placement reads
+        servers = self.env["saas.server"].sudo().search([])
+        usage = {server: server._capacity_usage() for server in servers}
+        labels = {"instances": _("Instances"), "database_mb": _("Database size"),
+                  "connections": _("Connections")}
         items.append(self._ov_chart(
             "servers", _("Servers: share of each limit in use (%)"), "bar",
-            [server["name"] for server in servers],
+            [server.name for server in servers],
             [{"label": label,
-              "data": [overview_fleet.used_ratio(server[used], server[limit]) or 0
+              "data": [overview_fleet.used_ratio(*usage[server][limit]) or 0
                        for server in servers]}
-             for used, limit, label in limits], 10, percent=True,
+             for limit, label in labels.items()], 10, percent=True,
             action=self._ov_action("saas.server", _("Servers"), [])))
         items.append(self._ov_records(
             "server_limits", _("Servers"), [
-                {"model": "saas.server", "id": server["id"], "name": server["name"],
+                {"model": "saas.server", "id": server.id, "name": server.name,
                  "reason": " · ".join(
-                     f"{label} {server[used]}/{server[limit] or '∞'}"
-                     for used, limit, label in limits)}
+                     f"{label} {usage[server][limit][0]}/{usage[server][limit][1] or '∞'}"
+                     for limit, label in labels.items())}
                 for server in servers], 15))
         count, p50, p95 = overview_fleet.provisioning_times(
             cr, now - timedelta(days=PROVISION_WINDOW_DAYS))

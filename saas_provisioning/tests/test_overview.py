@@ -4,17 +4,12 @@ from datetime import datetime, timedelta
 
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.saas_base.tests.common import clear_instances
+from odoo.addons.saas_base.tests.common import clear_instances, overview_item
+
+from .common import create_test_server
 
 NOW = datetime(2030, 6, 15, 12, 0, 0)
 
-
-def item(sections, key):
-    for section in sections:
-        for entry in section["items"]:
-            if entry["key"] == key:
-                return section["key"], entry
-    raise AssertionError(f"no overview item {key}")
 
 
 @tagged("post_install", "-at_install")
@@ -29,11 +24,10 @@ class TestOverviewFleet(TransactionCase):
         cr.execute("DELETE FROM saas_pool_database")
         cr.execute("UPDATE saas_server SET active = false")
         cr.execute("UPDATE saas_template SET active = false")
-        Server = cls.env["saas.server"]
-        cls.server_a = Server.create({"name": "ov-a", "host": "127.0.0.1", "port": 5433,
-                                      "max_instances": 4, "max_database_mb": 1000})
-        cls.server_b = Server.create({"name": "ov-b", "host": "127.0.0.1", "port": 5433,
-                                      "max_instances": 10, "max_connections": 50})
+        cls.server_a = create_test_server(cls.env, name="ov-a", max_instances=4,
+                                          max_database_mb=1000)
+        cls.server_b = create_test_server(cls.env, name="ov-b", max_instances=10,
+                                          max_connections=50)
         cls.server_a.sudo().write({"database_mb": 250})
         cls.server_b.sudo().write({"database_mb": 40, "connection_count": 45})
         cls.template = cls.env["saas.template"].create({
@@ -84,7 +78,7 @@ class TestOverviewFleet(TransactionCase):
 
     def test_fleet_figures(self):
         sections = self.env["saas.overview"]._overview_data(NOW)
-        section, servers = item(sections, "servers")
+        section, servers = overview_item(sections, "servers")
         self.assertEqual(section, "fleet")
         self.assertEqual(servers["labels"], ["ov-a", "ov-b"])
         data = {ds["label"]: ds["data"] for ds in servers["datasets"]}
@@ -93,25 +87,25 @@ class TestOverviewFleet(TransactionCase):
         # maint = 7 of 10, no size limit, 45 of 50 connections
         self.assertEqual(data, {"Instances": [100.0, 70.0], "Database size": [25.0, 0],
                                 "Connections": [0, 90.0]})
-        _section, rows = item(sections, "server_limits")
+        _section, rows = overview_item(sections, "server_limits")
         self.assertEqual(rows["rows"][1]["reason"],
                          "Instances 7/10 · Database size 40/∞ · Connections 45/50")
         # 10 20 30 40 100: median 30; p95 at rank 0.95 * 4 = 3.8: 40 + 0.8 * 60
-        self.assertEqual(item(sections, "provision_p50")[1]["value"], 30.0)
-        self.assertEqual(item(sections, "provision_p95")[1]["value"], 88.0)
-        self.assertEqual(item(sections, "provision_p95")[1]["display"], "88.0 s")
+        self.assertEqual(overview_item(sections, "provision_p50")[1]["value"], 30.0)
+        self.assertEqual(overview_item(sections, "provision_p95")[1]["value"], 88.0)
+        self.assertEqual(overview_item(sections, "provision_p95")[1]["display"], "88.0 s")
         # one ready, one being made, 2 per built template a plan names (one)
-        pool = item(sections, "pool_fill")[1]
+        pool = overview_item(sections, "pool_fill")[1]
         self.assertEqual((pool["value"], pool["display"]), (1, "1 / 2"))
 
     def test_care_figures(self):
         sections = self.env["saas.overview"]._overview_data(NOW)
-        counts = {key: item(sections, f"care_{key}")[1]["value"]
+        counts = {key: overview_item(sections, f"care_{key}")[1]["value"]
                   for key in ("failed", "stuck", "tampered", "over_limit", "usage_error",
                               "maintenance")}
         self.assertEqual(counts, {"failed": 1, "stuck": 1, "tampered": 1, "over_limit": 1,
                                   "usage_error": 1, "maintenance": 1})
-        section, records = item(sections, "care_instances")
+        section, records = overview_item(sections, "care_instances")
         self.assertEqual(section, "care")
         self.assertEqual([(row["id"], row["reason"]) for row in records["rows"]], [
             (self.failed.id, "Failed"),
@@ -121,5 +115,5 @@ class TestOverviewFleet(TransactionCase):
             (self.unread.id, "Usage not read: permission denied"),
             (self.maintained.id, "In maintenance: update"),
         ])
-        stuck = item(sections, "care_stuck")[1]["action"]
+        stuck = overview_item(sections, "care_stuck")[1]["action"]
         self.assertEqual(self.env["saas.instance"].search(stuck["domain"]), self.stuck)

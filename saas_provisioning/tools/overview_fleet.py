@@ -1,25 +1,10 @@
 """Plain SQL reads of the fleet for the operator's overview (no odoo
-import): servers against their limits, provisioning times, the warm pool,
-the instances that need a person."""
+import): provisioning times, the warm pool, the instances that need a
+person.  Servers against their limits come from saas.server's own
+``_capacity_usage()`` (the figures placement reads)."""
 
 # the reasons an instance needs care, in the order shown
 ATTENTION = ("failed", "stuck", "tampered", "over_limit", "usage_error", "maintenance")
-
-
-def servers_usage(cr):
-    """[{id, name, instances, max_instances, database_mb, max_database_mb,
-    connections, max_connections}] of the active servers; instances counts
-    every instance but the terminated (as ``instance_count``)."""
-    cr.execute("""
-        SELECT s.id, s.name,
-               (SELECT count(*) FROM saas_instance i
-                 WHERE i.server_id = s.id AND i.state != 'terminated'),
-               s.max_instances, coalesce(s.database_mb, 0), coalesce(s.max_database_mb, 0),
-               coalesce(s.connection_count, 0), coalesce(s.max_connections, 0)
-          FROM saas_server s WHERE s.active ORDER BY s.name, s.id""")
-    keys = ("id", "name", "instances", "max_instances", "database_mb", "max_database_mb",
-            "connections", "max_connections")
-    return [dict(zip(keys, row)) for row in cr.fetchall()]
 
 
 def used_ratio(used, limit):

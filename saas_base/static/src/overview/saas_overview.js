@@ -17,7 +17,7 @@ export class SaasOverviewChart extends Component {
 
     setup() {
         this.canvas = useRef("canvas");
-        onWillStart(() => loadBundle("web.chartjs_lib"));
+        onWillStart(() => loadBundle("web.chartjs_lib")); // loaded already by the overview
         onMounted(() => this.draw());
         onWillUnmount(() => this.chart && this.chart.destroy());
     }
@@ -58,7 +58,8 @@ export class SaasOverview extends Component {
         this.orm = useService("orm");
         this.action = useService("action");
         this.state = useState({ sections: [] });
-        onWillStart(() => this.load());
+        // Chart.js (lazily, as the graph view) while the figures are read
+        onWillStart(() => Promise.all([this.load(), loadBundle("web.chartjs_lib")]));
     }
 
     async load() {

@@ -21,6 +21,7 @@ registry.category("web_tour.tours").add("saas_overview_tour", {
             {
                 content: "The active tenants, as counted by the test",
                 trigger: `.o_saas_figure[data-key='tenants_active'] .o_saas_value:contains(/^${expect.active}$/)`,
+                timeout: 60000,
             },
             {
                 content: "The trials running, as counted by the test",
