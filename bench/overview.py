@@ -54,7 +54,8 @@ def clone(table, source_id, count, overrides, batch=20000):
 t0 = time.perf_counter()
 env["ir.config_parameter"].sudo().set_param("saas_provisioning.pool_size", "2")
 servers = env["saas.server"].create([
-    {{"name": f"bench-{{i}}", "host": "127.0.0.1", "port": 5433, "max_instances": 2500,
+    {{"name": f"bench-{{i}}", "host": "127.0.0.1", "port": 5433, "db_user": "saas",
+      "db_password": "saas", "max_instances": 2500,
       "max_database_mb": 500000, "max_connections": 400}} for i in range(5)])
 template = env["saas.template"].create({{"name": "bench", "module_list": "base",
                                         "server_id": servers[0].id}})

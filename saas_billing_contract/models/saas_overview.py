@@ -33,22 +33,24 @@ class SaasOverview(models.AbstractModel):
             ("contract_id.saas_subscription", "=", True), ("is_canceled", "=", False),
             ("date_start", "<=", today), "|", ("date_end", "=", False),
             ("date_end", ">=", today)], views=("list", "pivot", "form"))
-        mrr = overview_money.mrr(cr, company.id, today)
+        # the trend's last point is today's MRR
+        trend = overview_money.mrr_trend(cr, company.id, overview_money.trend_days(today))
+        mrr = trend[-1][1]
         items.append(self._ov_figure("mrr", _("MRR"), mrr, 10, display=money(mrr),
                                      action=lines))
         items.append(self._ov_figure("arr", _("ARR"), mrr * 12, 15, display=money(mrr * 12),
                                      action=lines))
-        trend = overview_money.mrr_trend(cr, company.id, overview_money.trend_days(today))
         items.append(self._ov_chart(
             "mrr_trend", _("MRR over 12 months"), "line",
             [fields.Date.to_string(day)[:7] for day, _mrr in trend],
             [{"label": _("MRR"), "data": [round(value, 2) for _day, value in trend]}], 30))
         per_plan = overview_money.mrr_per_plan(cr, company.id, today)
-        plans = {plan.id: plan.display_name for plan in self.env["saas.plan"].browse(
+        plans = {plan.id: plan.display_name for plan in self.env["saas.plan"].sudo().browse(
             [plan_id for plan_id, _mrr in per_plan if plan_id]).exists()}
+        other = _("Other")  # not inside the comprehension: _() reads its caller's frame
         items.append(self._ov_chart(
             "mrr_per_plan", _("MRR per plan"), "bar",
-            [plans.get(plan_id, _("Other")) for plan_id, _mrr in per_plan],
+            [plans.get(plan_id, other) for plan_id, _mrr in per_plan],
             [{"label": _("MRR"), "data": [round(value, 2) for _plan, value in per_plan]}], 35,
             action=dict(lines, context={"pivot_row_groupby": ["saas_plan_id"]})))
         count, amount = overview_money.overdue(cr, company.id, today)

@@ -29,15 +29,9 @@ def trend_days(today, months=12):
     return days + [today]
 
 
-def mrr(cr, company_id, day):
-    """Monthly recurring revenue of the lines running on ``day``."""
-    cr.execute("SELECT coalesce(sum(cl.monthly_recurring), 0)" + RUNNING.format(day="%(day)s"),
-               {"company": company_id, "day": day})
-    return cr.fetchone()[0]
-
-
 def mrr_trend(cr, company_id, days):
-    """[(day, MRR on that day)] for each of ``days``, in one query."""
+    """[(day, MRR: the monthly recurring revenue of the lines running on
+    that day)] for each of ``days``, in one query."""
     cr.execute("SELECT d.day, (SELECT coalesce(sum(cl.monthly_recurring), 0)"
                + RUNNING.format(day="d.day") + ") FROM unnest(%(days)s::date[]) AS d(day)"
                " ORDER BY d.day", {"company": company_id, "days": list(days)})

@@ -82,10 +82,11 @@ class TestOverviewFleet(TransactionCase):
         self.assertEqual(section, "fleet")
         self.assertEqual(servers["labels"], ["ov-a", "ov-b"])
         data = {ds["label"]: ds["data"] for ds in servers["datasets"]}
-        # ov-a: ov-p1..p4 (the terminated do not count): 4 of 4, 250 of 1000 MB,
+        # ov-a: ov-p1..p4 and ov-failed (the terminated do not count): 5 of 4,
+        # 250 of 1000 MB,
         # no connection limit; ov-b: ov-p0, stuck, busy, tampered, over, unread,
         # maint = 7 of 10, no size limit, 45 of 50 connections
-        self.assertEqual(data, {"Instances": [100.0, 70.0], "Database size": [25.0, 0],
+        self.assertEqual(data, {"Instances": [125.0, 70.0], "Database size": [25.0, 0],
                                 "Connections": [0, 90.0]})
         _section, rows = overview_item(sections, "server_limits")
         self.assertEqual(rows["rows"][1]["reason"],

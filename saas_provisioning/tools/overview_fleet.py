@@ -55,11 +55,11 @@ def attention(cr, stuck_before, limit=50):
     for reason in ATTENTION:
         where, detail = conditions[reason]
         params = {"stuck": stuck_before, "limit": limit}
-        cr.execute(f"SELECT count(*) FROM saas_instance"  # noqa: S608 -- constant SQL above
-                   f" WHERE state != 'terminated' AND {where}", params)
-        count = cr.fetchone()[0]
-        cr.execute(f"SELECT id, name, {detail} FROM saas_instance"  # noqa: S608
+        # one query: the first rows, each with the count of all
+        cr.execute(f"SELECT id, name, {detail}, count(*) OVER () FROM saas_instance"  # noqa: S608
                    f" WHERE state != 'terminated' AND {where}"
                    f" ORDER BY id DESC LIMIT %(limit)s", params)
-        result[reason] = (count, cr.fetchall())
+        rows = cr.fetchall()
+        count = rows[0][3] if rows else 0
+        result[reason] = (count, [row[:3] for row in rows])
     return result
