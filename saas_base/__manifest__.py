@@ -14,16 +14,26 @@
         "security/saas_rules.xml",
         "data/ir_config_parameter.xml",
         "data/ir_cron.xml",
+        "data/mail_activity_data.xml",
         "views/saas_server_views.xml",
         "views/saas_plan_views.xml",
         "views/saas_template_views.xml",
         "views/saas_instance_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
+        "views/saas_overview_views.xml",
     ],
     "demo": [
         "demo/saas_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "saas_base/static/src/overview/*",
+        ],
+        "web.assets_tests": [
+            "saas_base/static/tests/tours/*.js",
+        ],
+    },
     "post_init_hook": "post_init_hook",
     "application": True,
     "installable": True,

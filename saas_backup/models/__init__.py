@@ -7,3 +7,5 @@ from . import (
     saas_instance_schedule,
     saas_instance_protection,
 )
+from . import saas_overview
+from . import saas_instance_alert

@@ -9,3 +9,4 @@ from . import test_backup  # noqa: E402
 from . import test_schedule_isolation  # noqa: E402
 from . import test_backup_settings  # noqa: E402
 from . import test_health_page  # noqa: E402
+from . import test_overview  # noqa: E402

@@ -10,3 +10,5 @@ from . import test_state_guard
 from . import test_base_url
 from . import test_settings_door
 from . import test_settings_roundtrip
+from . import test_overview
+from . import test_overview_tour

@@ -1,4 +1,5 @@
 from unittest.mock import patch
+from psycopg2 import sql
 
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import config
@@ -95,3 +96,24 @@ class SaasCase(TransactionCase):
             cls.env, login="h1_portal_a", groups="base.group_portal",
             partner_id=cls.customer_a_contact.id,
         )
+
+
+def clear_instances(cr):
+    """Delete every instance, in a test's transaction (rolled back after):
+    the overview's figures count them all.  Rows of other tables that would
+    forbid it (a foreign key without ON DELETE) go first."""
+    cr.execute("""SELECT conrelid::regclass::text FROM pg_constraint
+                   WHERE contype = 'f' AND confrelid = 'saas_instance'::regclass
+                     AND confdeltype IN ('r', 'a')""")
+    for (table,) in cr.fetchall():
+        cr.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+    cr.execute("DELETE FROM saas_instance")
+
+
+def overview_item(sections, key):
+    """(section key, item) of the overview item ``key``."""
+    for section in sections:
+        for item in section["items"]:
+            if item["key"] == key:
+                return section["key"], item
+    raise AssertionError(f"no overview item {key}")

@@ -9,3 +9,4 @@ from . import saas_instance_crons
 from . import saas_instance_log
 from . import res_config_settings
 from . import saas_instance_limits
+from . import saas_overview

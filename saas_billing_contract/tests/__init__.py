@@ -10,3 +10,4 @@ from . import test_billing  # noqa: E402
 from . import test_limits  # noqa: E402
 from . import test_cron_isolation  # noqa: E402
 from . import test_edge_dates  # noqa: E402
+from . import test_overview  # noqa: E402

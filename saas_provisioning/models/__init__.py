@@ -15,3 +15,4 @@ from . import saas_instance_fair
 from . import saas_plan_fair
 from . import saas_instance_maintenance
 from . import saas_instance_uptime
+from . import saas_overview

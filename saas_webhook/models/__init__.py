@@ -7,3 +7,4 @@ from . import saas_instance
 from . import contract_line
 from . import account_move
 from . import res_config_settings
+from . import saas_server

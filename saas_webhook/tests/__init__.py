@@ -3,3 +3,4 @@
 from odoo.addons.saas_provisioning import tests as _provisioning_tests  # noqa: F401
 
 from . import test_webhook  # noqa: E402
+from . import test_capacity_event  # noqa: E402

@@ -1,5 +1,7 @@
 import json
+from datetime import timedelta
 
+from odoo import fields
 from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.saas_webhook.tests.common import enter_job_cursor_mode, run_drain
@@ -40,3 +42,28 @@ class TestBackupFailed(TransactionCase):
             self.assertEqual(body["data"]["backup_id"], backup.id)
             self.assertEqual(body["data"]["error"], "Storage unreachable after 3 tries")
             self.assertEqual(receiver.requests[0]["headers"]["webhook-id"], events.message_id)
+
+    def test_backup_danger_event(self):
+        self.env["saas.webhook.endpoint"].create({
+            "name": "Ops", "url": "http://127.0.0.1:9/hook",
+            "event_type_ids": self.env["saas.webhook.event.type"].search(
+                [("code", "=", "backup.danger")]).ids})
+        storage = self.env["saas.backup.storage"].create(
+            {"name": "Nowhere", "kind": "local", "local_path": "/nonexistent"})
+        self.env["ir.config_parameter"].set_param("saas_backup.storage_id", storage.id)
+        customer = self.env["res.partner"].create({"name": "Danger Customer"})
+        instance = self.env["saas.instance"]._create_state_machine([{
+            "name": "Danger Co", "subdomain": "wh-danger", "partner_id": customer.id,
+            "state": "active"}])
+        now = fields.Datetime.now()
+        done_at = now - timedelta(days=6)
+        self.env["saas.backup"].sudo().create({
+            "instance_id": instance.id, "storage_id": storage.id, "kind": "scheduled",
+            "database_name": instance.database_name, "state": "done", "done_at": done_at})
+        instance._update_backup_health(now)
+        instance._update_backup_health(now)
+        events = self.env["saas.webhook.event"].search([("event_type", "=", "backup.danger")])
+        self.assertEqual(len(events), 1, "once while the alert is open")
+        data = json.loads(events.body)["data"]
+        self.assertEqual((data["instance_id"], data["backup_health"]), (instance.id, "danger"))
+        self.assertEqual(data["last_backup_at"], fields.Datetime.to_string(done_at))
