@@ -11,3 +11,4 @@ from . import test_orphans  # noqa: E402
 from . import test_plan_limits  # noqa: E402
 from . import test_loops  # noqa: E402
 from . import test_fair  # noqa: E402
+from . import test_servers  # noqa: E402
