@@ -58,7 +58,7 @@ def tenant_login(dbname):
 
 
 def floor_copy(dbname, source_port, target_port):
-    scratch = PREFIX + "t__floor"
+    scratch = PREFIX + "floor"
     with pg(target_port) as conn, conn.cursor() as cr:
         cr.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
         cr.execute(f'CREATE DATABASE "{scratch}" ENCODING \'unicode\' LC_COLLATE \'C\' '
@@ -112,7 +112,9 @@ def main():
     parser.add_argument("--rows", type=int, default=20000)
     args = parser.parse_args()
     devtool.drop_prefixed(PREFIX)
-    srv = OdooServer(PREFIX + "master", channels="root:2")
+    conf = devtool.write_config(db_name=PREFIX + "master", path=devtool.RUN_DIR / "bench-move.conf",
+                                prefix=PREFIX, template_owner=PREFIX + "tpl_owner")
+    srv = OdooServer(PREFIX + "master", conf=conf, channels="root:2")
     srv.install("saas_provisioning")
     srv.start()
     tenants = {}

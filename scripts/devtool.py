@@ -361,9 +361,9 @@ def db_exists(name):
     return res.stdout.strip() == "1"
 
 
-def psql(query, db="postgres"):
+def psql(query, db="postgres", port=PG_PORT):
     return subprocess.run(["psql", "-d", db, "-tAq"], input=query, capture_output=True,
-                          text=True, env=pg_env(), check=True).stdout
+                          text=True, env=pg_env(port), check=True).stdout
 
 
 def drop_prefixed(prefix, keep=()):
@@ -371,15 +371,19 @@ def drop_prefixed(prefix, keep=()):
     tenant roles named like them, and their filestores: what a test or
     benchmark run (maybe interrupted) left.  Returns the dropped names."""
     like = prefix.replace("_", "\\_") + "%"
-    names = [n for n in psql(f"SELECT datname FROM pg_database WHERE datname LIKE '{like}';")
-             .split() if n not in keep]
-    for name in names:
-        psql(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true; '
-             f'ALTER DATABASE "{name}" IS_TEMPLATE false;')
-        psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);')
-    for role in psql(f"SELECT rolname FROM pg_roles WHERE rolname LIKE '{like}';").split():
-        if role not in keep:
-            psql(f'DROP ROLE IF EXISTS "{role}";')
+    names = []
+    for port in (PG_PORT, PG_PORT2):  # both clusters: tenants move between them
+        found = [n for n in psql(f"SELECT datname FROM pg_database WHERE datname LIKE '{like}';",
+                                 port=port).split() if n not in keep]
+        for name in found:
+            psql(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true; '
+                 f'ALTER DATABASE "{name}" IS_TEMPLATE false;', port=port)
+            psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);', port=port)
+        for role in psql(f"SELECT rolname FROM pg_roles WHERE rolname LIKE '{like}';",
+                         port=port).split():
+            if role not in keep:
+                psql(f'DROP ROLE IF EXISTS "{role}";', port=port)
+        names += found
     filestore = RUN_DIR / "filestore-root" / "filestore"
     for path in filestore.glob(f"{prefix}*"):
         if path.name not in keep:

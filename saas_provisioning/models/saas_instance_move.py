@@ -95,10 +95,12 @@ class SaasInstance(models.Model):
         if self.server_id != source or self.state != "active":
             return _("Skipped: the instance is %(state)s on %(server)s",
                      state=self.state, server=self.server_id.name)
+        if self.maintenance_reason:  # another operation's (an update)
+            return _("Skipped: in maintenance (%s)", self.maintenance_reason)
         if source._pg_admin().system_identifier() == target._pg_admin().system_identifier():
             raise UserError(_("%(a)s and %(b)s are the same PostgreSQL cluster.",
                               a=source.name, b=target.name))
-        self._move_drop_copy(target, "target")
+        self._move_drop_copy(target, source)
         self._move_mark(target)
         try:
             with self._maintenance("move", _("moving to %s", target.name)):
@@ -106,7 +108,7 @@ class SaasInstance(models.Model):
                 self._move_switch(target)
         except MOVE_ERRORS as exc:
             self._log("move", "copy", "failed", started, str(exc))
-            self._move_drop_copy(target, "target")
+            self._move_drop_copy(target, source)
             self._move_mark(False)
             self.message_post(body=_("Move to %(server)s failed; the tenant stays on "
                                      "%(source)s: %(error)s", server=target.name,
@@ -122,7 +124,7 @@ class SaasInstance(models.Model):
             if self.maintenance_reason:
                 self._set_maintenance("move", False)
             return self._move_finish(source, target, started)
-        self._move_drop_copy(target, "target")
+        self._move_drop_copy(target, source)
         if self.maintenance_reason:
             self._set_maintenance("move", False)
         self._move_mark(False)
@@ -180,19 +182,19 @@ class SaasInstance(models.Model):
         self.invalidate_recordset(["server_id"])
 
     def _move_finish(self, source, target, started):
-        self._move_drop_copy(source, "source")
+        self._move_drop_copy(source, target)
         self._move_mark(False)
         self._log("move", "drop", "done", started, _("Old copy dropped from %s", source.name))
         self.message_post(body=_("Moved from %(source)s to %(target)s.", source=source.name,
                                  target=target.name))
         return _("Moved to %s", target.name)
 
-    def _move_drop_copy(self, server, side):
+    def _move_drop_copy(self, server, served):
         """Drop this tenant's database and role from ``server`` (the copy
         that is not served), and its files when that server's filestore
-        root is not the served one's."""
+        root is not the ``served`` one's.  (``served`` is passed: this
+        job's snapshot still says the old server after the switch.)"""
         dbname, role = self.database_name, self._role_name()
-        served = self.server_id
         if server == served:
             raise UserError(_("Refusing to drop the served copy of %s.", dbname))
         pg = server._pg_admin()
@@ -203,7 +205,7 @@ class SaasInstance(models.Model):
         files = server._filestore()
         if files.path(dbname) != served._filestore().path(dbname):
             files.remove(dbname)
-        return side
+        return True
 
     # -- UI ------------------------------------------------------------------------
 
