@@ -49,6 +49,17 @@ class SaasInstance(models.Model):
     def _state_machine_fields(self):
         return super()._state_machine_fields() | {"move_server_id"}
 
+    def write(self, vals):
+        # the route map follows server_id: once the database exists, only
+        # the move (the state machine) changes it
+        if vals.get("server_id") and not self._in_state_machine():
+            moved = self.filtered(lambda i: i.server_id and i.database_name
+                                  and i.state != "draft" and i.server_id.id != vals["server_id"])
+            if moved:
+                raise UserError(_("The server of %s holds its database: use \"Move to another "
+                                  "server\" instead.", moved[0].display_name))
+        return super().write(vals)
+
     def _route_rows(self):
         """The map's rows say on which server the database is."""
         rows = super()._route_rows()
@@ -176,7 +187,7 @@ class SaasInstance(models.Model):
         started = time.monotonic()
         with Registry(self.env.cr.dbname).cursor() as cr:
             instance = self.with_env(self.env(cr=cr)).sudo()
-            instance.write({"server_id": target.id})
+            instance._write_state_machine({"server_id": target.id})
             instance._publish_routes()
             instance._log("move", "switch", "done", started, _("Now on %s", target.name))
         self.invalidate_recordset(["server_id"])
