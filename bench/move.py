@@ -45,20 +45,20 @@ def pg(port, dbname="postgres"):
     return conn
 
 
-def tenant_login(dbname):
+def tenant_login(dbname, port):
     """A connection logged in as the tenant's role (its password derived as
     saas_router.credentials does, from the checkout's secret)."""
     digest = hmac.new(devtool.tenant_role_secret().encode(), b"saas-tenant-role:" +
                       dbname.encode(), hashlib.sha256).digest()
     password = base64.urlsafe_b64encode(digest).decode().rstrip("=")
-    conn = psycopg2.connect(host="127.0.0.1", port=devtool.PG_PORT, user=dbname,
+    conn = psycopg2.connect(host="127.0.0.1", port=port, user=dbname,
                             password=password, dbname=dbname)
     conn.autocommit = True
     return conn
 
 
 def floor_copy(dbname, source_port, target_port):
-    scratch = PREFIX + "floor"
+    scratch = dbname + "_floor"
     with pg(target_port) as conn, conn.cursor() as cr:
         cr.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
         cr.execute(f'CREATE DATABASE "{scratch}" ENCODING \'unicode\' LC_COLLATE \'C\' '
@@ -110,25 +110,36 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", type=int, default=3)
     parser.add_argument("--rows", type=int, default=20000)
+    parser.add_argument("--master", help="reuse this master database (with --conf): its "
+                        "built template saves the build (e.g. tests/test_e2e_servers.py's)")
+    parser.add_argument("--conf", help="the Odoo configuration of --master")
     args = parser.parse_args()
-    devtool.drop_prefixed(PREFIX)
-    conf = devtool.write_config(db_name=PREFIX + "master", path=devtool.RUN_DIR / "bench-move.conf",
-                                prefix=PREFIX, template_owner=PREFIX + "tpl_owner")
-    srv = OdooServer(PREFIX + "master", conf=conf, channels="root:2")
+    if args.master:
+        master, conf = args.master, args.conf
+    else:
+        devtool.drop_prefixed(PREFIX)
+        master = PREFIX + "master"
+        conf = devtool.write_config(db_name=master, path=devtool.RUN_DIR / "bench-move.conf",
+                                    prefix=PREFIX, template_owner=PREFIX + "tpl_owner")
+    srv = OdooServer(master, conf=conf, channels="root:2")
     srv.install("saas_provisioning")
     srv.start()
     tenants = {}
     try:
         rpc = srv.rpc()
-        first, _template, plan = setup_control_plane(rpc, srv.url, modules="base,web,portal")
-        second = rpc("saas.server", "create", dict(
-            name="Second PostgreSQL", host="127.0.0.1", port=devtool.PG_PORT2,
-            db_user=devtool.PG_USER, db_password=devtool.PG_PASSWORD, odoo_url=srv.url,
-            max_instances=1000))
+        first, _template, plan = setup_control_plane(rpc, srv.url)
+        second = (rpc("saas.server", "search", [("name", "=", "Second PostgreSQL")]) or [None])[0]
+        if second:
+            rpc("saas.server", "write", [second], {"odoo_url": srv.url})
+        else:
+            second = rpc("saas.server", "create", dict(
+                name="Second PostgreSQL", host="127.0.0.1", port=devtool.PG_PORT2,
+                db_user=devtool.PG_USER, db_password=devtool.PG_PASSWORD, odoo_url=srv.url,
+                max_instances=1000))
         info = provision_tenants(rpc, plan, ["bench-move"], "Bench-move-1", tenants)
         dbname = info["bench-move"]["database_name"]
         instance_id = tenants["bench-move"]
-        with tenant_login(dbname) as conn, conn.cursor() as cr:
+        with tenant_login(dbname, devtool.PG_PORT) as conn, conn.cursor() as cr:
             # rows of a real tenant's size, written as the tenant's role
             cr.execute("""INSERT INTO res_partner (name, complete_name, active, type, lang,
                                                    create_date, write_date)
@@ -155,7 +166,8 @@ def main():
             terminate_tenants(srv.rpc(), tenants)
         finally:
             srv.stop()
-            devtool.drop_prefixed(PREFIX)
+            if not args.master:
+                devtool.drop_prefixed(PREFIX)
 
 
 if __name__ == "__main__":
