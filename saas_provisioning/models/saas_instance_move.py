@@ -120,8 +120,8 @@ class SaasInstance(models.Model):
             self._move_drop_copy(target, source)
             self._move_mark(False)
             self.message_post(body=_("Move to %(server)s failed; the tenant stays on "
-                                     "%(source)s: %(error)s", server=target.name,
-                                     source=source.name, error=exc))
+                                     "%(origin)s: %(error)s", server=target.name,
+                                     origin=source.name, error=exc))
             return _("Failed: %s", exc)
         return self._move_finish(source, target, started)
 
@@ -139,7 +139,7 @@ class SaasInstance(models.Model):
         self._move_mark(False)
         self._log("move", "recover", "done", started,
                   _("An earlier try was interrupted: the copy on %(target)s is dropped, the "
-                    "tenant is served from %(source)s.", target=target.name, source=source.name))
+                    "tenant is served from %(origin)s.", target=target.name, origin=source.name))
         self.message_post(body=_("Move to %s interrupted; the tenant stays where it was.",
                                  target.name))
         return _("Interrupted move taken back")
@@ -194,7 +194,7 @@ class SaasInstance(models.Model):
         self._move_drop_copy(source, target)
         self._move_mark(False)
         self._log("move", "drop", "done", started, _("Old copy dropped from %s", source.name))
-        self.message_post(body=_("Moved from %(source)s to %(target)s.", source=source.name,
+        self.message_post(body=_("Moved from %(origin)s to %(target)s.", origin=source.name,
                                  target=target.name))
         return _("Moved to %s", target.name)
 

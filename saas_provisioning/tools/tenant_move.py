@@ -29,12 +29,9 @@ EXCLUDED_SCHEMAS = ("saas_control",)
 # tables whose whole contents are compared (a checksum), besides the counts
 CHECKSUM_TABLES = ("res_partner", "res_users", "res_company", "ir_config_parameter")
 
-_COUNTS_SQL = """
-    SELECT c.relname,
-           (xpath('/row/n/text()',
-                  query_to_xml(format('SELECT count(*) AS n FROM ONLY %I.%I', n.nspname,
-                                      c.relname), false, true, '')))[1]::text::bigint
-      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+_TABLES_SQL = """
+    SELECT c.relname FROM pg_catalog.pg_class c
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
      ORDER BY c.relname"""
 
@@ -122,8 +119,14 @@ def fingerprint(params, checksum_tables=CHECKSUM_TABLES):
     try:
         conn.set_session(isolation_level="REPEATABLE READ", readonly=True)
         with conn.cursor() as cr:
-            cr.execute(_COUNTS_SQL)
-            counts = dict(cr.fetchall())
+            cr.execute(_TABLES_SQL)
+            tables = [name for (name,) in cr.fetchall()]
+            counts = {}
+            if tables:  # every count in one statement (one round trip)
+                cr.execute(sql.SQL(" UNION ALL ").join(
+                    sql.SQL("SELECT {}, count(*) FROM ONLY public.{}").format(
+                        sql.Literal(name), sql.Identifier(name)) for name in tables))
+                counts = dict(cr.fetchall())
             sums = {}
             for table in checksum_tables:
                 if table in counts:
