@@ -19,6 +19,7 @@ tenant on the first cluster and gives it ``--rows`` partners, then N times
 Prints the figures side by side; everything it creates is dropped.
 """
 import argparse
+import contextlib
 import base64
 import hashlib
 import hmac
@@ -59,7 +60,7 @@ def tenant_login(dbname, port):
 
 def floor_copy(dbname, source_port, target_port):
     scratch = dbname + "_floor"
-    with pg(target_port) as conn, conn.cursor() as cr:
+    with contextlib.closing(pg(target_port)) as conn, conn.cursor() as cr:
         cr.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
         cr.execute(f'CREATE DATABASE "{scratch}" ENCODING \'unicode\' LC_COLLATE \'C\' '
                    'TEMPLATE template0')
@@ -74,7 +75,7 @@ def floor_copy(dbname, source_port, target_port):
     dump.stdout.close()
     assert dump.wait() == 0
     seconds = time.perf_counter() - started
-    with pg(target_port) as conn, conn.cursor() as cr:
+    with contextlib.closing(pg(target_port)) as conn, conn.cursor() as cr:
         cr.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
     return seconds
 
@@ -139,7 +140,8 @@ def main():
         info = provision_tenants(rpc, plan, ["bench-move"], "Bench-move-1", tenants)
         dbname = info["bench-move"]["database_name"]
         instance_id = tenants["bench-move"]
-        with tenant_login(dbname, devtool.PG_PORT) as conn, conn.cursor() as cr:
+        with contextlib.closing(tenant_login(dbname, devtool.PG_PORT)) as conn, \
+                conn.cursor() as cr:
             # rows of a real tenant's size, written as the tenant's role
             cr.execute("""INSERT INTO res_partner (name, complete_name, active, type, lang,
                                                    create_date, write_date)
