@@ -21,6 +21,7 @@
         "views/saas_template_views.xml",
         "views/saas_orphan_database_views.xml",
         "views/saas_pool_database_views.xml",
+        "views/saas_instance_move_views.xml",
         "wizards/saas_instance_update_modules_views.xml",
     ],
     "installable": True,

@@ -4,7 +4,9 @@ and code that runs for a tenant reaches nothing else.
 Two doors of ``odoo.sql_db`` are wrapped:
 
 - ``connection_info_for(db)``: the credentials of a connection.  A tenant
-  database is reached as its role (``credentials``); and while the current
+  database is reached as its role (``credentials``), on the PostgreSQL
+  server the route map places it on (``db_host``/``db_port`` of its
+  routes; Odoo's own when empty); and while the current
   thread serves a tenant (Odoo sets ``threading.current_thread().dbname`` for
   each HTTP request, RPC call, websocket message and cron run), every
   connection it opens uses that tenant's role, whatever database it names
@@ -54,7 +56,10 @@ def connection_info_for(db_or_uri, readonly=False):
     tenant = thread_tenant() or (db if routing.is_tenant_db(db) else None)
     if tenant and "dsn" not in info:
         role = credentials.tenant_role_name(tenant)
-        info = dict(info, user=role, password=credentials.tenant_role_password(role))
+        # on the tenant's server (the route map's; Odoo's own db_host when
+        # it says none): its role exists there only
+        info = dict(info, user=role, password=credentials.tenant_role_password(role),
+                    **routing.route_map.database_server(tenant))
     return db, info
 
 

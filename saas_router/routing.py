@@ -226,7 +226,8 @@ REFUSED_STATES = (SUSPENDED, TAMPERED, MAINTENANCE)
 
 def replace_routes(cr, instance_ref, routes):
     """Make ``routes`` (dicts: host, database_name, kind, redirect_url,
-    state, account_url) the routes of instance ``instance_ref``: others of
+    state, account_url, db_host, db_port) the routes of instance
+    ``instance_ref``: others of
     it are removed, a host held by anyone else is taken over (a reused
     subdomain, a domain proved by its new owner).  Idempotent."""
     hosts = [bare_host(r["host"]) for r in routes]
@@ -239,23 +240,28 @@ def replace_routes(cr, instance_ref, routes):
         cr.execute(
             f"""INSERT INTO {ROUTE_TABLE}
                        (host, database_name, kind, redirect_url, instance_ref, state,
-                        account_url, create_date, write_date)
-                VALUES (%s, %s, %s, %s, %s, %s, %s,
+                        account_url, db_host, db_port, create_date, write_date)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s,
                         now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
                 ON CONFLICT (host) DO UPDATE
                    SET database_name = EXCLUDED.database_name, kind = EXCLUDED.kind,
                        redirect_url = EXCLUDED.redirect_url,
                        instance_ref = EXCLUDED.instance_ref, state = EXCLUDED.state,
-                       account_url = EXCLUDED.account_url, write_date = EXCLUDED.write_date
+                       account_url = EXCLUDED.account_url, write_date = EXCLUDED.write_date,
+                       db_host = EXCLUDED.db_host, db_port = EXCLUDED.db_port
                  WHERE ({ROUTE_TABLE}.database_name, {ROUTE_TABLE}.kind,
                         {ROUTE_TABLE}.redirect_url, {ROUTE_TABLE}.instance_ref,
-                        {ROUTE_TABLE}.state, {ROUTE_TABLE}.account_url)
+                        {ROUTE_TABLE}.state, {ROUTE_TABLE}.account_url,
+                        {ROUTE_TABLE}.db_host, {ROUTE_TABLE}.db_port)
                        IS DISTINCT FROM (EXCLUDED.database_name, EXCLUDED.kind,
                                          EXCLUDED.redirect_url, EXCLUDED.instance_ref,
-                                         EXCLUDED.state, EXCLUDED.account_url)""",
+                                         EXCLUDED.state, EXCLUDED.account_url,
+                                         EXCLUDED.db_host, EXCLUDED.db_port)""",
             [host, r.get("database_name") or None, r.get("kind") or "subdomain",
              r.get("redirect_url") or None, instance_ref, state,
-             r.get("account_url") or None])
+             r.get("account_url") or None,
+             # the PostgreSQL server of the database (empty: Odoo's own db_host)
+             r.get("db_host") or None, r.get("db_port") or None])
 
 
 def publish_routes(master, instance_ref, routes):
@@ -284,24 +290,46 @@ def database_served(master, dbname):
 
 def read_routes(cr):
     cr.execute(f"""SELECT host, database_name, kind, redirect_url,
-                          COALESCE(state, %s), account_url FROM {ROUTE_TABLE}""", [SERVED])
-    return {host: Route(db, kind, url, state, account)
-            for host, db, kind, url, state, account in cr.fetchall()}
+                          COALESCE(state, %s), account_url, db_host, db_port
+                     FROM {ROUTE_TABLE}""", [SERVED])
+    return {host: Route(db, kind, url, state, account, db_host, db_port)
+            for host, db, kind, url, state, account, db_host, db_port in cr.fetchall()}
 
 
 class Route:
-    __slots__ = ("database_name", "kind", "redirect_url", "state", "account_url")
+    __slots__ = ("database_name", "kind", "redirect_url", "state", "account_url",
+                 "db_host", "db_port")
 
-    def __init__(self, database_name, kind, redirect_url, state=SERVED, account_url=None):
+    def __init__(self, database_name, kind, redirect_url, state=SERVED, account_url=None,
+                 db_host=None, db_port=None):
         self.database_name = database_name
         self.kind = kind
         self.redirect_url = redirect_url
         self.state = state
         self.account_url = account_url
+        self.db_host = db_host or None  # the database's server; None: Odoo's own db_host
+        self.db_port = db_port or None
+
+    def server(self):
+        """psycopg2 keyword arguments that point a connection at the
+        database's server ({}: Odoo's own db_host and db_port)."""
+        server = {}
+        if self.db_host:
+            server["host"] = self.db_host
+        if self.db_port:
+            server["port"] = self.db_port
+        return server
 
     def __repr__(self):
         return (f"Route({self.database_name!r}, {self.kind!r}, {self.redirect_url!r}, "
                 f"{self.state!r})")
+
+
+def database_servers(routes):
+    """{tenant database: server (``Route.server``)} of the databases the map
+    places on another server than Odoo's own."""
+    return {route.database_name: route.server() for route in routes.values()
+            if route.database_name and not route.redirect_url and route.server()}
 
 
 def database_states(routes):
@@ -325,6 +353,7 @@ class RouteMap:
         self.version = None
         self.routes = {}
         self.databases = {}  # tenant database -> state (database_states)
+        self.servers = {}  # tenant database -> its server, when not Odoo's own
         self._table_seen = False
 
     def _serving_tenant(self):
@@ -367,11 +396,11 @@ class RouteMap:
             thread.saas_route_checked = request_mark
 
     def _set(self, master, version, routes):
-        databases = database_states(routes)
+        databases, servers = database_states(routes), database_servers(routes)
         with self._lock:
             before = self.databases
             self.master, self.version, self.routes = master, version, routes
-            self.databases = databases
+            self.databases, self.servers = databases, servers
         # a database no longer served: its registry leaves this process now
         # (each process reads the version at its next request), so that
         # nothing of it runs here any more, crons included
@@ -385,6 +414,14 @@ class RouteMap:
         ``SUSPENDED``, ``TAMPERED``, ``MAINTENANCE``), None when no host serves it."""
         self.refresh()
         return self.databases.get(dbname)
+
+    def database_server(self, dbname):
+        """The server of tenant database ``dbname`` as the map says, as
+        psycopg2 keyword arguments ({}: Odoo's own db_host).  From the cache,
+        never read here: it runs inside ``connection_info_for``, in threads
+        serving tenants too (a request refreshed the map when it classified
+        its host, before opening the database)."""
+        return self.servers.get(dbname, {})
 
     def lookup(self, host):
         """The route of ``host`` (``www.`` falls back to the bare name)."""
@@ -438,12 +475,25 @@ _ROUTABLE_DATABASES = """
        AND NOT d.datistemplate"""
 
 
-def is_routable(dbname):
-    """A tenant database is served only once the control plane opened it."""
+def server_connection(server=None):
+    """An Odoo connection (pooled) to the ``postgres`` database of
+    ``server`` (psycopg2 keyword arguments, ``Route.server``; empty: Odoo's
+    own db_host), logged in as Odoo's db_user: every server of the fleet
+    has that role (README, "Several servers")."""
     from odoo import sql_db  # noqa: PLC0415 (odoo.sql_db patched by connections)
 
+    connection = sql_db.db_connect("postgres")  # also makes the process's pool
+    if not server:
+        return connection
+    _db, info = sql_db.connection_info_for("postgres")
+    return sql_db.Connection(sql_db._Pool, "postgres", dict(info, **server))
+
+
+def is_routable(dbname):
+    """A tenant database is served only once the control plane opened it,
+    on the server the map places it on."""
     try:
-        with sql_db.db_connect("postgres").cursor() as cr:
+        with server_connection(route_map.database_server(dbname)).cursor() as cr:
             cr.execute(_ROUTABLE_DATABASES + " AND d.datname = %s", [dbname])
             return cr.fetchone() is not None
     except Exception:  # noqa: BLE001 (a routing check must not crash a request)
@@ -452,13 +502,26 @@ def is_routable(dbname):
 
 
 def routable_tenant_databases():
-    """Every tenant database the router would serve, in name order."""
-    from odoo import sql_db  # noqa: PLC0415
-
-    with sql_db.db_connect("postgres").cursor() as cr:
-        cr.execute(_ROUTABLE_DATABASES + " AND starts_with(d.datname, %s) ORDER BY d.datname",
+    """Every tenant database the router would serve, in name order: those of
+    Odoo's own server the map places nowhere else, and on each other server
+    of the map the databases it places there."""
+    route_map.refresh()
+    elsewhere = {}
+    for dbname, server in route_map.servers.items():
+        elsewhere.setdefault(tuple(sorted(server.items())), []).append(dbname)
+    with server_connection().cursor() as cr:
+        cr.execute(_ROUTABLE_DATABASES + " AND starts_with(d.datname, %s)",
                    [tenant_db_prefix()])
-        return [name for (name,) in cr.fetchall()]
+        names = {name for (name,) in cr.fetchall() if name not in route_map.servers}
+    for server, dbnames in elsewhere.items():
+        try:
+            with server_connection(dict(server)).cursor() as cr:
+                cr.execute(_ROUTABLE_DATABASES + " AND d.datname = ANY(%s)", [dbnames])
+                names.update(name for (name,) in cr.fetchall())
+        except Exception:  # noqa: BLE001 (one server down must not stop the others' crons)
+            _logger.exception("saas_router: cannot list the databases of %s", dict(server))
+    # a tenant in maintenance (an update, a move) runs nothing meanwhile
+    return sorted(name for name in names if route_map.databases.get(name) != MAINTENANCE)
 
 
 def route(dbs, host, fallback, routable=is_routable, lookup=None):

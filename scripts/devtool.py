@@ -38,6 +38,11 @@ PG_VERSION = os.environ.get("SAAS_PG_VERSION", "18" if PG_FLAVOUR == "embedded" 
 PG_ROOT = Path(os.environ.get("SAAS_PG_ROOT", f"/var/lib/saas-postgresql/{PG_VERSION}"))
 PG_CLUSTER = "saas"
 PG_PORT = int(os.environ.get("SAAS_PG_PORT", "5433"))
+# A second cluster beside the first (the same binaries, roles and settings,
+# its data in PG_ROOT/data2): tenants placed on it or moved there are real
+# tenants of another server (docs/ARCHITECTURE.md "Several servers").
+PG_CLUSTER2 = "saas2"
+PG_PORT2 = int(os.environ.get("SAAS_PG_PORT2", "5434"))
 PG_USER = "saas"
 PG_PASSWORD = "saas"
 RUN_DIR = REPO / ".run"
@@ -246,33 +251,40 @@ def ensure_embedded_pg_binaries():
                    stdout=subprocess.DEVNULL, check=True)
 
 
-def embedded_psql(*args):
-    return [str(pg_bin_dir() / "psql"), "-h", str(PG_ROOT / "run"), "-p", str(PG_PORT), *args]
+def embedded_psql(*args, port=PG_PORT, run=None):
+    return [str(pg_bin_dir() / "psql"), "-h", str(run or PG_ROOT / "run"), "-p", str(port), *args]
 
 
 TEMP_FILE_LIMIT = "5GB"  # as docker-compose.yml's postgres command
 
+# (data directory, socket directory, port) of the embedded clusters: the
+# first one, and the second one beside it
+EMBEDDED_CLUSTERS = (("data", "run", PG_PORT), ("data2", "run2", PG_PORT2))
 
-def ensure_embedded_cluster():
-    """A cluster of our own in PG_ROOT/data, run by the postgres OS user
-    (initdb refuses root), listening on 127.0.0.1:PG_PORT (scram-sha-256)
-    and on a socket in PG_ROOT/run (peer, for the postgres user only)."""
+
+def ensure_embedded_cluster(data_name="data", run_name="run", port=PG_PORT):
+    """A cluster of our own in PG_ROOT/<data_name>, run by the postgres OS
+    user (initdb refuses root), listening on 127.0.0.1:``port``
+    (scram-sha-256) and on a socket in PG_ROOT/<run_name> (peer, for the
+    postgres user only)."""
     ensure_embedded_pg_binaries()
-    data, run = PG_ROOT / "data", PG_ROOT / "run"
-    sh(sudo() + ["mkdir", "-p", str(data), str(run)])
-    sh(sudo() + ["chown", "postgres:postgres", str(data), str(run)])
+    data, run = PG_ROOT / data_name, PG_ROOT / run_name
     if not (data / "PG_VERSION").exists():
-        log(f"creating PostgreSQL {PG_VERSION} cluster in {data} on port {PG_PORT}")
+        sh(sudo() + ["mkdir", "-p", str(data), str(run)])
+        sh(sudo() + ["chown", "postgres:postgres", str(data), str(run)])
+        log(f"creating PostgreSQL {PG_VERSION} cluster in {data} on port {port}")
         res = as_postgres([str(pg_bin_dir() / "initdb"), "-D", str(data), "-U", "postgres",
                            "-E", "UTF8", "--locale=C.UTF-8", "--lc-messages=C",
                            "--auth-local=peer", "--auth-host=scram-sha-256"])
         if res.returncode:
             sys.exit(res.stdout + res.stderr)
     if as_postgres([str(pg_bin_dir() / "pg_ctl"), "-D", str(data), "status"]).returncode:
-        log(f"starting PostgreSQL {PG_VERSION} on port {PG_PORT}")
+        sh(sudo() + ["mkdir", "-p", str(run)])
+        sh(sudo() + ["chown", "postgres:postgres", str(run)])
+        log(f"starting PostgreSQL {PG_VERSION} on port {port}")
         res = as_postgres([str(pg_bin_dir() / "pg_ctl"), "-D", str(data), "-w", "-t", "60",
                            "-l", str(data / "server.log"), "-o",
-                           f"-p {PG_PORT} -c listen_addresses=127.0.0.1 "
+                           f"-p {port} -c listen_addresses=127.0.0.1 "
                            f"-c unix_socket_directories={run} -c max_connections=200 "
                            # a session's temporary files (sorts, hashes): a
                            # tenant may not fill the disk; superuser-only, so
@@ -281,27 +293,37 @@ def ensure_embedded_cluster():
                            "start"])
         if res.returncode:
             sys.exit(f"[dev] PostgreSQL did not start: {res.stdout}{res.stderr}\n"
-                     f"(see {data / 'server.log'}; is another server on port {PG_PORT}?)")
-    return embedded_psql("-tAc")
+                     f"(see {data / 'server.log'}; is another server on port {port}?)")
+    return embedded_psql("-tAc", port=port, run=run)
 
 
-def ensure_debian_cluster():
+def ensure_debian_cluster(cluster=PG_CLUSTER, port=PG_PORT):
     clusters = out(["pg_lsclusters", "-h"])
-    if not any(line.split()[:2] == [PG_VERSION, PG_CLUSTER] for line in clusters.splitlines()):
-        log(f"creating PostgreSQL cluster {PG_VERSION}/{PG_CLUSTER} on port {PG_PORT}")
-        sh(["pg_createcluster", PG_VERSION, PG_CLUSTER, "-p", str(PG_PORT), "--",
+    if not any(line.split()[:2] == [PG_VERSION, cluster] for line in clusters.splitlines()):
+        log(f"creating PostgreSQL cluster {PG_VERSION}/{cluster} on port {port}")
+        sh(["pg_createcluster", PG_VERSION, cluster, "-p", str(port), "--",
             "--auth-local=peer", "--auth-host=scram-sha-256"],
            stdout=subprocess.DEVNULL)
         clusters = out(["pg_lsclusters", "-h"])
-    line = next(ln for ln in clusters.splitlines() if ln.split()[:2] == [PG_VERSION, PG_CLUSTER])
+    line = next(ln for ln in clusters.splitlines() if ln.split()[:2] == [PG_VERSION, cluster])
     if line.split()[3] != "online":
-        sh(["pg_ctlcluster", PG_VERSION, PG_CLUSTER, "start"])
-    return ["psql", "-p", str(PG_PORT), "-tAc"]
+        sh(["pg_ctlcluster", PG_VERSION, cluster, "start"])
+    return ["psql", "-p", str(port), "-tAc"]
 
 
 def ensure_postgres():
-    psql = ensure_embedded_cluster() if PG_FLAVOUR == "embedded" else ensure_debian_cluster()
+    """Both clusters, each with the same roles and settings."""
+    if PG_FLAVOUR == "embedded":
+        clusters = [ensure_embedded_cluster(*cluster) for cluster in EMBEDDED_CLUSTERS]
+    else:
+        clusters = [ensure_debian_cluster(PG_CLUSTER, PG_PORT),
+                    ensure_debian_cluster(PG_CLUSTER2, PG_PORT2)]
     use_pg_binaries()
+    for psql in clusters:
+        ensure_roles(psql)
+
+
+def ensure_roles(psql):
     version = int(as_postgres(psql + ["SHOW server_version_num"]).stdout.strip() or 0)
     if version < 160000 and PG_FLAVOUR == "embedded":
         sys.exit(f"[dev] PostgreSQL 16 or later is required (got {version})")
@@ -326,8 +348,8 @@ def ensure_postgres():
         as_postgres(psql + [f"GRANT pg_signal_backend TO {PG_USER}"])
 
 
-def pg_env():
-    return dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(PG_PORT),
+def pg_env(port=PG_PORT):
+    return dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(port),
                 PGUSER=PG_USER, PGPASSWORD=PG_PASSWORD)
 
 
@@ -339,9 +361,9 @@ def db_exists(name):
     return res.stdout.strip() == "1"
 
 
-def psql(query, db="postgres"):
+def psql(query, db="postgres", port=PG_PORT):
     return subprocess.run(["psql", "-d", db, "-tAq"], input=query, capture_output=True,
-                          text=True, env=pg_env(), check=True).stdout
+                          text=True, env=pg_env(port), check=True).stdout
 
 
 def drop_prefixed(prefix, keep=()):
@@ -349,15 +371,19 @@ def drop_prefixed(prefix, keep=()):
     tenant roles named like them, and their filestores: what a test or
     benchmark run (maybe interrupted) left.  Returns the dropped names."""
     like = prefix.replace("_", "\\_") + "%"
-    names = [n for n in psql(f"SELECT datname FROM pg_database WHERE datname LIKE '{like}';")
-             .split() if n not in keep]
-    for name in names:
-        psql(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true; '
-             f'ALTER DATABASE "{name}" IS_TEMPLATE false;')
-        psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);')
-    for role in psql(f"SELECT rolname FROM pg_roles WHERE rolname LIKE '{like}';").split():
-        if role not in keep:
-            psql(f'DROP ROLE IF EXISTS "{role}";')
+    names = []
+    for port in (PG_PORT, PG_PORT2):  # both clusters: tenants move between them
+        found = [n for n in psql(f"SELECT datname FROM pg_database WHERE datname LIKE '{like}';",
+                                 port=port).split() if n not in keep]
+        for name in found:
+            psql(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true; '
+                 f'ALTER DATABASE "{name}" IS_TEMPLATE false;', port=port)
+            psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);', port=port)
+        for role in psql(f"SELECT rolname FROM pg_roles WHERE rolname LIKE '{like}';",
+                         port=port).split():
+            if role not in keep:
+                psql(f'DROP ROLE IF EXISTS "{role}";', port=port)
+        names += found
     filestore = RUN_DIR / "filestore-root" / "filestore"
     for path in filestore.glob(f"{prefix}*"):
         if path.name not in keep:
@@ -681,14 +707,17 @@ def cmd_odoo(args):
 
 
 def cmd_stop(args):
-    """Stop the project's PostgreSQL cluster (started by setup, run and test)."""
+    """Stop the project's PostgreSQL clusters (started by setup, run and test)."""
     if PG_FLAVOUR == "embedded":
-        res = as_postgres([str(pg_bin_dir() / "pg_ctl"), "-D", str(PG_ROOT / "data"), "-m",
-                           "fast", "stop"])
-    else:
-        res = subprocess.run(["pg_ctlcluster", PG_VERSION, PG_CLUSTER, "stop"],
+        for data, _run, port in EMBEDDED_CLUSTERS:
+            res = as_postgres([str(pg_bin_dir() / "pg_ctl"), "-D", str(PG_ROOT / data), "-m",
+                               "fast", "stop"])
+            log((res.stdout + res.stderr).strip() or f"PostgreSQL on port {port} stopped")
+        return
+    for cluster in (PG_CLUSTER, PG_CLUSTER2):
+        res = subprocess.run(["pg_ctlcluster", PG_VERSION, cluster, "stop"],
                              capture_output=True, text=True)
-    log((res.stdout + res.stderr).strip() or "PostgreSQL stopped")
+        log((res.stdout + res.stderr).strip() or f"PostgreSQL {cluster} stopped")
 
 
 def cmd_test(args):

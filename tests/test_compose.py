@@ -216,6 +216,25 @@ def test_odoo_waits_for_healthy_db(services):
     assert services["odoo"]["depends_on"]["db"]["condition"] == "service_healthy"
 
 
+def test_second_database_server(services, compose):
+    """db2, a second PostgreSQL server for tenants: what db is (image,
+    settings, roles made by the same script, healthcheck), its own data."""
+    db, db2 = services["db"], services["db2"]
+    assert db2["image"] == db["image"]
+    assert db2["command"] == db["command"]
+    assert environment(db2) == environment(db)
+    assert db2["healthcheck"]["test"] == db["healthcheck"]["test"]
+    initdb = [(s, t) for s, t, _k in mounts(db) if t.startswith(INITDB_TARGET)]
+    assert initdb and [(s, t) for s, t, _k in mounts(db2) if t.startswith(INITDB_TARGET)] \
+        == initdb
+    data = {t: s for s, t, _k in mounts(db)}["/var/lib/postgresql/data"]
+    data2 = {t: s for s, t, _k in mounts(db2)}["/var/lib/postgresql/data"]
+    assert data2 != data and data2 in compose["volumes"]
+    for name in ODOO_SERVICES:
+        assert services[name]["depends_on"]["db2"]["condition"] == "service_healthy"
+    assert "ports" not in db2, "only nginx is published"
+
+
 @pytest.mark.parametrize("name", ODOO_SERVICES)
 def test_odoo_mounts(services, name):
     targets = {target: (source, kind) for source, target, kind in mounts(services[name])}

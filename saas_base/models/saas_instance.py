@@ -464,7 +464,8 @@ class SaasInstance(models.Model):
         self._check_action_access()
         self._check_transition("provisioning")
         for instance in self.filtered(lambda i: not i.server_id):
-            server = self.env["saas.server"]._pick_for_new_instance()
+            server = self.env["saas.server"]._pick_for_new_instance(
+                instance.template_id or instance.plan_id.template_id)
             if not server:
                 raise UserError(
                     _("No server is up with free capacity for instance %(name)s.",

@@ -164,17 +164,26 @@ class SaasServer(models.Model):
         self.search([])._check_connection()
 
     @api.model
-    def _pick_for_new_instance(self):
-        """A server for a new instance: not known down, with free capacity.
+    def _pick_for_new_instance(self, template=None):
+        """A server for a new instance: not known down, with room under
+        every limit (``_capacity_full``: instances, database size,
+        connections), and holding ``template`` when given (a clone is made
+        on the template's server: ``saas.template._placement_servers``).
 
-        The server chosen in the settings comes first; the others follow by
-        most free capacity.  Returns an empty recordset when none fits.
+        The server chosen in the settings comes first; the others follow,
+        least full first (``capacity_ratio``).  Returns an empty recordset
+        when none fits.
         """
         servers = self.search([("state", "in", ("up", "unknown"))])
+        if template:
+            allowed = template._placement_servers()
+            if allowed is not None:
+                servers &= allowed
         default_id = settings.get(self.env, "saas_base.default_server_id")
-        ordered = servers.sorted(lambda s: (s.id != default_id, -s.capacity_free, s.id))
+        ordered = servers.sorted(
+            lambda s: (s.id != default_id, s.capacity_ratio, -s.capacity_free, s.id))
         for server in ordered:
-            if server.capacity_free > 0:
+            if not server._capacity_full():
                 return server
         return self.browse()
 

@@ -55,6 +55,31 @@ class SaasTemplate(models.Model):
     plan_ids = fields.One2many("saas.plan", "template_id", string="Plans")
     plan_count = fields.Integer(compute="_compute_plan_count")
 
+    def _placement_servers(self):
+        """The servers a new instance of this template may be placed on (a
+        clone is made from a template on its own server): this template's,
+        and those of the ready templates of the same name and modules (the
+        operator builds one per server).  None: no restriction (a template
+        without a server)."""
+        self.ensure_one()
+        if not self.server_id:
+            return None
+        return (self | self._siblings()).server_id
+
+    def _siblings(self):
+        """Ready templates of the same name and modules on other servers."""
+        self.ensure_one()
+        return self.sudo().search([("name", "=", self.name), ("module_list", "=", self.module_list),
+                                   ("state", "=", "ready"), ("id", "!=", self.id)])
+
+    def _on_server(self, server):
+        """This template, or its sibling built on ``server`` (itself when
+        none is: the clone step then reports the missing template)."""
+        self.ensure_one()
+        if not server or self.server_id == server:
+            return self
+        return self._siblings().filtered(lambda t: t.server_id == server)[:1] or self
+
     @api.depends("plan_ids")
     def _compute_plan_count(self):
         for template in self:

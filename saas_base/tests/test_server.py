@@ -107,6 +107,38 @@ class TestServer(SaasCase):
         other.active = False
         self.assertFalse(Server._pick_for_new_instance())
 
+    def test_pick_by_capacity_and_template(self):
+        """A server full by any of its limits is skipped, the least full of
+        the others is preferred, and a template's instance goes only where
+        that template (or a ready sibling of it) is."""
+        Server = self.env["saas.server"]
+        self.env["ir.config_parameter"].sudo().set_param("saas_base.default_server_id", "")
+        roomy, crowded = (Server.create({"name": name, "host": PG_HOST, "port": PG_PORT + 1,
+                                         "db_user": "saas", "max_instances": 1000,
+                                         "max_database_mb": 1000, "max_connections": 100})
+                          for name in ("Roomy", "Crowded"))
+        self.server.write({"max_database_mb": 1000, "max_connections": 100})
+        self.server._record_capacity(500, 10)
+        roomy._record_capacity(100, 10)
+        crowded._record_capacity(900, 10)
+        self.assertEqual(Server._pick_for_new_instance(), roomy, "the least full first")
+        roomy._record_capacity(1000, 10)  # full by its database size
+        self.assertEqual(roomy._capacity_full(), ["database_mb"])
+        self.assertEqual(Server._pick_for_new_instance(), self.server)
+        self.server._record_capacity(500, 100)  # full by its connections
+        self.assertEqual(Server._pick_for_new_instance(), crowded)
+        # the template is on self.server only: full, so nothing fits it
+        self.assertFalse(Server._pick_for_new_instance(self.template))
+        # a ready build of the same template on another server opens it
+        sibling = self.template.copy({"name": self.template.name, "server_id": crowded.id})
+        self.assertFalse(Server._pick_for_new_instance(self.template), "not ready yet")
+        sibling.state = "ready"
+        self.assertEqual(Server._pick_for_new_instance(self.template), crowded)
+        self.assertEqual(self.template._on_server(crowded), sibling)
+        self.assertEqual(self.template._on_server(self.server), self.template)
+        crowded._record_capacity(1000, 10)
+        self.assertFalse(Server._pick_for_new_instance(), "a full fleet takes nobody")
+
     def test_unlink_with_instances(self):
         self._create_instance("on-server", server_id=self.server.id)
         with self.assertRaisesRegex(UserError, "archive"):

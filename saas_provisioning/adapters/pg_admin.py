@@ -82,6 +82,13 @@ class PgAdmin:
             cr.execute("SHOW server_version_num")
             return int(cr.fetchone()[0])
 
+    def system_identifier(self):
+        """The cluster's identifier (pg_control_system): two servers with
+        the same one are the same cluster, whatever their addresses."""
+        with self._cursor() as cr:
+            cr.execute("SELECT system_identifier FROM pg_control_system()")
+            return int(cr.fetchone()[0])
+
     def exists(self, dbname):
         check_db_name(dbname)
         with self._cursor() as cr:
@@ -139,6 +146,26 @@ class PgAdmin:
             cr.execute("SELECT count(*) FROM pg_stat_activity "
                        "WHERE datname = %s AND pid <> pg_backend_pid()", [dbname])
             return cr.fetchone()[0]
+
+    def tenant_capacity(self, prefix):
+        """(bytes, sessions) of the databases named ``prefix...`` (the
+        tenants'): their total size and the sessions connected to them.
+        Read from the catalog without connecting to any of them (no tenant
+        object touched, no tenant code run): pg_database_size needs CONNECT
+        on each, which our role has through its membership of each tenant's
+        role (``ensure_role``); a database we may not connect to (not ours)
+        counts 0.  pg_stat_activity shows every session's database to
+        anyone."""
+        check_db_name(prefix)
+        with self._cursor() as cr:
+            cr.execute("""
+                SELECT COALESCE(sum(CASE WHEN has_database_privilege(d.oid, 'CONNECT')
+                                         THEN pg_database_size(d.oid) END), 0),
+                       (SELECT count(*) FROM pg_stat_activity a
+                         WHERE starts_with(a.datname, %s) AND a.pid <> pg_backend_pid())
+                  FROM pg_database d WHERE starts_with(d.datname, %s)""", [prefix, prefix])
+            size, sessions = cr.fetchone()
+            return int(size), int(sessions)
 
     # -- changes ----------------------------------------------------------------
 

@@ -1,4 +1,5 @@
 from . import saas_server
+from . import saas_server_capacity
 from . import saas_template
 from . import saas_instance_log
 from . import saas_instance_usage
@@ -16,3 +17,4 @@ from . import saas_plan_fair
 from . import saas_instance_maintenance
 from . import saas_instance_uptime
 from . import saas_overview
+from . import saas_instance_move

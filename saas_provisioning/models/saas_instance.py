@@ -202,6 +202,8 @@ class SaasInstance(models.Model):
     def _hook_provision(self):
         for instance in self:
             template = instance.template_id or instance.plan_id.template_id
+            # cloned on the instance's server: that server's build of it
+            template = template and template._on_server(instance.server_id)
             if not template or not template._template_database():
                 raise UserError(_("Instance %(name)s: its plan's template has not been built yet.",
                                   name=instance.display_name))

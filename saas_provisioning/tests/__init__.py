@@ -13,3 +13,4 @@ from . import test_loops  # noqa: E402
 from . import test_fair  # noqa: E402
 from . import test_uptime  # noqa: E402
 from . import test_overview  # noqa: E402
+from . import test_servers  # noqa: E402

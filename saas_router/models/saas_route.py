@@ -41,6 +41,10 @@ class SaasRoute(models.Model):
     account_url = fields.Char(
         readonly=True, help="Where the customer manages its account: the router's page links "
                             "there when the tenant is not served.")
+    # the PostgreSQL server of the database (saas.server's host and port as
+    # the router reaches it); empty: Odoo's own db_host and db_port
+    db_host = fields.Char(string="Database host", readonly=True, groups="base.group_system")
+    db_port = fields.Integer(string="Database port", readonly=True, groups="base.group_system")
     # no foreign key: routes are written in a transaction of their own, which
     # may run before the instance's own transaction commits
     instance_ref = fields.Integer(string="Instance ID", readonly=True, index=True)

@@ -1,6 +1,9 @@
+import os
 import threading
 import xmlrpc.client
 from unittest.mock import patch
+
+import psycopg2
 
 from odoo import sql_db
 from odoo.tests import TransactionCase, tagged
@@ -202,6 +205,49 @@ class TestRouting(TransactionCase):
         self.assertFalse(routing.is_routable(routing.new_tenant_db_name()))
         # the master exists but has no role of its own name that may log in
         self.assertFalse(routing.is_routable(self.env.cr.dbname))
+
+    def test_a_database_on_another_server(self):
+        """The map's db_host/db_port: the tenant's connections, the routable
+        check and the crons' list go to that server (the second cluster of
+        the setup), as the tenant's role."""
+        port2 = int(os.environ.get("SAAS_PG_PORT2", "5434"))
+        host = config["db_host"] or "127.0.0.1"
+        dbname = routing.tenant_db_name("elsewhere")
+        admin = psycopg2.connect(host=host, port=port2, user=config["db_user"],
+                                 password=config["db_password"], dbname="postgres")
+        admin.autocommit = True
+        self.addCleanup(admin.close)
+
+        def drop():
+            sql_db.close_db(dbname)
+            with admin.cursor() as cr:
+                cr.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+                cr.execute(f'DROP ROLE IF EXISTS "{dbname}"')
+        drop()
+        with admin.cursor() as cr:
+            cr.execute(f'CREATE ROLE "{dbname}" LOGIN PASSWORD %s',
+                       [credentials.tenant_role_password(dbname)])
+            cr.execute(f'GRANT "{dbname}" TO CURRENT_USER')
+            cr.execute(f'CREATE DATABASE "{dbname}" OWNER "{dbname}"')
+        self.addCleanup(drop)
+        self.assertFalse(routing.is_routable(dbname), "not on Odoo's own server")
+        self._publish({"host": f"elsewhere.{self.domain}", "database_name": dbname,
+                       "db_host": host, "db_port": port2})
+        routing.route_map.refresh(force=True)
+        self.assertEqual(routing.route_map.database_server(dbname),
+                         {"host": host, "port": port2})
+        self.assertTrue(routing.is_routable(dbname))
+        self.assertIn(dbname, routing.routable_tenant_databases())
+        _db, info = sql_db.connection_info_for(dbname)
+        self.assertEqual((info["host"], info["port"], info["user"]), (host, port2, dbname))
+        with sql_db.db_connect(dbname).cursor() as cr:
+            cr.execute("SELECT current_user, inet_server_port()")
+            self.assertEqual(cr.fetchone(), (dbname, port2))
+        # a route without a server: Odoo's own again
+        self._publish({"host": f"elsewhere.{self.domain}", "database_name": dbname})
+        routing.route_map.refresh(force=True)
+        self.assertEqual(routing.route_map.database_server(dbname), {})
+        self.assertFalse(routing.is_routable(dbname))
 
 
 @tagged("post_install", "-at_install")
