@@ -216,11 +216,13 @@ def ensure_version_table(cr):
 SERVED, SUSPENDED, TAMPERED, MAINTENANCE = "active", "suspended", "tampered", "maintenance"
 ROUTE_STATES = (SERVED, SUSPENDED, TAMPERED, MAINTENANCE)
 REFUSED_STATES = (SUSPENDED, TAMPERED, MAINTENANCE)
+# not a state of the map: a served host whose app_server is not this process
+ELSEWHERE = "elsewhere"
 
 
 def replace_routes(cr, instance_ref, routes):
     """Make ``routes`` (dicts: host, database_name, kind, redirect_url,
-    state, account_url) the routes of instance ``instance_ref``: others of
+    state, account_url, app_server) the routes of instance ``instance_ref``: others of
     it are removed, a host held by anyone else is taken over (a reused
     subdomain, a domain proved by its new owner).  Idempotent."""
     hosts = [bare_host(r["host"]) for r in routes]
@@ -233,23 +235,26 @@ def replace_routes(cr, instance_ref, routes):
         cr.execute(
             f"""INSERT INTO {ROUTE_TABLE}
                        (host, database_name, kind, redirect_url, instance_ref, state,
-                        account_url, create_date, write_date)
-                VALUES (%s, %s, %s, %s, %s, %s, %s,
+                        account_url, app_server, create_date, write_date)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s,
                         now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
                 ON CONFLICT (host) DO UPDATE
                    SET database_name = EXCLUDED.database_name, kind = EXCLUDED.kind,
                        redirect_url = EXCLUDED.redirect_url,
                        instance_ref = EXCLUDED.instance_ref, state = EXCLUDED.state,
-                       account_url = EXCLUDED.account_url, write_date = EXCLUDED.write_date
+                       account_url = EXCLUDED.account_url, app_server = EXCLUDED.app_server,
+                       write_date = EXCLUDED.write_date
                  WHERE ({ROUTE_TABLE}.database_name, {ROUTE_TABLE}.kind,
                         {ROUTE_TABLE}.redirect_url, {ROUTE_TABLE}.instance_ref,
-                        {ROUTE_TABLE}.state, {ROUTE_TABLE}.account_url)
+                        {ROUTE_TABLE}.state, {ROUTE_TABLE}.account_url,
+                        {ROUTE_TABLE}.app_server)
                        IS DISTINCT FROM (EXCLUDED.database_name, EXCLUDED.kind,
                                          EXCLUDED.redirect_url, EXCLUDED.instance_ref,
-                                         EXCLUDED.state, EXCLUDED.account_url)""",
+                                         EXCLUDED.state, EXCLUDED.account_url,
+                                         EXCLUDED.app_server)""",
             [host, r.get("database_name") or None, r.get("kind") or "subdomain",
              r.get("redirect_url") or None, instance_ref, state,
-             r.get("account_url") or None])
+             r.get("account_url") or None, r.get("app_server") or None])
 
 
 def publish_routes(master, instance_ref, routes):
@@ -278,20 +283,26 @@ def database_served(master, dbname):
 
 def read_routes(cr):
     cr.execute(f"""SELECT host, database_name, kind, redirect_url,
-                          COALESCE(state, %s), account_url FROM {ROUTE_TABLE}""", [SERVED])
-    return {host: Route(db, kind, url, state, account)
-            for host, db, kind, url, state, account in cr.fetchall()}
+                          COALESCE(state, %s), account_url, app_server
+                     FROM {ROUTE_TABLE}""", [SERVED])
+    return {host: Route(db, kind, url, state, account, app_server)
+            for host, db, kind, url, state, account, app_server in cr.fetchall()}
 
 
 class Route:
-    __slots__ = ("database_name", "kind", "redirect_url", "state", "account_url")
+    __slots__ = ("database_name", "kind", "redirect_url", "state", "account_url",
+                 "app_server")
 
-    def __init__(self, database_name, kind, redirect_url, state=SERVED, account_url=None):
+    def __init__(self, database_name, kind, redirect_url, state=SERVED, account_url=None,
+                 app_server=None):
         self.database_name = database_name
         self.kind = kind
         self.redirect_url = redirect_url
         self.state = state
         self.account_url = account_url
+        # the application server (its Odoo processes' host:port, a release's)
+        # that serves the host; empty: the default release's processes
+        self.app_server = app_server or None
 
     def __repr__(self):
         return (f"Route({self.database_name!r}, {self.kind!r}, {self.redirect_url!r}, "
@@ -300,12 +311,18 @@ class Route:
 
 def database_states(routes):
     """{tenant database: state} from the map: served when any of its hosts
-    is served (all hosts of an instance share its state)."""
+    is served (all hosts of an instance share its state); ELSEWHERE when
+    served by another application server (another release) than this
+    process: its registry leaves this process, its crons run there."""
     states = {}
+    here = app_server()
     for route in routes.values():
         if route.database_name and not route.redirect_url:
             if states.get(route.database_name) != SERVED:
-                states[route.database_name] = route.state
+                state = route.state
+                if state == SERVED and (route.app_server or "") != here:
+                    state = ELSEWHERE  # another release's processes serve it
+                states[route.database_name] = state
     return states
 
 
@@ -391,6 +408,12 @@ class RouteMap:
         return route
 
 
+def served_elsewhere(dbname):
+    """Whether another application server (another release's processes)
+    serves tenant database ``dbname``: this process runs nothing of it."""
+    return route_map.database_state(dbname) == ELSEWHERE
+
+
 # Called with the databases no longer served after each change of the map
 # (gate.py drops their registries and forgets what it found tampered).
 map_listeners = []
@@ -398,10 +421,18 @@ map_listeners = []
 route_map = RouteMap()
 
 
+def app_server():
+    """The application server this process is (``[saas_router] app_server``,
+    host:port of a release's Odoo processes); empty for the default
+    release's processes."""
+    return _option("app_server", "").strip()
+
+
 def classify(host, lookup=None):
     """('tenant', database) for a host of the map, ('redirect', url) for a
     name of an ended tenant, (SUSPENDED, TAMPERED or MAINTENANCE, route) for a
-    host of a tenant that is not served, ('master', None) for the master's own names,
+    host of a tenant that is not served, (ELSEWHERE, route) for a host whose
+    release another application server serves, ('master', None) for the master's own names,
     ('none', None) for anything else.  Without base_domain nor master_hosts
     configured, unknown hosts are ('other', None) and reach the master."""
     route = (lookup or route_map.lookup)(host)
@@ -409,6 +440,10 @@ def classify(host, lookup=None):
         if route.database_name and not route.redirect_url:
             if route.state != SERVED:
                 return route.state, route
+            if (route.app_server or "") != app_server():
+                # another release's code: served by its own processes (nginx
+                # sends the host there); never opened with this code
+                return ELSEWHERE, route
             return "tenant", route.database_name
         return "redirect", route.redirect_url
     bare = bare_host(host)
@@ -516,7 +551,7 @@ def _serve_nodb(self):
     kind, target = classify(environ.get("HTTP_HOST", ""))
     if kind == "redirect" and target:
         return self.redirect(target, 302, local=False)
-    if kind in REFUSED_STATES:
+    if kind in REFUSED_STATES or kind == ELSEWHERE:
         return notice.refusal(kind, environ, target.account_url)
     if kind == "tenant" and gate.tampered(target):
         return notice.refusal(TAMPERED, environ, None)

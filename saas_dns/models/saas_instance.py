@@ -143,7 +143,7 @@ class SaasInstance(models.Model):
         base = self.env["ir.config_parameter"].sudo().get_param("saas_base.base_domain") or ""
         try:
             servers = nginx.render_servers(
-                [(host, r.kind, r.redirect_url) for host, r in routes.items()],
+                [(host, r.kind, r.redirect_url, r.app_server) for host, r in routes.items()],
                 base_domain=routing.bare_host(base) or routing.base_domain(),
                 upstream=self._dns_param("nginx_upstream", "127.0.0.1:8069"),
                 listen=self._dns_param("nginx_listen", "80"),

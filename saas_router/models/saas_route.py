@@ -41,6 +41,10 @@ class SaasRoute(models.Model):
     account_url = fields.Char(
         readonly=True, help="Where the customer manages its account: the router's page links "
                             "there when the tenant is not served.")
+    app_server = fields.Char(
+        readonly=True, help="host:port of the Odoo processes of the tenant's release that "
+                            "serve this host (nginx sends it there); empty: the default "
+                            "release's processes.")
     # no foreign key: routes are written in a transaction of their own, which
     # may run before the instance's own transaction commits
     instance_ref = fields.Integer(string="Instance ID", readonly=True, index=True)
