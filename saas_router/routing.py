@@ -270,14 +270,17 @@ def publish_routes(master, instance_ref, routes):
 
 def database_served(master, dbname):
     """Whether a host of the map serves ``dbname`` now (read afresh, as
-    committed: the cache of this process may be older)."""
+    committed: the cache of this process may be older).  A tenant in
+    MAINTENANCE counts as served: the master pauses it for its own work and
+    its role keeps LOGIN (a login window ending meanwhile must not close
+    it, or the tenant would come back from maintenance unable to log in)."""
     from odoo import sql_db  # noqa: PLC0415
 
     with sql_db.db_connect(master).cursor() as cr:
-        cr.execute(f"""SELECT COALESCE(bool_or(COALESCE(state, %s) = %s), false)
+        cr.execute(f"""SELECT COALESCE(bool_or(COALESCE(state, %s) IN (%s, %s)), false)
                          FROM {ROUTE_TABLE}
                         WHERE database_name = %s AND redirect_url IS NULL""",
-                   [SERVED, SERVED, dbname])
+                   [SERVED, SERVED, MAINTENANCE, dbname])
         return cr.fetchone()[0]
 
 
