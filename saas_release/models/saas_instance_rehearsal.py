@@ -10,7 +10,7 @@ import time
 
 import psycopg2
 
-from odoo import _, fields, models
+from odoo import _, models
 from odoo.tools import config
 
 from odoo.addons.saas_backup.lib import archive

@@ -105,3 +105,14 @@ class SaasRelease(models.Model):
             "view_mode": "form", "name": _("Roll out %s", self.name),
             "context": {"default_release_id": self.id},
         }
+
+    @api.model
+    def _adopt_existing(self):
+        """At install: every instance and template is on the default release."""
+        release = self._default_release()
+        if not release:
+            return
+        self.env["saas.template"].with_context(active_test=False).search(
+            [("release_id", "=", False)]).write({"release_id": release.id})
+        self.env["saas.instance"].search([("release_id", "=", False)])._write_state_machine(
+            {"release_id": release.id})
