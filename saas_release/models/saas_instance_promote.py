@@ -22,6 +22,7 @@ class SaasInstance(models.Model):
     def action_promote(self, release):
         """Queue the promotion of these instances to ``release``."""
         self._check_action_access()
+        release = self._release_arg(release)
         for instance in self:
             instance._check_release_target(release)
             instance._queue_promotion(release)

@@ -83,6 +83,7 @@ class SaasInstance(models.Model):
     def action_rehearse(self, release):
         """Queue a rehearsal of this instance's update to ``release``."""
         self._check_action_access()
+        release = self._release_arg(release)
         for instance in self:
             instance._check_release_target(release)
             instance._queue_rehearsal(release)

@@ -1,7 +1,7 @@
 """Each instance is on one release; the route map says which application
 server (the release's processes) serves its hosts."""
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 RELEASE_CHANNEL = "root.saas_release"
 
@@ -42,6 +42,15 @@ class SaasInstance(models.Model):
         address = self.sudo().release_id.app_server or None
         return [dict(row, app_server=address) if row.get("database_name") else row
                 for row in rows]
+
+    def _release_arg(self, release):
+        """A release record from an action's argument (an id over RPC);
+        moving instances between releases is for SaaS managers."""
+        if not self.env.user.has_group("saas_base.group_saas_manager"):
+            raise AccessError(_("Only a SaaS manager may rehearse or promote a release."))
+        if isinstance(release, models.BaseModel):
+            return release
+        return self.env["saas.release"].browse(int(release or 0)).exists()
 
     def _check_release_target(self, release):
         self.ensure_one()
