@@ -25,6 +25,7 @@ the options say (``--logfile``): the caller scans it for ERROR lines.
 """
 import argparse
 import json
+import logging
 import sys
 import time
 import traceback
@@ -52,8 +53,8 @@ def main(argv):
     from odoo.tools import config  # noqa: PLC0415
 
     update = [m for m in opts.update.split(",") if m]
-    config.parse_config(odoo_args + (["-u", ",".join(update)] if update else []))
-    odoo.modules.module.initialize_sys_path()
+    config.parse_config(odoo_args + (["-u", ",".join(update)] if update else []),
+                        setup_logging=True)
     odoo.service.server.load_server_wide_modules()
     dbname = config["db_name"].split(",")[0]
     if opts.role:
@@ -65,6 +66,8 @@ def main(argv):
         threading.current_thread().dbname = dbname
         registry = odoo.modules.registry.Registry.new(dbname, update_module=bool(update))
     except Exception as exc:  # noqa: BLE001 (reported, the caller decides)
+        # in Odoo's log, with its traceback: the excerpt the operator reads
+        logging.getLogger("saas_release.runner").exception("update of %s failed", dbname)
         traceback.print_exc()
         result["update"] = f"error: {exc}"
         print(MARK + json.dumps(result), flush=True)
@@ -103,7 +106,7 @@ def run_checks(registry, dbname, checks, cron_ids):
     def record(check, name, ok, detail=""):
         out.append({"check": check, "name": name, "ok": bool(ok), "detail": str(detail)[:500]})
 
-    anonymous = Client(http.root)
+    anonymous = Client(http.root, use_cookies=False)
     if "login" in checks:
         try:
             res = anonymous.get("/web/login", headers={"Host": "localhost"})
@@ -125,9 +128,8 @@ def run_checks(registry, dbname, checks, cron_ids):
         session.context = dict(user_env["res.users"].context_get())
         apps = _app_actions(env)
     http.root.session_store.save(session)
-    client = Client(http.root)
-    client.set_cookie("session_id", session.sid, domain="localhost")
-    headers = {"Host": "localhost"}
+    client = Client(http.root, use_cookies=False)
+    headers = {"Host": "localhost", "Cookie": f"session_id={session.sid}"}
     try:
         if "home" in checks:
             try:
