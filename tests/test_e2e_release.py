@@ -196,7 +196,7 @@ def test_a_failed_migration_is_rolled_back(env):
         ("model", "=", "saas.instance"), ("res_id", "=", info["id"])], ["body"])
     assert any("failed" in m["body"] and "rolled back" in m["body"] for m in messages)
     events = rpc("saas.webhook.event", "search_read", [
-        ("event_type_id.code", "=", "instance.update_failed")], ["body"])
+        ("event_type", "=", "instance.update_failed")], ["body"])
     assert any(f'"instance_id": {info["id"]}' in e["body"] and '"recovered": true' in e["body"]
                for e in events), events
 
