@@ -6,6 +6,7 @@ class SaasTemplate(models.Model):
 
     release_id = fields.Many2one(
         "saas.release", string="Release", tracking=True, ondelete="restrict",
+        groups="saas_base.group_saas_user",
         default=lambda self: self.env["saas.release"]._default_release().id,
         help="The code the template is built with; instances cloned from it start on it.")
 
