@@ -14,23 +14,13 @@ class SaasReleaseUpdate(models.Model):
     Written by the promotion job only."""
 
     _name = "saas.release.update"
+    _inherit = ["saas.release.move"]
     _description = "SaaS Release Update (promotion of one instance)"
     _order = "id desc"
 
-    instance_id = fields.Many2one("saas.instance", required=True, readonly=True,
-                                  ondelete="cascade", index=True)
-    release_id = fields.Many2one("saas.release", string="To Release", required=True,
-                                 readonly=True, ondelete="restrict")
-    from_release_id = fields.Many2one("saas.release", string="From Release", readonly=True,
-                                      ondelete="set null")
-    rollout_id = fields.Many2one("saas.release.rollout", readonly=True, ondelete="set null",
-                                 index=True)
     state = fields.Selection(STATES, default="pending", required=True, readonly=True)
     backup_id = fields.Many2one("saas.backup", readonly=True, ondelete="set null")
     step = fields.Char(readonly=True, help="The last step reached.")
-    date = fields.Datetime(default=fields.Datetime.now, readonly=True)
-    duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 1))
-    update_seconds = fields.Float(string="Update (s)", readonly=True, digits=(16, 1))
     downtime = fields.Float(string="Downtime (s)", readonly=True, digits=(16, 2),
                             help="From the maintenance page on to served again.")
     summary = fields.Char(readonly=True)
