@@ -50,7 +50,7 @@ class SaasInstance(models.Model):
 
     def _set_release(self, release):
         with self._own_transaction() as instance:
-            instance._write_state_machine({"release_id": release.id})
+            instance._write_state_machine({"release_id": release.id if release else False})
             instance._publish_routes()
         self.invalidate_recordset(["release_id"])
 
@@ -63,12 +63,16 @@ class SaasInstance(models.Model):
         started = time.monotonic()
         if update.state == "running":
             # a worker killed half-way: recover from the backup it took
+            self.env.cr.commit()
             self._set_maintenance("release", _("rollback to %s", old.name or ""))
             error = self._rollback(update, old)
             if error is None:
                 self._set_maintenance("release", False)
+            self.env.cr.commit()
+            self.invalidate_recordset()
             return self._rolled_back(update, old, started, _("interrupted"), error)
         update.write({"state": "running", "step": "backup"})
+        self.env.cr.commit()  # a killed worker's rerun finds it running: it recovers
         # the backup writes this instance's row (its health): in a
         # transaction of its own, before the maintenance page's cursors
         with self._own_transaction() as instance:
@@ -83,6 +87,9 @@ class SaasInstance(models.Model):
             self._tell_release_failed(update)
             return update.summary
         update.write({"backup_id": backup.id, "step": "update"})
+        # nothing of this job may hold or have read the instance's row when
+        # the maintenance door's own cursors write it (REPEATABLE READ)
+        self.env.cr.commit()
         down = time.monotonic()
         passed, summary, excerpt, result, error = False, "", "", {}, None
         with self._maintenance("release", _("update to %s", release.name)):
@@ -106,6 +113,8 @@ class SaasInstance(models.Model):
             self._set_maintenance("release", _("update to %s failed; recovery failed too",
                                                release.name))
         update.downtime = time.monotonic() - down
+        self.env.cr.commit()
+        self.invalidate_recordset()  # a fresh snapshot: what the own cursors wrote
         if not passed:
             return self._rolled_back(update, old, started, summary, error)
         update.write({"state": "success", "summary": summary,
@@ -130,10 +139,7 @@ class SaasInstance(models.Model):
                     result = instance._job_restore_in_place(backup.with_env(instance.env))
                 if not str(result).startswith("Restored"):
                     return str(result)
-            if old and self.release_id != old:
-                self._set_release(old)
-            else:
-                self._publish_routes()
+            self._set_release(old)  # routes back, from a cursor of its own
         except Exception as exc:  # noqa: BLE001 (any failure of the recovery is fatal)
             _logger.exception("release: recovery of %s failed", self.display_name)
             return str(exc) or exc.__class__.__name__

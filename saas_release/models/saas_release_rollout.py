@@ -135,6 +135,9 @@ class SaasReleaseRollout(models.Model):
         True when it ends on the release."""
         if self.rehearse_first:
             rehearsal = instance._job_rehearse(self.release_id, self)
+            # the rehearsal wrote the instance's row: released before the
+            # promotion's own cursors write it
+            self.env.cr.commit()
             if rehearsal.state != "passed":
                 update = self.env["saas.release.update"].sudo().create({
                     "instance_id": instance.id, "release_id": self.release_id.id,
@@ -146,5 +149,6 @@ class SaasReleaseRollout(models.Model):
         update = self.env["saas.release.update"].sudo().create({
             "instance_id": instance.id, "release_id": self.release_id.id,
             "from_release_id": instance.release_id.id, "rollout_id": self.id})
+        self.env.cr.commit()
         instance._job_promote(update)
         return update.state == "success"
