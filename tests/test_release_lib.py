@@ -77,6 +77,18 @@ def test_verdict_fails_on_an_error_line_a_failed_check_or_update_or_no_result():
     assert not passed and "exit code -9" in summary
 
 
+def test_excerpt_keeps_the_end_of_a_long_traceback():
+    frames = "".join(f"  File \"f{i}.py\", line {i}\n    call_{i}()\n" for i in range(30))
+    log = LOG_OK + ("2026-12-02 10:00:02,000 123 ERROR db saas_release.runner: update failed\n"
+                    "Traceback (most recent call last):\n" + frames +
+                    "RuntimeError: this migration fails on purpose\n"
+                    "2026-12-02 10:00:03,000 123 INFO db odoo.x: after\n")
+    text = smoke.excerpt(log)
+    assert text.startswith("2026-12-02 10:00:02,000 123 ERROR")
+    assert text.endswith("RuntimeError: this migration fails on purpose")
+    assert "after" not in text and len(text.splitlines()) <= 16
+
+
 def test_parse_result_reads_the_last_mark_line():
     out = "noise\nSMOKE-RESULT {\"update\": \"ok\", \"checks\": []}\n"
     assert smoke.parse_result(out) == {"update": "ok", "checks": []}

@@ -16,6 +16,7 @@ REHEARSAL_CHECKS = ("login", "home", "apps", "crons")
 # invoices); the rehearsal ran them on the clone
 PROMOTE_CHECKS = ("login", "home", "apps")
 _ERROR = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) ", re.M)
+_LINE = re.compile(r"^\d{4}-\d\d-\d\d \S+ \d+ [A-Z]+ ")
 EXCERPT_LINES = 40
 
 
@@ -79,16 +80,19 @@ def verdict(result, log_text, returncode=0):
 
 
 def excerpt(log_text, errors=None):
-    """The ERROR lines with what follows each (a traceback), else the log's tail."""
+    """Each ERROR line with its traceback (the head and the end, where the
+    exception's message is), else the log's tail."""
     lines = (log_text or "").splitlines()
     if errors is None:
         errors = error_lines(log_text)
     if not errors:
         return "\n".join(lines[-EXCERPT_LINES:])
+    starts = [i for i, line in enumerate(lines) if _LINE.match(line)]
     picked = []
-    for i, line in enumerate(lines):
-        if line in errors:
-            picked += lines[i:i + 12]
-        if len(picked) >= EXCERPT_LINES:
-            break
-    return "\n".join(picked[:EXCERPT_LINES])
+    for i in [i for i, line in enumerate(lines) if _ERROR.match(line)]:
+        end = next((j for j in starts if j > i), len(lines))
+        block = lines[i:end]
+        if len(block) > 16:
+            block = block[:4] + ["  ..."] + block[-10:]
+        picked += block
+    return "\n".join(picked[-3 * EXCERPT_LINES:])
