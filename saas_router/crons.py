@@ -185,7 +185,7 @@ def databases_to_process(registries, schedule=SCHEDULE):
     ready = [db for db in ready_databases(registries)
              if not routing.is_tenant_db(db) or db in schedule.routable]
     for db in ready + due:
-        if db not in names:
+        if db not in names and not routing.served_elsewhere(db):
             names.append(db)
     return names
 
@@ -259,7 +259,8 @@ def _cron_db_list(worker):
     cursor = getattr(worker, "dbcursor", None)
     notified = _drain_notifies(cursor._cnx) if cursor is not None else ()
     SCHEDULE.notified(notified)
-    return names + [db for db in SCHEDULE.due() if db not in names]
+    return names + [db for db in SCHEDULE.due()
+                    if db not in names and not routing.served_elsewhere(db)]
 
 
 def _process_jobs_then_refresh(cls, db_name):

@@ -15,6 +15,9 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 SUSPENDED, TAMPERED, MAINTENANCE = "suspended", "tampered", "maintenance"
+# a host of a release that another application server serves (routing.ELSEWHERE):
+# 421 Misdirected Request, the proxy in front sent it to the wrong processes
+ELSEWHERE = "elsewhere"
 RETRY_AFTER_SECONDS = 30
 
 _TEXTS = {
@@ -35,6 +38,12 @@ _TEXTS = {
         "This instance is being updated",
         "Your service provider is working on this instance (an update or a move to "
         "another server). It will be back in a few moments: please try again shortly.",
+        "Your account",
+    ),
+    ELSEWHERE: (
+        "This instance is served elsewhere",
+        "This instance runs on another version of the application, served by other "
+        "processes than the ones that received this request. Please try again shortly.",
         "Your account",
     ),
 }
@@ -87,6 +96,8 @@ def refusal(kind, environ, account_url=None):
     if kind == MAINTENANCE:
         status = 503
         headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    elif kind == ELSEWHERE:
+        status = 421
     if wants_json(environ):
         body = {"jsonrpc": "2.0", "id": None, "error": {
             "code": status, "message": message(kind),

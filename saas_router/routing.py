@@ -222,11 +222,13 @@ def ensure_version_table(cr):
 SERVED, SUSPENDED, TAMPERED, MAINTENANCE = "active", "suspended", "tampered", "maintenance"
 ROUTE_STATES = (SERVED, SUSPENDED, TAMPERED, MAINTENANCE)
 REFUSED_STATES = (SUSPENDED, TAMPERED, MAINTENANCE)
+# not a state of the map: a served host whose app_server is not this process
+ELSEWHERE = "elsewhere"
 
 
 def replace_routes(cr, instance_ref, routes):
     """Make ``routes`` (dicts: host, database_name, kind, redirect_url,
-    state, account_url, db_host, db_port) the routes of instance
+    state, account_url, db_host, db_port, app_server) the routes of instance
     ``instance_ref``: others of
     it are removed, a host held by anyone else is taken over (a reused
     subdomain, a domain proved by its new owner).  Idempotent."""
@@ -240,28 +242,31 @@ def replace_routes(cr, instance_ref, routes):
         cr.execute(
             f"""INSERT INTO {ROUTE_TABLE}
                        (host, database_name, kind, redirect_url, instance_ref, state,
-                        account_url, db_host, db_port, create_date, write_date)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s,
+                        account_url, db_host, db_port, app_server, create_date, write_date)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
                         now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
                 ON CONFLICT (host) DO UPDATE
                    SET database_name = EXCLUDED.database_name, kind = EXCLUDED.kind,
                        redirect_url = EXCLUDED.redirect_url,
                        instance_ref = EXCLUDED.instance_ref, state = EXCLUDED.state,
                        account_url = EXCLUDED.account_url, write_date = EXCLUDED.write_date,
-                       db_host = EXCLUDED.db_host, db_port = EXCLUDED.db_port
+                       db_host = EXCLUDED.db_host, db_port = EXCLUDED.db_port,
+                       app_server = EXCLUDED.app_server
                  WHERE ({ROUTE_TABLE}.database_name, {ROUTE_TABLE}.kind,
                         {ROUTE_TABLE}.redirect_url, {ROUTE_TABLE}.instance_ref,
                         {ROUTE_TABLE}.state, {ROUTE_TABLE}.account_url,
-                        {ROUTE_TABLE}.db_host, {ROUTE_TABLE}.db_port)
+                        {ROUTE_TABLE}.db_host, {ROUTE_TABLE}.db_port, {ROUTE_TABLE}.app_server)
                        IS DISTINCT FROM (EXCLUDED.database_name, EXCLUDED.kind,
                                          EXCLUDED.redirect_url, EXCLUDED.instance_ref,
                                          EXCLUDED.state, EXCLUDED.account_url,
-                                         EXCLUDED.db_host, EXCLUDED.db_port)""",
+                                         EXCLUDED.db_host, EXCLUDED.db_port,
+                                         EXCLUDED.app_server)""",
             [host, r.get("database_name") or None, r.get("kind") or "subdomain",
              r.get("redirect_url") or None, instance_ref, state,
              r.get("account_url") or None,
              # the PostgreSQL server of the database (empty: Odoo's own db_host)
-             r.get("db_host") or None, r.get("db_port") or None])
+             r.get("db_host") or None, r.get("db_port") or None,
+             r.get("app_server") or None])
 
 
 def publish_routes(master, instance_ref, routes):
@@ -277,31 +282,35 @@ def publish_routes(master, instance_ref, routes):
 
 def database_served(master, dbname):
     """Whether a host of the map serves ``dbname`` now (read afresh, as
-    committed: the cache of this process may be older)."""
+    committed: the cache of this process may be older).  A tenant in
+    MAINTENANCE counts as served: the master pauses it for its own work and
+    its role keeps LOGIN (a login window ending meanwhile must not close
+    it, or the tenant would come back from maintenance unable to log in)."""
     from odoo import sql_db  # noqa: PLC0415
 
     with sql_db.db_connect(master).cursor() as cr:
-        cr.execute(f"""SELECT COALESCE(bool_or(COALESCE(state, %s) = %s), false)
+        cr.execute(f"""SELECT COALESCE(bool_or(COALESCE(state, %s) IN (%s, %s)), false)
                          FROM {ROUTE_TABLE}
                         WHERE database_name = %s AND redirect_url IS NULL""",
-                   [SERVED, SERVED, dbname])
+                   [SERVED, SERVED, MAINTENANCE, dbname])
         return cr.fetchone()[0]
 
 
 def read_routes(cr):
     cr.execute(f"""SELECT host, database_name, kind, redirect_url,
-                          COALESCE(state, %s), account_url, db_host, db_port
+                          COALESCE(state, %s), account_url, db_host, db_port, app_server
                      FROM {ROUTE_TABLE}""", [SERVED])
-    return {host: Route(db, kind, url, state, account, db_host, db_port)
-            for host, db, kind, url, state, account, db_host, db_port in cr.fetchall()}
+    return {host: Route(db, kind, url, state, account, db_host, db_port, app_server)
+            for host, db, kind, url, state, account, db_host, db_port, app_server
+            in cr.fetchall()}
 
 
 class Route:
     __slots__ = ("database_name", "kind", "redirect_url", "state", "account_url",
-                 "db_host", "db_port")
+                 "db_host", "db_port", "app_server")
 
     def __init__(self, database_name, kind, redirect_url, state=SERVED, account_url=None,
-                 db_host=None, db_port=None):
+                 db_host=None, db_port=None, app_server=None):
         self.database_name = database_name
         self.kind = kind
         self.redirect_url = redirect_url
@@ -309,6 +318,9 @@ class Route:
         self.account_url = account_url
         self.db_host = db_host or None  # the database's server; None: Odoo's own db_host
         self.db_port = db_port or None
+        # the application server (its Odoo processes' host:port, a release's)
+        # that serves the host; empty: the default release's processes
+        self.app_server = app_server or None
 
     def server(self):
         """psycopg2 keyword arguments that point a connection at the
@@ -334,12 +346,18 @@ def database_servers(routes):
 
 def database_states(routes):
     """{tenant database: state} from the map: served when any of its hosts
-    is served (all hosts of an instance share its state)."""
+    is served (all hosts of an instance share its state); ELSEWHERE when
+    served by another application server (another release) than this
+    process: its registry leaves this process, its crons run there."""
     states = {}
+    here = app_server()
     for route in routes.values():
         if route.database_name and not route.redirect_url:
             if states.get(route.database_name) != SERVED:
-                states[route.database_name] = route.state
+                state = route.state
+                if state == SERVED and (route.app_server or "") != here:
+                    state = ELSEWHERE  # another release's processes serve it
+                states[route.database_name] = state
     return states
 
 
@@ -434,6 +452,12 @@ class RouteMap:
         return route
 
 
+def served_elsewhere(dbname):
+    """Whether another application server (another release's processes)
+    serves tenant database ``dbname``: this process runs nothing of it."""
+    return route_map.database_state(dbname) == ELSEWHERE
+
+
 # Called with the databases no longer served after each change of the map
 # (gate.py drops their registries and forgets what it found tampered).
 map_listeners = []
@@ -441,10 +465,18 @@ map_listeners = []
 route_map = RouteMap()
 
 
+def app_server():
+    """The application server this process is (``[saas_router] app_server``,
+    host:port of a release's Odoo processes); empty for the default
+    release's processes."""
+    return _option("app_server", "").strip()
+
+
 def classify(host, lookup=None):
     """('tenant', database) for a host of the map, ('redirect', url) for a
     name of an ended tenant, (SUSPENDED, TAMPERED or MAINTENANCE, route) for a
-    host of a tenant that is not served, ('master', None) for the master's own names,
+    host of a tenant that is not served, (ELSEWHERE, route) for a host whose
+    release another application server serves, ('master', None) for the master's own names,
     ('none', None) for anything else.  Without base_domain nor master_hosts
     configured, unknown hosts are ('other', None) and reach the master."""
     route = (lookup or route_map.lookup)(host)
@@ -452,6 +484,10 @@ def classify(host, lookup=None):
         if route.database_name and not route.redirect_url:
             if route.state != SERVED:
                 return route.state, route
+            if (route.app_server or "") != app_server():
+                # another release's code: served by its own processes (nginx
+                # sends the host there); never opened with this code
+                return ELSEWHERE, route
             return "tenant", route.database_name
         return "redirect", route.redirect_url
     bare = bare_host(host)
@@ -585,7 +621,7 @@ def _serve_nodb(self):
     kind, target = classify(environ.get("HTTP_HOST", ""))
     if kind == "redirect" and target:
         return self.redirect(target, 302, local=False)
-    if kind in REFUSED_STATES:
+    if kind in REFUSED_STATES or kind == ELSEWHERE:
         return notice.refusal(kind, environ, target.account_url)
     if kind == "tenant" and gate.tampered(target):
         return notice.refusal(TAMPERED, environ, None)

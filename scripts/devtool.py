@@ -66,7 +66,8 @@ MOTO_REQUIREMENT = "moto[server]==5.2.5"
 # Our addons, in dependency order; the master database gets all of them.
 MASTER_ADDONS = ["saas_base", "saas_provisioning", "saas_billing_contract", "saas_sso",
                  "saas_portal", "saas_backup", "saas_dns", "saas_webhook",
-                 "saas_webhook_payment", "saas_webhook_backup"]
+                 "saas_webhook_payment", "saas_webhook_backup", "saas_release",
+                 "saas_webhook_release"]
 TEST_DB = os.environ.get("SAAS_TEST_DB", "saas_test")
 
 
@@ -579,6 +580,8 @@ def workers_option(args):
 
 def cmd_run(args):
     workers, args = workers_option(args)
+    second_release = "--release2" in args  # a second release beside (scripts/release2.py)
+    args = [a for a in args if a != "--release2"]
     try:
         job_channels(workers)
     except ValueError as exc:
@@ -607,7 +610,11 @@ def cmd_run(args):
 
     signal.signal(signal.SIGTERM, _interrupt)  # stopped by pid: children stopped too
     sink = start_mail_sink()
-    proc = subprocess.Popen(odoo_cmd() + ["-d", MASTER_DB] + args)
+    import release2  # noqa: PLC0415
+    extra = ["--addons-path", release2.addons_path(CONF, "v1")] if second_release else []
+    proc = subprocess.Popen(odoo_cmd() + ["-d", MASTER_DB] + extra + args)
+    second = subprocess.Popen(release2.command(odoo_cmd, CONF, MASTER_DB)) \
+        if second_release else None
     url = f"http://127.0.0.1:{HTTP_PORT}"
     try:
         try:
@@ -615,6 +622,10 @@ def cmd_run(args):
                        interval=0.5)
             demo.bootstrap(url, MASTER_DB, f"http://localhost:{HTTP_PORT}",
                            mail=(MAIL_SMTP_PORT, f"http://127.0.0.1:{MAIL_HTTP_PORT}"))
+            if second:
+                release2.register(url, MASTER_DB, CONF)
+                log(f"release 'Demo v2': http://<subdomain>.localhost:{release2.PORT} "
+                    "(SaaS > Releases > Demo v2 > Roll out)")
         except Exception as exc:  # noqa: BLE001 (the server keeps running)
             log(f"demo not prepared: {exc}")
         sys.exit(proc.wait())
@@ -622,6 +633,9 @@ def cmd_run(args):
         proc.terminate()
         sys.exit(proc.wait())
     finally:
+        if second:
+            second.terminate()
+            second.wait()
         sink.terminate()
         sink.wait()
 

@@ -234,13 +234,17 @@ class SaasInstance(models.Model):
         self.current_job_uuid = False
         return _("Restored %s", backup.key)
 
-    def _neutralise_copy(self):
+    def _neutralise_copy(self, dbname=None):
         """Odoo's own neutralisation (no mail servers, no crons, webhooks
         off, the database flagged neutralised) and a new identity: uuid,
-        secret (sessions and tokens of the source are worthless here), URL."""
+        secret (sessions and tokens of the source are worthless here), URL.
+        ``dbname``: a scratch copy of this tenant (its role's) instead of its
+        own database (saas_release's rehearsal clone)."""
         import secrets  # noqa: PLC0415
         import uuid  # noqa: PLC0415
-        conn = self._tenant_db().connect_as_tenant()
+        tenant = self.server_id._tenant_db(dbname, role=self._role_name()) if dbname \
+            else self._tenant_db()
+        conn = tenant.connect_as_tenant()
         try:
             with conn, conn.cursor() as cr:
                 for query in neutralize.get_neutralization_queries(

@@ -140,7 +140,7 @@ class SaasInstance(models.Model):
             routes = routing.read_routes(cr)
         try:
             servers = nginx.render_servers(
-                [(host, r.kind, r.redirect_url) for host, r in routes.items()],
+                [(host, r.kind, r.redirect_url, r.app_server) for host, r in routes.items()],
                 base_domain=routing.base_domain(),
                 upstream=settings.get(self.env, "saas_dns.nginx_upstream"),
                 listen=settings.get(self.env, "saas_dns.nginx_listen"),

@@ -97,10 +97,22 @@ def _proxy(odoo, ws):
             "            client_max_body_size 128m;\n        }\n")
 
 
+_ADDRESS = re.compile(r"^[A-Za-z0-9.-]+:[0-9]{1,5}$")
+
+
+def app_upstream(address):
+    """The upstream name of a release's application server (``host:port``)."""
+    if not _ADDRESS.match(address or ""):
+        raise NginxError(f"refusing application server address {address!r}")
+    return "saas_app_" + re.sub(r"[^A-Za-z0-9]", "_", address)
+
+
 def render_servers(routes, base_domain, upstream, listen, master_hosts=(),
                    websocket_upstream=None, cert_dir=None, listen_tls=443):
     """The ``http`` block's content.  ``routes``: iterable of
-    (host, kind, redirect_url) from ``saas.route``."""
+    (host, kind, redirect_url[, app_server]) from ``saas.route``; a host
+    with an ``app_server`` (its release's processes, host:port) is proxied
+    there, every other tenant host to ``upstream``."""
     domain = _host(base_domain.partition(":")[0])
     out = [
         "    map $http_upgrade $connection_upgrade {\n"
@@ -109,7 +121,18 @@ def render_servers(routes, base_domain, upstream, listen, master_hosts=(),
         f"    upstream saas_odoo_ws {{\n        server {websocket_upstream or upstream};\n    }}\n",
         indented(FORWARDED_HOST_MAP, 4),
     ]
+    routes = [tuple(r) + (None,) * (4 - len(r)) for r in routes]
+    apps = {(_host(h), app_upstream(a)) for h, _k, url, a in routes if a and not url}
+    for name in sorted({n for _h, n in apps}):
+        address = next(a for _h, _k, url, a in routes if a and app_upstream(a) == name)
+        out.append(f"    upstream {name} {{\n        server {address};\n    }}\n")
+    # each tenant host to its release's processes (the default ones otherwise)
+    out.append("    map $host $saas_app {\n        default saas_odoo;\n" + "".join(
+        f"        {h} {n};\n" for h, n in sorted(apps)) + "    }\n")
+    out.append("    map $host $saas_app_ws {\n        default saas_odoo_ws;\n" + "".join(
+        f"        {h} {n};\n" for h, n in sorted(apps)) + "    }\n")
     proxy = _proxy(odoo="saas_odoo", ws="saas_odoo_ws")
+    tenant_proxy = _proxy(odoo="$saas_app", ws="$saas_app_ws")
     out.append(f"    server {{\n        listen {listen} default_server;\n"
                f"        server_name _;\n        return 404;\n    }}\n")
     masters = sorted({_host(h) for h in master_hosts} | {domain})
@@ -117,8 +140,8 @@ def render_servers(routes, base_domain, upstream, listen, master_hosts=(),
                f"        server_name {' '.join(masters)};\n{proxy}    }}\n")
     escaped = re.escape(domain).replace("\\.", "\\.")
     out.append(f"    server {{\n        listen {listen};\n"
-               f"        server_name ~^(?<sub>[a-z0-9-]+)\\.{escaped}$;\n{proxy}    }}\n")
-    for host, kind, redirect_url in sorted(routes):
+               f"        server_name ~^(?<sub>[a-z0-9-]+)\\.{escaped}$;\n{tenant_proxy}    }}\n")
+    for host, kind, redirect_url, _app in sorted(routes, key=lambda r: r[0]):
         host = _host(host)
         if redirect_url:
             out.append(f"    server {{\n        listen {listen};\n        server_name {host};\n"
@@ -133,7 +156,7 @@ def render_servers(routes, base_domain, upstream, listen, master_hosts=(),
                       f"        ssl_certificate {tls[0]};",
                       f"        ssl_certificate_key {tls[1]};"]
         out.append("    server {\n" + "\n".join(lines) +
-                   f"\n        server_name {host};\n{proxy}    }}\n")
+                   f"\n        server_name {host};\n{tenant_proxy}    }}\n")
     return "".join(out)
 
 

@@ -81,9 +81,10 @@ class SaasInstance(models.Model):
 
     def _tenant_window(self):
         """Context for the master's own sessions as the tenant: nothing when
-        it is served, else a login window (see TenantLogin)."""
+        it is served (or in maintenance: its login stays open), else a
+        login window (see TenantLogin)."""
         self.ensure_one()
-        if self._route_state() == routing.SERVED:
+        if self._route_state() in (routing.SERVED, routing.MAINTENANCE):
             return contextlib.nullcontext()
         return self._tenant_login().window()
 

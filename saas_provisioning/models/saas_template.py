@@ -47,6 +47,11 @@ class SaasTemplate(models.Model):
                                          modules=", ".join(template._build_modules())))
         return True
 
+    def _odoo_program(self):
+        """The code the build runs (``odoo_cli._base_cmd``'s ``program``):
+        None, the master's own; saas_release gives the template's release."""
+        return None
+
     def _build_modules(self):
         modules = self._modules()
         return modules + ([TENANT_ADDON] if TENANT_ADDON not in modules else [])
@@ -77,8 +82,10 @@ class SaasTemplate(models.Model):
             pg.create_database(dbname)
             template_db = TenantDatabase(params, dbname)
             template_db.prepare_template(owner)
-            odoo_cli.install(params, dbname, self._build_modules(), template_owner=owner)
-            odoo_cli.neutralise(params, dbname, template_owner=owner)
+            program = self._odoo_program()
+            odoo_cli.install(params, dbname, self._build_modules(), template_owner=owner,
+                             program=program)
+            odoo_cli.neutralise(params, dbname, template_owner=owner, program=program)
             template_db.finish_template(owner)
             # Clones fail with "source database is being accessed by other
             # users" while anyone is connected: close it for good.

@@ -31,10 +31,19 @@ class OdooCliError(Exception):
     pass
 
 
-def _base_cmd(conn_params, dbname, verb=None):
-    cmd = [sys.executable, "-m", "odoo"] + ([verb] if verb else [])
+def _base_cmd(conn_params, dbname, verb=None, program=None):
+    """``program``: the code to run (a release's, ``release_program``); by
+    default the master's own Odoo and addons path."""
+    program = program or {}
+    if program.get("odoo_bin"):
+        cmd = [program.get("python") or sys.executable, program["odoo_bin"]]
+    else:
+        cmd = [sys.executable, "-m", "odoo"]
+    cmd += [verb] if verb else []
     if config.rcfile:
         cmd += ["-c", config.rcfile]
+    if program.get("addons_path"):
+        cmd += ["--addons-path", program["addons_path"]]
     cmd += ["-d", dbname, "--db_host", str(conn_params["host"]),
             "--db_port", str(conn_params["port"]), "-r", conn_params["user"],
             "-w", conn_params["password"] or "", "--no-http", "--max-cron-threads=0"]
@@ -61,27 +70,29 @@ def _run(cmd, timeout, stdin=None, template_owner=None):
     return tail
 
 
-def install(conn_params, dbname, modules, timeout=1800, template_owner=None):
+def install(conn_params, dbname, modules, timeout=1800, template_owner=None, program=None):
     """Create template ``dbname`` (if needed) and install ``modules`` without
-    demo data, the objects owned by ``template_owner``."""
-    cmd = _base_cmd(conn_params, dbname) + [
+    demo data, the objects owned by ``template_owner``, with ``program``'s
+    code (a release's; the master's own by default)."""
+    cmd = _base_cmd(conn_params, dbname, program=program) + [
         "-i", ",".join(modules), "--without-demo=all", "--stop-after-init",
         "--log-level=warn"]
     return _run(cmd, timeout, template_owner=template_owner)
 
 
-def update(tenant_params, dbname, modules, timeout=1800):
+def update(tenant_params, dbname, modules, timeout=1800, program=None):
     """``odoo -u modules`` on a tenant's database, logged in as the tenant's
     role (``tenant_params``: TenantDatabase.login_params()): what it creates
-    belongs to the tenant, and the tenant's code meets only its own role."""
-    cmd = _base_cmd(tenant_params, dbname) + [
+    belongs to the tenant, and the tenant's code meets only its own role.
+    ``program``: a release's code (see ``_base_cmd``)."""
+    cmd = _base_cmd(tenant_params, dbname, program=program) + [
         "-u", ",".join(modules), "--stop-after-init", "--log-level=warn"]
     return _run(cmd, timeout)
 
 
-def neutralise(conn_params, dbname, timeout=600, template_owner=None):
+def neutralise(conn_params, dbname, timeout=600, template_owner=None, program=None):
     """Neutralise a freshly built template (see NEUTRALISE_SCRIPT)."""
-    cmd = _base_cmd(conn_params, dbname, verb="shell") + ["--log-level=warn"]
+    cmd = _base_cmd(conn_params, dbname, verb="shell", program=program) + ["--log-level=warn"]
     out = _run(cmd, timeout, stdin=NEUTRALISE_SCRIPT, template_owner=template_owner)
     if "NEUTRALISED" not in out:
         raise OdooCliError(out)

@@ -45,6 +45,10 @@ class SaasRoute(models.Model):
     # the router reaches it); empty: Odoo's own db_host and db_port
     db_host = fields.Char(string="Database host", readonly=True, groups="base.group_system")
     db_port = fields.Integer(string="Database port", readonly=True, groups="base.group_system")
+    app_server = fields.Char(
+        readonly=True, help="host:port of the Odoo processes of the tenant's release that "
+                            "serve this host (nginx sends it there); empty: the default "
+                            "release's processes.")
     # no foreign key: routes are written in a transaction of their own, which
     # may run before the instance's own transaction commits
     instance_ref = fields.Integer(string="Instance ID", readonly=True, index=True)

@@ -56,6 +56,34 @@ class TestRouting(TransactionCase):
                      f".{self.domain}", "acme.elsewhere.test", ""):
             self.assertEqual(routing.classify(host), ("none", None), host)
 
+    def test_a_host_of_another_release_is_served_by_its_processes_only(self):
+        """A row whose app_server is not this process's: 421 from the router
+        (never opened with this code), its registry not kept here; the
+        process that is that app_server serves it."""
+        host = f"acme.{self.domain}"
+        self._publish({"host": host, "database_name": self.acme,
+                       "app_server": "127.0.0.1:8179"})
+        kind, route = routing.classify(host)
+        self.assertEqual((kind, route.app_server), (routing.ELSEWHERE, "127.0.0.1:8179"))
+        self.assertEqual(routing.route([self.acme], host, lambda dbs, h: dbs,
+                                       routable=lambda db: True), [])
+        self.assertTrue(routing.served_elsewhere(self.acme))
+        self.assertEqual(gate.rpc_refusal(self.acme), notice.message(notice.ELSEWHERE))
+        response = notice.refusal(routing.ELSEWHERE, {"PATH_INFO": "/web/login"})
+        self.assertEqual(response.status_code, 421)
+        options = config.misc.setdefault("saas_router", {})
+        with patch.dict(options, {"app_server": "127.0.0.1:8179"}):
+            routing.route_map.refresh(force=True)
+            routing.route_map._set(routing.route_map.master, routing.route_map.version,
+                                   routing.route_map.routes)
+            self.assertEqual(routing.classify(host), ("tenant", self.acme))
+            self.assertFalse(routing.served_elsewhere(self.acme))
+        routing.route_map._set(routing.route_map.master, routing.route_map.version,
+                               routing.route_map.routes)
+        # the default processes serve the rows without an app_server
+        self._publish({"host": host, "database_name": self.acme})
+        self.assertEqual(routing.classify(host), ("tenant", self.acme))
+
     def test_db_filter_and_db_list(self):
         self._publish({"host": f"acme.{self.domain}", "database_name": self.acme})
         fallback = lambda dbs, host: dbs  # noqa: E731 (Odoo's filter: everything)
@@ -153,7 +181,10 @@ class TestRouting(TransactionCase):
             self.assertEqual(routing.route([self.acme], host, fallback,
                                            routable=lambda db: True), [])
             self.assertEqual(routing.route_map.database_state(self.acme), state)
-            self.assertFalse(routing.database_served(self.master, self.acme))
+            # maintenance keeps the role's login open (the master's windows
+            # inside it must not close it)
+            self.assertEqual(routing.database_served(self.master, self.acme),
+                             state == routing.MAINTENANCE)
             self.assertEqual(gate.rpc_refusal(self.acme), notice.message(state))
         self._publish(row)  # served again
         self.assertEqual(routing.classify(host), ("tenant", self.acme))
