@@ -108,7 +108,7 @@ def main():
               "password": devtool.PG_PASSWORD}
     pg = PgAdmin(params)
     try:
-        databases = [routing.tenant_db_name(f"probe{i}") for i in range(args.databases)]
+        databases = [routing.new_tenant_db_name() for _i in range(args.databases)]
         for name in databases:
             role = credentials.tenant_role_name(name)
             pg.ensure_role(role, credentials.scram_verifier(credentials.tenant_role_password(role)),

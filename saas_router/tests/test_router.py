@@ -243,7 +243,7 @@ class TestRouting(TransactionCase):
         the setup), as the tenant's role."""
         port2 = int(os.environ.get("SAAS_PG_PORT2", "5434"))
         host = config["db_host"] or "127.0.0.1"
-        dbname = routing.tenant_db_name("elsewhere")
+        dbname = routing.new_tenant_db_name()
         admin = psycopg2.connect(host=host, port=port2, user=config["db_user"],
                                  password=config["db_password"], dbname="postgres")
         admin.autocommit = True
