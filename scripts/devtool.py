@@ -741,12 +741,22 @@ def cmd_test(args):
     sys.exit(run_all(args))
 
 
+TEST_USAGE = """./dev test [--pytest-only] [--no-pytest] [--addons a,b] [pytest args]
+  SAAS_TEST_PREFIX (saas_test_: every database, role and filestore of the run;
+  dropped at its start), SAAS_TEST_HTTP_PORT (8169)"""
+
+
 def main():
     verb, args = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("help", [])
     commands = {"setup": lambda a: setup(), "run": cmd_run, "test": cmd_test, "stop": cmd_stop,
                 "odoo": cmd_odoo, "python": lambda a: os.execv(python(), [python()] + a)}
+    usage = __doc__ + "\nusage: ./dev setup|run|test|stop|odoo ARGS|python ARGS\n" + TEST_USAGE
     if verb not in commands:
-        sys.exit(__doc__ + "\nusage: ./dev setup|run|test|stop|odoo ARGS|python ARGS")
+        sys.exit(usage)
+    if verb in ("setup", "run", "test", "stop") and ("-h" in args or "--help" in args):
+        # never start anything (a test run drops its prefix's databases)
+        print(usage)
+        return
     commands[verb](args)
 
 
