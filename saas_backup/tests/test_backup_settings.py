@@ -35,8 +35,8 @@ class TestBackupSettings(TransactionCase):
         self.storage._storage().put(key, io.BytesIO(b"dump"))
         return self.env["saas.backup"].sudo().create({
             "instance_id": self.instance.id, "storage_id": self.storage.id, "key": key,
-            "state": "done",
-            "done_at": fields.Datetime.now() - timedelta(days=days_ago, hours=1)})
+            "database_name": self.instance.database_name, "state": "done",
+            "done_at": fields.Datetime.now() - timedelta(days=days_ago, hours=1, minutes=5)})
 
     def test_terminate_guard_switched_off_by_the_settings_screen(self):
         self._save(saas_backup_storage_id=self.storage.id)
@@ -52,7 +52,7 @@ class TestBackupSettings(TransactionCase):
 
     def test_recent_means_the_hours_saved(self):
         self._save(saas_backup_storage_id=self.storage.id)
-        self._done_backup(days_ago=0)  # 1 hour old
+        self._done_backup(days_ago=0)  # 1 h 5 min old (Datetime.now drops the microseconds)
         self._save(saas_backup_terminate_max_age_hours=1)
         with self.assertRaisesRegex(UserError, "no backup of the last 1 hours"):
             self.instance._check_can_terminate()
