@@ -27,6 +27,16 @@ ALLOWED = {
         "CREATE EXTENSION in a new, empty template of ours, as its objects owner",
     ("saas_backup/lib/archive.py", "_pg_env"):
         "passes a tenant login's own options to pg_dump/psql; refuses any role option",
+    ("saas_provisioning/tools/tenant_move.py", "pg_env"):
+        "passes a tenant login's own options to pg_dump/pg_restore; refuses any role "
+        "option (as saas_backup/lib/archive.py)",
+    ("saas_release/lib/runner.py", "_args"):
+        "--role names the role a scratch copy is logged in as (its name is not the "
+        "copy's); a login, never SET ROLE",
+    ("saas_release/lib/smoke.py", "command"):
+        "passes that --role to the runner",
+    ("saas_release/models/saas_instance_rehearsal.py", "_release_run"):
+        "removes PGOPTIONS from the runner's environment",
     ("bench/tenant_login.py", "old_way"):
         "times the replaced construction beside the login, on a scratch database",
 }
