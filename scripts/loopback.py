@@ -1,9 +1,12 @@
 """Real servers on loopback for tests and benchmarks, started by the test
 and stopped by pid (plain Python: used by addon tests, tests/ and bench/)."""
+import contextlib
+import http.server
 import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 
 import devtool
@@ -13,6 +16,20 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def http_server(handler):
+    """A threaded HTTP server on a free loopback port answering with
+    ``handler`` (a BaseHTTPRequestHandler class), in a thread of this
+    process; yields its port, shut down when the block ends."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def wait_until(check, timeout, what, proc=None, interval=0.05):

@@ -3,7 +3,6 @@ real HTTP server on loopback that answers as the router does, and the
 portal's SVG charts (saas_portal/charts.py), without a registry."""
 import http.server
 import sys
-import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
+from loopback import http_server  # noqa: E402
 from plainimport import load_file  # noqa: E402
 
 uptime_probe = load_file("_saas_uptime_probe", REPO / "saas_provisioning" / "tools" / "uptime_probe.py")
@@ -50,13 +50,9 @@ class RouterLike(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def router():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RouterLike)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     RouterLike.seen = []
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with http_server(RouterLike) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_probe_all_reads_each_answer(router):

@@ -9,14 +9,14 @@ import re
 import socket
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
+from loopback import http_server  # noqa: E402
 from plainimport import load_file  # noqa: E402
 
 import prod_split  # noqa: E402
@@ -52,14 +52,12 @@ class Echo:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self._served = http_server(Handler)
+        self.port = self._served.__enter__()
         return self
 
     def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._served.__exit__(*exc)
 
 
 def raw_get(port, target, host, extra=()):

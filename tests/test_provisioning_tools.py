@@ -11,6 +11,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 TOOLS = REPO / "saas_provisioning" / "tools"
 sys.path.insert(0, str(REPO / "scripts"))
+from loopback import http_server  # noqa: E402
 from plainimport import load_file  # noqa: E402
 
 hashers_mod = load_file("_saas_password_hasher", TOOLS / "password_hasher.py")
@@ -84,12 +85,8 @@ class _Tenant(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def tenant_server():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Tenant)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with http_server(_Tenant) as port:
+        yield f"http://127.0.0.1:{port}/"
 
 
 def test_login_page_check(tenant_server):

@@ -3,8 +3,7 @@ rule, the smoke verdict, the runner's command line; and the nginx
 configuration that sends each host to its release's processes, checked
 with a real nginx in front of two real HTTP servers."""
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ import requests
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
-from loopback import free_port  # noqa: E402
+from loopback import free_port, http_server  # noqa: E402
 from plainimport import load_file, load_package  # noqa: E402
 
 lib = load_package("saas_release_lib", REPO / "saas_release/lib")
@@ -118,7 +117,7 @@ def test_command_logs_in_with_the_given_role_and_runs_the_releases_code():
 
 class _Backend:
     def __init__(self, name):
-        self.name, self.port = name, free_port()
+        self.name = name
 
     def __enter__(self):
         name = self.name
@@ -134,13 +133,12 @@ class _Backend:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self._served = http_server(Handler)
+        self.port = self._served.__enter__()
         return self
 
     def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._served.__exit__(*exc)
 
 
 def test_nginx_sends_each_host_to_its_releases_upstream(tmp_path):
