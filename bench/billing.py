@@ -28,14 +28,12 @@ a no-op, so the figures measure the master's side.  Prints the figures;
 asserts nothing.
 """
 import argparse
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-import devtool  # noqa: E402
+import bench_shell  # noqa: E402
 
 SCRIPT = r'''
 import time
@@ -169,27 +167,10 @@ def main():
     parser.add_argument("--profile", action="store_true", help="cProfile our invoicing cron")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
-    db = f"{args.prefix}master"
-    conf = devtool.write_config(db_name=db, http_port=args.port,
-                                path=devtool.RUN_DIR / "bench_billing.conf", prefix=args.prefix)
-
-    def odoo(*odoo_args, command=(), **kwargs):
-        return subprocess.run([devtool.python(), devtool.odoo_launcher(), *command, "-c",
-                               str(conf), "-d", db, *odoo_args], check=True, **kwargs)
-
-    exists = bool(devtool.psql(f"SELECT 1 FROM pg_database WHERE datname = '{db}';").strip())
-    if not exists:
-        t0 = time.perf_counter()
-        odoo("-i", "saas_billing_contract", "--without-demo=all", "--stop-after-init",
-             "--log-level=warn", "--http-port", str(args.port))
-        print(f"database {db} installed in {time.perf_counter() - t0:.1f} s")
-    try:
-        odoo("--no-http", "--log-level=warn", command=("shell",),
-             input=SCRIPT.format(n=args.n, overdue=args.overdue, sample=args.sample,
-                                 profile=args.profile), text=True)
-    finally:
-        if not args.keep:
-            devtool.drop_prefixed(args.prefix)
+    bench_shell.run_in_shell(args.prefix, args.port, ["saas_billing_contract"],
+                             SCRIPT.format(n=args.n, overdue=args.overdue, sample=args.sample,
+                                           profile=args.profile),
+                             "bench_billing.conf", keep=args.keep)
 
 
 if __name__ == "__main__":

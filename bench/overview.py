@@ -2,7 +2,7 @@
 """Benchmark: the operator overview with 10,000 instances and 100,000 invoices.
 
 Run with Odoo's venv:  ./dev python bench/overview.py [--instances 10000] [--invoices 100000]
-                       [--lines 10000] [--prefix saas_h4_bench_ov_] [--keep]
+                       [--lines 10000] [--prefix saas_bench_overview_] [--keep]
 
 Creates a master database of its own (`<prefix>master`, `odoo -i
 saas_backup,saas_billing_contract`: every section of the overview, no demo
@@ -18,14 +18,12 @@ Target: ours <= 1 s.  Prints the figures; asserts nothing.  The database is
 dropped at the end (unless --keep).
 """
 import argparse
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-import devtool  # noqa: E402
+import bench_shell  # noqa: E402
 
 SCRIPT = r'''
 import time
@@ -199,32 +197,15 @@ def main():
     parser.add_argument("--instances", type=int, default=10000)
     parser.add_argument("--invoices", type=int, default=100000)
     parser.add_argument("--lines", type=int, default=10000)
-    parser.add_argument("--prefix", default="saas_h4_bench_ov_")
+    parser.add_argument("--prefix", default="saas_bench_overview_")
     parser.add_argument("--port", type=int, default=8294)
     parser.add_argument("--keep", action="store_true", help="keep the master database")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
-    db = f"{args.prefix}master"
-    conf = devtool.write_config(db_name=db, http_port=args.port,
-                                path=devtool.RUN_DIR / "bench_overview.conf", prefix=args.prefix)
-
-    def odoo(*odoo_args, command=(), **kwargs):
-        return subprocess.run([devtool.python(), devtool.odoo_launcher(), *command, "-c",
-                               str(conf), "-d", db, *odoo_args], check=True, **kwargs)
-
-    exists = bool(devtool.psql(f"SELECT 1 FROM pg_database WHERE datname = '{db}';").strip())
-    if not exists:
-        t0 = time.perf_counter()
-        odoo("-i", "saas_backup,saas_billing_contract", "--without-demo=all",
-             "--stop-after-init", "--log-level=warn", "--http-port", str(args.port))
-        print(f"database {db} installed in {time.perf_counter() - t0:.1f} s")
-    try:
-        odoo("--no-http", "--log-level=warn", command=("shell",),
-             input=SCRIPT.format(instances=args.instances, invoices=args.invoices,
-                                 lines=args.lines), text=True)
-    finally:
-        if not args.keep:
-            devtool.drop_prefixed(args.prefix)
+    bench_shell.run_in_shell(args.prefix, args.port, ["saas_backup", "saas_billing_contract"],
+                             SCRIPT.format(instances=args.instances, invoices=args.invoices,
+                                           lines=args.lines),
+                             "bench_overview.conf", keep=args.keep)
 
 
 if __name__ == "__main__":
