@@ -1,3 +1,4 @@
+import contextlib
 import json
 import logging
 import tempfile
@@ -178,6 +179,29 @@ class SaasBackup(models.Model):
         self.ensure_one()
         return self._storage().download(self.key, out, expected_sha256=self.sha256)
 
+    @contextlib.contextmanager
+    def _scratch_copy(self, scratch, purpose):
+        """This backup restored into the scratch database ``scratch`` (as
+        the tenant's role, inside its login window: what the block does
+        there logs in as the role too; an earlier run's leftovers dropped
+        first), dropped with its files when the block ends, whatever
+        happens.  ``purpose`` names the work in the log (drill, rehearsal)."""
+        instance = self.instance_id
+        server = instance.server_id
+        pg, files = server._pg_admin(), server._filestore()
+        pg.drop(scratch)
+        files.remove(scratch)
+        try:
+            with instance._tenant_window():
+                self._restore_into(scratch, self._tenant_role(), files.path(scratch))
+                yield files.path(scratch)
+        finally:
+            try:
+                pg.drop(scratch)
+                files.remove(scratch)
+            except (AdapterError, OSError) as exc:
+                _logger.warning("%s: cannot drop %s: %s", purpose, scratch, exc)
+
     def _restore_into(self, dbname, role, filestore_dir):
         """Download, then restore into a NEW database ``dbname`` born owned by
         ``role`` (which must exist), as that role; files into
@@ -257,18 +281,14 @@ class SaasBackup(models.Model):
             return _("Skipped: backup is %s", self.state)
         instance = self.instance_id
         server = instance.server_id
-        pg, files = server._pg_admin(), server._filestore()
         scratch = self._drill_db_name()
         role = self._tenant_role()
         started = time.monotonic()
-        if not pg.role_exists(role):
+        if not server._pg_admin().role_exists(role):
             return _("Skipped: the tenant's role %s no longer exists", role)
         problems = []
         try:
-            pg.drop(scratch)
-            files.remove(scratch)
-            with instance._tenant_window():
-                self._restore_into(scratch, role, files.path(scratch))
+            with self._scratch_copy(scratch, "drill") as filestore:
                 manifest = json.loads(self.manifest or "{}")
                 tables = list(manifest.get("saas_backup", {}).get("tables", {}))
                 conn = server._tenant_db(scratch, role=role).connect_as_tenant()
@@ -276,19 +296,13 @@ class SaasBackup(models.Model):
                     counts = archive.table_counts(conn, tables)
                 finally:
                     conn.close()
-            problems = archive.compare(manifest, counts,
-                                       archive.filestore_digest(files.path(scratch)))
+                problems = archive.compare(manifest, counts,
+                                           archive.filestore_digest(filestore))
         except ChecksumMismatchError as exc:
             problems = [_("The stored object is corrupted: %s", exc)]
         except (StorageError, archive.ArchiveError, AdapterError, psycopg2.Error,
                 OSError) as exc:
             problems = [_("Restore failed: %s", exc)]
-        finally:
-            try:
-                pg.drop(scratch)
-                files.remove(scratch)
-            except (AdapterError, OSError) as exc:
-                _logger.warning("drill: cannot drop %s: %s", scratch, exc)
         passed = not problems
         message = "\n".join(problems) if problems else _(
             "Restored and compared in %.1f s", time.monotonic() - started)

@@ -2,7 +2,6 @@
 into a scratch database that belongs to the tenant's role), updated on the
 new release as that role and smoke-checked, then dropped."""
 import json
-import logging
 import os
 import subprocess
 import tempfile
@@ -22,7 +21,6 @@ from odoo.addons.saas_router.routing import tenant_db_prefix
 from ..lib import smoke
 from .saas_instance_release import RELEASE_CHANNEL
 
-_logger = logging.getLogger(__name__)
 CLONE_ERRORS = (StorageError, archive.ArchiveError, AdapterError, psycopg2.Error, OSError)
 RUN_TIMEOUT = 3600
 
@@ -109,7 +107,6 @@ class SaasInstance(models.Model):
             "from_release_id": self.release_id.id, "rollout_id": rollout and rollout.id,
         })
         server = self.server_id
-        pg, files = server._pg_admin(), server._filestore()
         role, scratch = self._role_name(), self._rehearsal_db_name()
         passed, summary, excerpt, result = False, "", "", {}
         try:
@@ -117,10 +114,8 @@ class SaasInstance(models.Model):
             backup_result = backup._job_run()
             if backup.state != "done":
                 raise AdapterError(_("the backup of the clone failed: %s", backup_result))
-            pg.drop(scratch)
-            files.remove(scratch)
-            with self._tenant_window(), self._watchdog_exempt(_("update rehearsal")):
-                backup._restore_into(scratch, role, files.path(scratch))
+            with self._watchdog_exempt(_("update rehearsal")), \
+                    backup._scratch_copy(scratch, "rehearsal"):
                 # the master's own settings table (the gate reads the
                 # tenant's module policy there), written as the master
                 TenantDatabase(server._connection_params(), scratch).write_settings(
@@ -133,12 +128,6 @@ class SaasInstance(models.Model):
                     crons=crons, role=role)
         except CLONE_ERRORS as exc:
             summary = _("The clone could not be made: %s", exc)
-        finally:
-            try:
-                pg.drop(scratch)
-                files.remove(scratch)
-            except (AdapterError, OSError) as exc:
-                _logger.warning("rehearsal: cannot drop %s: %s", scratch, exc)
         state = "passed" if passed else "failed"
         rehearsal.write({
             "state": state, "duration": time.monotonic() - started,
