@@ -12,6 +12,7 @@ from odoo.addons.saas_provisioning.adapters.errors import AdapterError, Database
 from odoo.addons.saas_provisioning.adapters.tenant_db import TenantDatabase
 from odoo.addons.saas_provisioning.tools import registries
 from odoo.addons.saas_base.tools import settings
+from odoo.addons.saas_router import tenant_contract as contract
 from odoo.addons.saas_router.routing import tenant_db_prefix
 
 from ..lib import archive, policy
@@ -218,7 +219,7 @@ class SaasInstance(models.Model):
                 "%(key)s restored (%(n)s files)", key=backup.key, n=file_count))
             t_step = time.monotonic()
             self._neutralise_copy()
-            self._tenant_db().write_settings(dict(self._tenant_settings(), suspended="0"))
+            self._push_tenant_settings({contract.SUSPENDED: False})
             self._log("restore", "neutralise", "done", t_step)
             self._make_reachable("restore")
         except DatabaseNotOursError as exc:

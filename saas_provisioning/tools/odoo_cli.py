@@ -12,6 +12,8 @@ from odoo.tools import config
 
 from odoo.addons.saas_router import credentials
 
+from ..adapters.errors import OdooCliError  # noqa: F401 (callers catch it from here)
+
 NEUTRALISE_SCRIPT = """
 # Run by `odoo shell` inside a freshly built template database.
 import secrets
@@ -25,10 +27,6 @@ env.cr.execute(
 env.cr.commit()
 print("NEUTRALISED")
 """
-
-
-class OdooCliError(Exception):
-    pass
 
 
 def _base_cmd(conn_params, dbname, verb=None, program=None):
