@@ -8,14 +8,12 @@ unique).
 """
 import contextlib
 import datetime
-import secrets
-import uuid as uuid_lib
 
 import psycopg2
 from psycopg2 import sql
 from passlib.context import CryptContext
 
-from . import _pg
+from . import _pg, neutralise
 from .contract import tenant_contract as contract
 from .errors import (
     AdapterError,
@@ -300,15 +298,12 @@ class TenantDatabase:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError(f"invalid base_url: {base_url!r}")
         contract.encode_all(settings or {})  # refused before anything is written
-        db_uuid = str(uuid) if uuid else str(uuid_lib.uuid4())
         now = _utcnow()
-        params = {
-            "database.uuid": db_uuid,
-            "database.secret": secrets.token_hex(32),
-            "database.create_date": now.strftime("%Y-%m-%d %H:%M:%S"),
-            "web.base.url": base_url.rstrip("/"),
-            "web.base.url.freeze": "True",
-        }
+        # a new identity (the one neutralisation's), its date, its URL frozen
+        params = dict(neutralise.identity(base_url, uuid),
+                      **{"database.create_date": now.strftime("%Y-%m-%d %H:%M:%S"),
+                         "web.base.url.freeze": "True"})
+        db_uuid = params["database.uuid"]
         try:
             with self._transaction(as_tenant=True) as cr:
                 admin_uid = self._xmlid(cr, "user_admin", "res.users", default=2)
@@ -364,6 +359,18 @@ class TenantDatabase:
         if settings:
             self.write_settings(settings)
         return db_uuid
+
+    def neutralise_copy(self, base_url):
+        """The one neutralisation of a copy (neutralise.py, COPY: a restored
+        copy, a rehearsal clone), in one transaction logged in as the
+        tenant's role: Odoo's own (no mail, no crons, webhooks off) and a new
+        identity, whose URL is ``base_url``."""
+        conn = self.connect_as_tenant()
+        try:
+            with conn, conn.cursor() as cr:
+                neutralise.run(cr, neutralise.COPY, base_url=base_url)
+        finally:
+            conn.close()
 
     def set_admin_password(self, admin_password_hash, signal_caches=True):
         """Write the admin's password hash (from hash_password()), and make

@@ -142,6 +142,18 @@ class SaasInstance(models.Model):
         the log lines."""
         self._publish_routes()
 
+    def _neutralise_copy(self, dbname=None):
+        """The one neutralisation of a copy (adapters/neutralise.py), logged
+        in as the tenant's role: Odoo's own (no mail servers, no crons,
+        webhooks off, the database flagged neutralised) and a new identity:
+        uuid, secret (sessions and tokens of the source are worthless here),
+        URL.  For saas_backup's restored copies; ``dbname``: a scratch copy
+        of this tenant (its role's) instead of its own database
+        (saas_release's rehearsal clone)."""
+        tenant = self.server_id._tenant_db(dbname, role=self._role_name()) if dbname \
+            else self._tenant_db()
+        tenant.neutralise_copy(self.url)
+
     def _provision_verify(self):
         """The tenant's login page answers 200 through the real server; this
         also loads its registry, so the customer's first request is fast."""
