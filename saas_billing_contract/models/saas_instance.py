@@ -7,7 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.saas_base.tools import settings
-from odoo.addons.saas_router import tenant_contract as contract
+from odoo.addons.saas_router import tenant_contract
 
 from ..lib import dunning, proration, trial
 
@@ -353,7 +353,8 @@ class SaasInstance(models.Model):
 
     def _billing_push_limits(self):
         """Write the plan's limits into the tenant now (not at next reactivation)."""
-        self._live()._push_tenant_settings(keys=(contract.MAX_USERS, contract.MAX_STORAGE_MB))
+        self._live()._push_tenant_settings(
+            keys=(tenant_contract.MAX_USERS, tenant_contract.MAX_STORAGE_MB))
 
     def _invoice_adjustments_now(self, date):
         """One invoice (or credit note) for the pending adjustments."""
