@@ -109,7 +109,7 @@ def main():
             _db, info = sql_db.connection_info_for(name)
             conn = psycopg2.connect(connect_timeout=5, **info)
             with conn.cursor() as cr:
-                cr.execute(crons.NEXT_DUE_SQL)
+                cr.execute(crons.NEXT_DUE_SQL, [crons.contract.TABLE])
                 cr.fetchone()
             conn.close()
 

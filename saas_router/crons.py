@@ -41,6 +41,7 @@ from odoo import sql_db
 from odoo.tools import config
 
 from . import routing
+from . import tenant_contract as contract
 
 _logger = logging.getLogger(__name__)
 
@@ -66,10 +67,7 @@ NEXT_DUE_SQL = """
                (SELECT min(nextcall) FROM ir_cron WHERE active),
                (SELECT min(call_at) FROM ir_cron_trigger))
            - (now() AT TIME ZONE 'UTC')),
-           to_regclass('saas_control.tenant_setting') IS NOT NULL
-"""
-SUSPENDED_SQL = """
-    SELECT value = '1' FROM saas_control.tenant_setting WHERE key = 'suspended'
+           pg_catalog.to_regclass(%s) IS NOT NULL
 """
 
 SUSPENDED = "suspended"
@@ -81,12 +79,11 @@ def read_next_due(dbname):
     _db, info = sql_db.connection_info_for(dbname)  # the tenant's own role
     with contextlib.closing(psycopg2.connect(connect_timeout=5, **info)) as conn:
         with conn.cursor() as cr:
-            cr.execute(NEXT_DUE_SQL)
+            cr.execute(NEXT_DUE_SQL, [contract.TABLE])
             seconds, has_settings = cr.fetchone()
             if has_settings:
-                cr.execute(SUSPENDED_SQL)
-                row = cr.fetchone()
-                if row and row[0]:
+                cr.execute(contract.READ_KEYS_SQL, [[contract.SUSPENDED]])
+                if contract.get(dict(cr.fetchall()), contract.SUSPENDED):
                     return SUSPENDED
     return None if seconds is None else float(seconds)
 

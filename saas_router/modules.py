@@ -29,15 +29,10 @@ from odoo.modules import graph as odoo_graph
 from odoo.modules import module as odoo_module
 
 from . import routing
+from . import tenant_contract as contract
 
 _logger = logging.getLogger(__name__)
 
-# the master's settings in a tenant (saas_tenant/limits.py reads them too;
-# the table's definition is docs/ARCHITECTURE.md's "saas_tenant" section)
-SETTINGS_SCHEMA = "saas_control"
-SETTINGS_TABLE = f"{SETTINGS_SCHEMA}.tenant_setting"
-ALLOWED_KEY = "allowed_modules"
-BASE_KEY = "base_modules"
 # the tenant's own agent: installed in every template, always required
 TENANT_ADDON = "saas_tenant"
 # states of the modules Odoo loads into a registry
@@ -54,9 +49,8 @@ def odoo_addons_dirs():
 
 
 def parse_allowed(value):
-    if value is None:
-        return None
-    return {name.strip() for name in value.split(",") if name.strip()}
+    """A set of module names (None when there is no such setting)."""
+    return contract.decode(contract.ALLOWED_MODULES, value)
 
 
 def is_allowed(name, allowed=None, addons_dirs=None, base=None):
@@ -77,13 +71,13 @@ def is_allowed(name, allowed=None, addons_dirs=None, base=None):
 def tenant_policy(cr):
     """The tenant's (``allowed_modules``, ``base_modules``) settings, each a
     set or None."""
-    cr.execute("SELECT to_regclass(%s)", [SETTINGS_TABLE])
-    if cr.fetchone()[0] is None:
+    cr.execute(contract.EXISTS_SQL, [contract.TABLE])
+    if not cr.fetchone()[0]:
         return None, None
-    cr.execute(f"SELECT key, value FROM {SETTINGS_TABLE} WHERE key = ANY(%s)",
-               [[ALLOWED_KEY, BASE_KEY]])
+    cr.execute(contract.READ_KEYS_SQL, [[contract.ALLOWED_MODULES, contract.BASE_MODULES]])
     values = dict(cr.fetchall())
-    return parse_allowed(values.get(ALLOWED_KEY)), parse_allowed(values.get(BASE_KEY))
+    return (contract.get(values, contract.ALLOWED_MODULES),
+            contract.get(values, contract.BASE_MODULES))
 
 
 def tenant_allowed(cr):

@@ -12,71 +12,52 @@ Reading it costs one indexed query on a table of a handful of rows; callers
 read it at most once per request and keep no cross-request cache, so a
 change made by the master is seen by every worker on its next request.
 """
-import json
 
 from markupsafe import Markup
 
-from odoo.addons.saas_router.modules import SETTINGS_SCHEMA, SETTINGS_TABLE
+from odoo.addons.saas_router import tenant_contract as contract
 
-# Named once, in saas_router (loaded server-wide wherever tenants are served).
-# Not "saas": a role of that name (ours in development) would find it first
-# in the default search_path ("$user", public) and hide every Odoo table.
-SCHEMA = SETTINGS_SCHEMA
-TABLE = SETTINGS_TABLE
-
-# Keys of the contract (docs/ARCHITECTURE.md, "saas_tenant").
-SUSPENDED = "suspended"
-SUSPENDED_REASON = "suspended_reason"
-MAX_USERS = "max_users"
-MAX_STORAGE_MB = "max_storage_mb"
-MASTER_URL = "master_url"
-SUPPORT_EMAIL = "support_email"
+# The table and its keys: the contract's (saas_router, loaded server-wide
+# wherever tenants are served).
+SCHEMA = contract.SCHEMA
+TABLE = contract.TABLE
+SUSPENDED = contract.SUSPENDED
+SUSPENDED_REASON = contract.SUSPENDED_REASON
+MAX_USERS = contract.MAX_USERS
+MAX_STORAGE_MB = contract.MAX_STORAGE_MB
+MASTER_URL = contract.MASTER_URL
+SUPPORT_EMAIL = contract.SUPPORT_EMAIL
 
 
 def ensure_table(cr):
     """Create the table when missing (a database of this addon alone, such as
     its tests'); in a template the master made it before the build, so this
     does nothing there, nor in a tenant (whose role could not create it)."""
-    cr.execute("SELECT to_regclass(%s)", [TABLE])
-    if cr.fetchone()[0] is not None:
+    cr.execute(contract.EXISTS_SQL, [TABLE])
+    if cr.fetchone()[0]:
         return
     cr.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-    cr.execute(
-        f"""
-        CREATE TABLE IF NOT EXISTS {TABLE} (
-            key varchar PRIMARY KEY,
-            value text NOT NULL,
-            write_date timestamp DEFAULT (now() AT TIME ZONE 'UTC')
-        )
-        """
-    )
+    cr.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} ({contract.COLUMNS})")
 
 
 def read_settings(cr):
     """Return every setting as a ``{key: value}`` dict of strings (one query)."""
-    cr.execute(f"SELECT key, value FROM {TABLE}")
+    cr.execute(contract.READ_SQL)
     return dict(cr.fetchall())
 
 
 def is_suspended(settings):
-    return (settings.get(SUSPENDED) or "").strip() == "1"
-
-
-def _int(settings, key):
-    try:
-        return max(int((settings.get(key) or "0").strip()), 0)
-    except ValueError:
-        # A malformed value must not lock the tenant out: treat as "no limit".
-        return 0
+    return contract.get(settings, SUSPENDED)
 
 
 def max_users(settings):
-    """Maximum number of active internal users; 0 means no limit."""
-    return _int(settings, MAX_USERS)
+    """Maximum number of active internal users; 0 means no limit (a
+    malformed value too: it must not lock the tenant out)."""
+    return contract.get(settings, MAX_USERS)
 
 
 def max_storage_mb(settings):
-    return _int(settings, MAX_STORAGE_MB)
+    return contract.get(settings, MAX_STORAGE_MB)
 
 
 def suspended_message(settings):
@@ -145,36 +126,25 @@ def suspended_page(settings):
 # The master measures the database and the filestore (usage sweep, activation,
 # plan change) and ships the figure with the time of the measure; what was
 # uploaded since is added here, so the quota holds between two measures.
-STORAGE_USED_MB = "storage_used_mb"
-STORAGE_MEASURED_AT = "storage_measured_at"  # "YYYY-MM-DD HH:MM:SS", UTC
-STORAGE_PLANS = "storage_plans"  # JSON [{"name": ..., "max_storage_mb": ...}]
+STORAGE_USED_MB = contract.STORAGE_USED_MB
+STORAGE_MEASURED_AT = contract.STORAGE_MEASURED_AT
+STORAGE_PLANS = contract.STORAGE_PLANS
 STORAGE_WARN_RATIO = 0.9
-
-
-def _float(settings, key):
-    try:
-        return max(float((settings.get(key) or "0").strip()), 0.0)
-    except ValueError:
-        return 0.0
 
 
 def storage_used_mb(settings):
     """What the master measured (database + filestore), in MB."""
-    return _float(settings, STORAGE_USED_MB)
+    return contract.get(settings, STORAGE_USED_MB)
 
 
 def storage_measured_at(settings):
-    value = (settings.get(STORAGE_MEASURED_AT) or "").strip()
-    return value or None
+    return contract.get(settings, STORAGE_MEASURED_AT)
 
 
 def fitting_plan(settings, needed_mb):
     """Name of the smallest plan offered by the master whose storage holds
     ``needed_mb`` (0 = no limit counts as holding anything), or None."""
-    try:
-        plans = json.loads(settings.get(STORAGE_PLANS) or "[]")
-    except ValueError:
-        return None
+    plans = contract.get(settings, STORAGE_PLANS)
     fitting = []
     for plan in plans if isinstance(plans, list) else []:
         if not isinstance(plan, dict) or not plan.get("name"):

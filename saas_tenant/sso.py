@@ -16,10 +16,11 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from . import limits
+from .limits import contract
 
 ALGORITHM = "RS256"
-PUBLIC_KEYS = "sso_public_keys"
-ISSUER = "sso_issuer"
+PUBLIC_KEYS = contract.SSO_PUBLIC_KEYS
+ISSUER = contract.SSO_ISSUER
 # Clock skew tolerated between the master and this server.
 LEEWAY = 10
 # A token must not live longer than this, whatever the master signed.

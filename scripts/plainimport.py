@@ -3,6 +3,7 @@ addon's __init__.py imports Odoo models, which tests/ and bench/ must not
 run.  Each is registered in sys.modules under the private name given."""
 import importlib.util
 import sys
+import types
 
 
 def load_file(name, path):
@@ -22,3 +23,13 @@ def load_package(name, folder):
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def load_folder(name, folder):
+    """The addon folder ``folder`` as a package named ``name`` whose
+    __init__.py is NOT run (it imports Odoo models): its plain modules are
+    then imported as ``name.module`` (their relative imports work)."""
+    package = types.ModuleType(name)
+    package.__path__ = [str(folder)]
+    sys.modules[name] = package
+    return package

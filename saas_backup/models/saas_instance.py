@@ -5,13 +5,13 @@ import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.modules import neutralize
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.saas_provisioning.adapters.errors import AdapterError, DatabaseNotOursError
 from odoo.addons.saas_provisioning.adapters.tenant_db import TenantDatabase
 from odoo.addons.saas_provisioning.tools import registries
 from odoo.addons.saas_base.tools import settings
+from odoo.addons.saas_router import tenant_contract as contract
 from odoo.addons.saas_router.routing import tenant_db_prefix
 
 from ..lib import archive, policy
@@ -218,7 +218,7 @@ class SaasInstance(models.Model):
                 "%(key)s restored (%(n)s files)", key=backup.key, n=file_count))
             t_step = time.monotonic()
             self._neutralise_copy()
-            self._tenant_db().write_settings(dict(self._tenant_settings(), suspended="0"))
+            self._push_tenant_settings({contract.SUSPENDED: False})
             self._log("restore", "neutralise", "done", t_step)
             self._make_reachable("restore")
         except DatabaseNotOursError as exc:
@@ -233,31 +233,6 @@ class SaasInstance(models.Model):
         self._set_state("active", _("Restored from %s (neutralised copy).", backup.key))
         self.current_job_uuid = False
         return _("Restored %s", backup.key)
-
-    def _neutralise_copy(self, dbname=None):
-        """Odoo's own neutralisation (no mail servers, no crons, webhooks
-        off, the database flagged neutralised) and a new identity: uuid,
-        secret (sessions and tokens of the source are worthless here), URL.
-        ``dbname``: a scratch copy of this tenant (its role's) instead of its
-        own database (saas_release's rehearsal clone)."""
-        import secrets  # noqa: PLC0415
-        import uuid  # noqa: PLC0415
-        tenant = self.server_id._tenant_db(dbname, role=self._role_name()) if dbname \
-            else self._tenant_db()
-        conn = tenant.connect_as_tenant()
-        try:
-            with conn, conn.cursor() as cr:
-                for query in neutralize.get_neutralization_queries(
-                        neutralize.get_installed_modules(cr)):
-                    cr.execute(query)
-                for key, value in (("database.uuid", str(uuid.uuid4())),
-                                   ("database.secret", secrets.token_hex(32)),
-                                   ("web.base.url", self.url.rstrip("/"))):
-                    cr.execute("""INSERT INTO ir_config_parameter (key, value) VALUES (%s, %s)
-                                  ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value""",
-                               [key, value])
-        finally:
-            conn.close()
 
     # ------------------------------------------------------------------
     # restore in place (after a safety backup)

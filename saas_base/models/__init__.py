@@ -4,6 +4,9 @@ from . import saas_alert
 from . import saas_template
 from . import saas_plan
 from . import saas_instance
+from . import saas_instance_guard
+from . import saas_instance_crud
+from . import saas_instance_actions
 from . import saas_events
 from . import res_config_settings
 from . import res_config_settings_door

@@ -7,6 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.saas_base.tools import settings
+from odoo.addons.saas_router import tenant_contract
 
 from ..lib import dunning, proration, trial
 
@@ -352,11 +353,8 @@ class SaasInstance(models.Model):
 
     def _billing_push_limits(self):
         """Write the plan's limits into the tenant now (not at next reactivation)."""
-        for instance in self.filtered(lambda i: i.state in ("active", "suspended")
-                                      and i.server_id and i.database_name):
-            settings = instance._tenant_settings()
-            instance._tenant_db().write_settings(
-                {key: settings[key] for key in ("max_users", "max_storage_mb")})
+        self._live()._push_tenant_settings(
+            keys=(tenant_contract.MAX_USERS, tenant_contract.MAX_STORAGE_MB))
 
     def _invoice_adjustments_now(self, date):
         """One invoice (or credit note) for the pending adjustments."""

@@ -9,6 +9,7 @@ from odoo import sql_db
 from odoo.addons.saas_base.tools import settings
 from odoo.addons.saas_provisioning.adapters.errors import AdapterError
 from odoo.addons.saas_router import routing
+from odoo.addons.saas_router import tenant_contract as contract
 
 from ..providers import DnsError, make_provider
 from ..tools import nginx
@@ -165,14 +166,12 @@ class SaasInstance(models.Model):
         return f"{self._url_settings()[0]}://{domain.name}"
 
     def _tenant_settings(self):
-        return dict(super()._tenant_settings(), base_url=self._public_url() or "")
+        return dict(super()._tenant_settings(), **{contract.BASE_URL: self._public_url() or ""})
 
     def _push_base_url(self):
         """Through the settings door: the tenant applies ``base_url`` as its
         web.base.url (saas_tenant)."""
-        for instance in self.filtered(lambda i: i.state in ("active", "suspended")
-                                      and i.server_id and i.database_name):
-            instance._tenant_db().write_settings({"base_url": instance._public_url() or ""})
+        self._live()._push_tenant_settings(keys=(contract.BASE_URL,))
 
     def _add_custom_domain(self, name):
         self.ensure_one()

@@ -56,3 +56,8 @@ class TenantRefusedError(AdapterError):
     database (an object of the tenant's raised, a privilege it revoked from
     itself, a table it dropped): that tenant's operation fails with this
     message, nobody else's."""
+
+
+class OdooCliError(Exception):
+    """An Odoo command line run on a database failed (tools/odoo_cli.py);
+    not an AdapterError: the callers judge it on its own (pipeline.py)."""

@@ -8,14 +8,13 @@ unique).
 """
 import contextlib
 import datetime
-import secrets
-import uuid as uuid_lib
 
 import psycopg2
 from psycopg2 import sql
 from passlib.context import CryptContext
 
-from . import _pg
+from . import _pg, neutralise
+from .contract import tenant_contract as contract
 from .errors import (
     AdapterError,
     ServerUnreachableError,
@@ -27,8 +26,9 @@ from .names import check_db_name
 # The settings the master decides live in a schema the master's role owns:
 # the tenant's role (owner of everything else in its database) may only read
 # them (no UPDATE, no trigger, no DROP).
-SETTINGS_SCHEMA = "saas_control"
-SETTINGS_TABLE = f"{SETTINGS_SCHEMA}.tenant_setting"
+# (The table, its keys and their encoding: saas_router/tenant_contract.py.)
+SETTINGS_SCHEMA = contract.SCHEMA
+SETTINGS_TABLE = contract.TABLE
 
 # Startup options of every session we open as the master in a database its
 # tenant has used.  The tenant owns that database and may have set defaults
@@ -86,18 +86,6 @@ def is_odoo_hash(value):
 
 def _utcnow():
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
-
-
-def _check_setting_keys(values):
-    for key in values:
-        if not isinstance(key, str) or not key:
-            raise ValueError(f"invalid setting key: {key!r}")
-
-
-def _setting_value(value):
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
 
 
 class TenantDatabase:
@@ -188,16 +176,17 @@ class TenantDatabase:
         """All master-owned settings as a dict of strings ({} when the table
         does not exist yet)."""
         with self._transaction() as cr:
-            cr.execute("SELECT pg_catalog.to_regclass(%s)", [SETTINGS_TABLE])
-            if cr.fetchone()[0] is None:
+            cr.execute(contract.EXISTS_SQL, [SETTINGS_TABLE])
+            if not cr.fetchone()[0]:
                 return {}
-            cr.execute(f"SELECT key, value FROM {SETTINGS_TABLE}")
+            cr.execute(contract.READ_SQL)
             return dict(cr.fetchall())
 
     def write_settings(self, values, trusted=False):
-        """Upsert ``values`` (key -> value; bools become '1'/'0', other values
-        str(); None deletes the key), creating the table when missing."""
-        _check_setting_keys(values)
+        """Upsert ``values`` (key -> value, encoded by the contract:
+        ``tenant_contract.encode``; None deletes the key), creating the table
+        when missing."""
+        values = contract.encode_all(values)
         with self._transaction(trusted=trusted) as cr:
             self._upsert_settings(cr, values)
 
@@ -212,7 +201,7 @@ class TenantDatabase:
                     VALUES (%s, %s, (pg_catalog.now() AT TIME ZONE 'UTC'))
                     ON CONFLICT (key) DO UPDATE
                     SET value = EXCLUDED.value, write_date = EXCLUDED.write_date""",
-                [key, _setting_value(value)],
+                [key, value],
             )
 
     def _ensure_settings_table(self, cr):
@@ -223,10 +212,7 @@ class TenantDatabase:
         cr.execute("SELECT pg_catalog.to_regclass(%s)", [SETTINGS_TABLE])
         if cr.fetchone()[0] is None:
             cr.execute(f"CREATE SCHEMA IF NOT EXISTS {SETTINGS_SCHEMA}")
-            cr.execute(f"""CREATE TABLE IF NOT EXISTS {SETTINGS_TABLE} (
-                               key varchar PRIMARY KEY,
-                               value text NOT NULL,
-                               write_date timestamp)""")
+            cr.execute(f"CREATE TABLE IF NOT EXISTS {SETTINGS_TABLE} ({contract.COLUMNS})")
             cr.execute(f"GRANT USAGE ON SCHEMA {SETTINGS_SCHEMA} TO PUBLIC")
             cr.execute(f"GRANT SELECT ON {SETTINGS_TABLE} TO PUBLIC")
         cr.execute(
@@ -256,7 +242,7 @@ class TenantDatabase:
             cr.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
             cr.execute("RESET ROLE")
             self._ensure_settings_table(cr)
-        self.write_settings({"suspended": "1"}, trusted=True)
+        self.write_settings({contract.SUSPENDED: True}, trusted=True)
 
     def finish_template(self, objects_owner):
         """After the build: the objects owner may create nothing more."""
@@ -311,16 +297,13 @@ class TenantDatabase:
                              "(use hash_password())")
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError(f"invalid base_url: {base_url!r}")
-        _check_setting_keys(settings or {})
-        db_uuid = str(uuid) if uuid else str(uuid_lib.uuid4())
+        contract.encode_all(settings or {})  # refused before anything is written
         now = _utcnow()
-        params = {
-            "database.uuid": db_uuid,
-            "database.secret": secrets.token_hex(32),
-            "database.create_date": now.strftime("%Y-%m-%d %H:%M:%S"),
-            "web.base.url": base_url.rstrip("/"),
-            "web.base.url.freeze": "True",
-        }
+        # a new identity (the one neutralisation's), its date, its URL frozen
+        params = dict(neutralise.identity(base_url, uuid),
+                      **{"database.create_date": now.strftime("%Y-%m-%d %H:%M:%S"),
+                         "web.base.url.freeze": "True"})
+        db_uuid = params["database.uuid"]
         try:
             with self._transaction(as_tenant=True) as cr:
                 admin_uid = self._xmlid(cr, "user_admin", "res.users", default=2)
@@ -376,6 +359,18 @@ class TenantDatabase:
         if settings:
             self.write_settings(settings)
         return db_uuid
+
+    def neutralise_copy(self, base_url):
+        """The one neutralisation of a copy (neutralise.py, COPY: a restored
+        copy, a rehearsal clone), in one transaction logged in as the
+        tenant's role: Odoo's own (no mail, no crons, webhooks off) and a new
+        identity, whose URL is ``base_url``."""
+        conn = self.connect_as_tenant()
+        try:
+            with conn, conn.cursor() as cr:
+                neutralise.run(cr, neutralise.COPY, base_url=base_url)
+        finally:
+            conn.close()
 
     def set_admin_password(self, admin_password_hash, signal_caches=True):
         """Write the admin's password hash (from hash_password()), and make

@@ -4,6 +4,13 @@ from . import saas_template
 from . import saas_instance_log
 from . import saas_instance_usage
 from . import saas_instance
+from . import saas_instance_settings
+from . import saas_instance_password
+from . import saas_instance_request
+from . import saas_instance_pipeline
+from . import saas_instance_lifecycle
+from . import saas_instance_reconcile
+from . import saas_instance_update
 from . import saas_instance_loops
 from . import saas_orphan_database
 from . import saas_pool_database

@@ -18,6 +18,7 @@ from odoo.exceptions import UserError
 from odoo.addons.saas_router import modules as module_policy
 from odoo.addons.saas_router import routing
 
+from ..adapters.contract import tenant_contract as contract
 from ..adapters.errors import AdapterError
 
 _logger = logging.getLogger(__name__)
@@ -106,9 +107,9 @@ class SaasInstance(models.Model):
         as well) and the tenant's ``allowed_modules`` setting."""
         self.ensure_one()
         settings = {} if settings is None else settings
-        base = module_policy.parse_allowed(
-            settings.get(module_policy.BASE_KEY) or self.sudo().base_modules or None)
-        allowed = module_policy.parse_allowed(settings.get(module_policy.ALLOWED_KEY))
+        base = contract.decode(contract.BASE_MODULES, settings.get(contract.BASE_MODULES)
+                               or self.sudo().base_modules or None)
+        allowed = contract.get(settings, contract.ALLOWED_MODULES)
         return module_policy.tamper_reasons(module_states, allowed, base)
 
     def _check_modules(self, module_states):

@@ -40,8 +40,7 @@ class SaasInstance(models.Model):
         """The plan's CONNECTION LIMIT on the role of each instance of
         ``self`` that has one (after a plan change, a change of the plan's
         value, a warm-pool clone taken).  Sessions already open stay."""
-        for instance in self.filtered(lambda i: i.state in ROLE_STATES
-                                      and i.server_id and i.database_name):
+        for instance in self._live(ROLE_STATES):
             started = time.monotonic()
             limit = instance._connection_limit()
             try:
@@ -75,9 +74,8 @@ class SaasInstance(models.Model):
         """End the sessions of live tenants running longer than their plan's
         ``max_query_seconds`` (one statement per server), logged on each
         instance; the master's jobs under an exemption are left alone."""
-        live = self.sudo().search([
-            ("state", "in", ("active", "suspended")), ("plan_id.max_query_seconds", ">", 0),
-            ("server_id", "!=", False), ("database_name", "!=", False)])
+        live = self.sudo().search(
+            self._live_domain() + [("plan_id.max_query_seconds", ">", 0)])
         if not live:
             return []
         exemptions = self.env["saas.watchdog.exemption"]._current()

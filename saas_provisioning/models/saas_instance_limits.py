@@ -11,6 +11,8 @@ from datetime import timedelta
 
 from odoo import _, fields, models
 
+from .. import usage
+
 
 class SaasPlan(models.Model):
     _inherit = "saas.plan"
@@ -42,30 +44,33 @@ class SaasInstance(models.Model):
         that bill each extra user instead."""
         self.ensure_one()
         plan, reasons = self.plan_id, {}
-        if plan.max_users and self.user_count > plan.max_users:
-            reasons["users"] = _("%(count)s internal users, the plan allows %(max)s",
-                                 count=self.user_count, max=plan.max_users)
-        used = (self.db_size_mb or 0.0) + (self.filestore_size_mb or 0.0)
-        if plan.max_storage_mb and used > plan.max_storage_mb:
-            reasons["storage"] = _("%(used).0f MB stored, the plan allows %(max)s MB",
-                                   used=used, max=plan.max_storage_mb)
+        over = usage.over_limits(self.user_count, plan.max_users,
+                                 usage.used_mb(self.db_size_mb, self.filestore_size_mb),
+                                 plan.max_storage_mb)
+        if usage.USERS in over:
+            count, limit = over[usage.USERS]
+            reasons[usage.USERS] = _("%(count)s internal users, the plan allows %(max)s",
+                                     count=count, max=limit)
+        if usage.STORAGE in over:
+            used, limit = over[usage.STORAGE]
+            reasons[usage.STORAGE] = _("%(used).0f MB stored, the plan allows %(max)s MB",
+                                       used=used, max=limit)
         return reasons
 
     def _enforce_plan_limits(self, now):
         """Called by the usage sweep after each measure."""
         for instance in self.filtered(lambda i: i.state == "active"):
             reasons = instance._over_limit_reasons()
-            if not reasons:
-                if instance.over_limit_since:
-                    instance.write({"over_limit_since": False, "over_limit_reason": False})
-                    instance.message_post(body=_("Back within the plan's limits."))
-                continue
+            grace_days = instance.plan_id.limit_grace_days
+            actions = usage.limit_actions(reasons, instance.over_limit_since, now, grace_days)
+            if usage.CLEAR in actions:
+                instance.write({"over_limit_since": False, "over_limit_reason": False})
+                instance.message_post(body=_("Back within the plan's limits."))
             reason = "; ".join(reasons.values())
-            grace = timedelta(days=instance.plan_id.limit_grace_days)
-            if not instance.over_limit_since:
+            if usage.NOTICE in actions:
                 instance.write({"over_limit_since": now, "over_limit_reason": reason})
-                instance._notify_over_limit(reason, now + grace)
-            if now >= instance.over_limit_since + grace:
+                instance._notify_over_limit(reason, now + timedelta(days=grace_days))
+            if usage.SUSPEND in actions:
                 instance._log("limits", "suspend", "done", 0, reason, duration_ms=0)
                 instance.sudo().action_suspend(_("Over the plan: %s", reason), cause="limits")
 

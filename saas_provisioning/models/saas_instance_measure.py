@@ -1,21 +1,15 @@
 """Usage, as the master measures it: the figures the plan bills and limits."""
-import json
 import logging
-from datetime import timedelta
 
 from odoo import api, fields, models
 
 from odoo.addons.saas_router import routing
 
+from .. import usage
 from ..adapters.errors import AdapterError
 from ..tools import usage_reader
 
 _logger = logging.getLogger(__name__)
-
-# The storage figure is shipped to the tenant when it moved this much since
-# the last measure, or when that measure is this old.
-SHIP_WHEN_MOVED_MB = 1.0
-SHIP_AT_LEAST_EVERY = timedelta(hours=24)
 
 
 class SaasInstance(models.Model):
@@ -25,7 +19,7 @@ class SaasInstance(models.Model):
     def _cron_usage_sweep(self):
         """Users, database and filestore size of every live instance, read by
         SQL and from the filesystem (no registry is loaded)."""
-        self.search([("state", "in", ("active", "suspended"))])._measure_usage()
+        self.search(self._live_domain())._measure_usage()
         return True
 
     def _measure_usage(self):
@@ -40,8 +34,7 @@ class SaasInstance(models.Model):
         loop's door (``_each_isolated``): one that cannot be read or
         checked is flagged on its own instance (``usage_error``, a failed
         "usage" log line), never counted as 0, and the others go on."""
-        live = self.filtered(lambda i: i.state in ("active", "suspended")
-                             and i.server_id and i.database_name)
+        live = self._live()
         if not live:
             return True
         usage_vals = []
@@ -69,11 +62,8 @@ class SaasInstance(models.Model):
                 if shipped is not None:
                     _logger.warning("usage: cannot ship storage to %s: %s",
                                     instance.database_name, shipped)
-                vals = {
-                    "user_count": users,
-                    "db_size_mb": sizes.get(instance.database_name, 0) / 2**20,
-                    "filestore_size_mb": filestore_bytes / 2**20,
-                }
+                vals = usage.figures(users, sizes.get(instance.database_name, 0),
+                                     filestore_bytes)
                 instance.write(dict(vals, usage_date=now, usage_error=False))
                 instance._check_modules(module_states)
                 instance._enforce_plan_limits(now)
@@ -93,19 +83,12 @@ class SaasInstance(models.Model):
         self.ensure_one()
         dbname = self.database_name
         login = self._tenant_login() if self._route_state() != routing.SERVED else None
-        measured_at = fields.Datetime.to_string(now)
-        shipped_mb = (self.db_size_mb or 0.0) + (self.filestore_size_mb or 0.0)
-        fresh = self.usage_date and now - self.usage_date < SHIP_AT_LEAST_EVERY
+        shipped_mb = usage.used_mb(self.db_size_mb, self.filestore_size_mb)
+        last_measured = self.usage_date
 
         def settings(filestore_bytes):
-            used_mb = (sizes.get(dbname, 0) + filestore_bytes) / 2**20
-            if fresh and abs(used_mb - shipped_mb) < SHIP_WHEN_MOVED_MB:
-                # the tenant's quota counts the uploads made since the last
-                # figure on top of it: a figure that barely moved is not
-                # worth a session of the master in every tenant at each sweep
-                return None
-            return {"storage_used_mb": "%.3f" % used_mb, "storage_measured_at": measured_at,
-                    "storage_plans": plans}
+            return usage.storage_settings((sizes.get(dbname, 0) + filestore_bytes) / usage.MB,
+                                          shipped_mb, last_measured, now, plans)
 
         return usage_reader.TenantUsage(self.id, self._tenant_db(), login, dbname,
                                         server._filestore(), settings)
@@ -116,8 +99,7 @@ class SaasInstance(models.Model):
         upload can name the plan that would fit."""
         plans = self.env["saas.plan"].sudo().search([("published", "=", True)],
                                                     order="sequence, max_storage_mb, id")
-        return json.dumps([{"name": plan.name, "max_storage_mb": plan.max_storage_mb or 0}
-                           for plan in plans])
+        return usage.plans_setting([(plan.name, plan.max_storage_mb) for plan in plans])
 
     def write(self, vals):
         res = super().write(vals)

@@ -97,9 +97,8 @@ class SaasInstance(models.Model):
         """Probe every active instance (``PROBE_MINUTES`` apart); one found
         tampered with is refused by the router on purpose, and alerted as
         such already: not probed."""
-        self.search([("state", "=", "active"), ("tampered", "=", False),
-                     ("server_id", "!=", False),
-                     ("database_name", "!=", False)])._probe_uptime(now=now)
+        self.search(self._live_domain(("active",)) + [("tampered", "=", False)]
+                    )._probe_uptime(now=now)
         return True
 
     def _probe_targets(self):

@@ -12,23 +12,11 @@ from odoo.tools import config
 
 from odoo.addons.saas_router import credentials
 
-NEUTRALISE_SCRIPT = """
-# Run by `odoo shell` inside a freshly built template database.
-import secrets
-env['ir.qweb']._pregenerate_assets_bundles()  # clones must not rebuild them
-# admin/admin must not be born into every clone: customise sets the real one
-env.ref('base.user_admin').password = secrets.token_urlsafe(32)
-env.cr.execute("UPDATE ir_mail_server SET active = false")  # no mail out of a copy
-env.cr.execute(
-    "DELETE FROM ir_config_parameter WHERE key IN "
-    "('database.enterprise_code', 'web.base.url.freeze', 'database.expiration_date')")
-env.cr.commit()
-print("NEUTRALISED")
-"""
+from ..adapters import neutralise
+from ..adapters.errors import OdooCliError  # noqa: F401 (callers catch it from here)
 
-
-class OdooCliError(Exception):
-    pass
+# the template's neutralisation (the one neutralisation: adapters/neutralise.py)
+NEUTRALISE_SCRIPT = neutralise.template_script()
 
 
 def _base_cmd(conn_params, dbname, verb=None, program=None):

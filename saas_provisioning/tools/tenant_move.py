@@ -25,7 +25,10 @@ import uuid
 import psycopg2
 from psycopg2 import sql
 
-EXCLUDED_SCHEMAS = ("saas_control",)
+from ..adapters.contract import tenant_contract as contract
+
+# the master's settings are copied by the master, as the master
+EXCLUDED_SCHEMAS = (contract.SCHEMA,)
 # tables whose whole contents are compared (a checksum), besides the counts
 CHECKSUM_TABLES = ("res_partner", "res_users", "res_company", "ir_config_parameter")
 

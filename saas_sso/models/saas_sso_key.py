@@ -12,6 +12,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.saas_base.tools import settings
+from odoo.addons.saas_router import tenant_contract as contract
 
 _logger = logging.getLogger(__name__)
 
@@ -21,8 +22,6 @@ ALGORITHM = "RS256"
 KEY_SIZE = 2048
 # Lifetime of a token; the tenant refuses anything above 60 s.
 TOKEN_TTL = 30
-# Instances that run a tenant database that can take a login.
-LIVE_STATES = ("active", "suspended")
 
 
 class SaasSsoKey(models.Model):
@@ -103,8 +102,8 @@ class SaasSsoKey(models.Model):
     @api.model
     def _tenant_settings(self):
         return {
-            "sso_public_keys": json.dumps(self._public_keys(), sort_keys=True),
-            "sso_issuer": self._issuer(),
+            contract.SSO_PUBLIC_KEYS: json.dumps(self._public_keys(), sort_keys=True),
+            contract.SSO_ISSUER: self._issuer(),
         }
 
     @api.model
@@ -143,9 +142,8 @@ class SaasSsoKey(models.Model):
         and can be fixed with "Push keys to tenants" once it is back.
         """
         settings = self._tenant_settings()
-        instances = self.env["saas.instance"].sudo().search(
-            [("state", "in", LIVE_STATES), ("database_name", "!=", False),
-             ("server_id", "!=", False)])
+        Instance = self.env["saas.instance"].sudo()
+        instances = Instance.search(Instance._live_domain())
 
         def report(instance, message):
             instance.message_post(body=instance.env._(
@@ -156,7 +154,8 @@ class SaasSsoKey(models.Model):
         # each tenant isolated: one that refuses the write stops no other
         _done, failed = instances._each_isolated(
             "sso", "push keys",
-            lambda instance: instance._tenant_db().write_settings(settings), on_failure=report)
+            lambda instance: instance._push_tenant_settings(settings, keys=()),
+            on_failure=report)
         return instances - failed, failed
 
     def _notify_push(self, pushed, failed):

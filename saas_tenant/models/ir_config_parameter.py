@@ -1,6 +1,6 @@
 from odoo import api, models
 
-from .. import limits
+from odoo.addons.saas_router import tenant_contract as contract
 
 BASE_URL_KEY = "web.base.url"
 
@@ -15,10 +15,10 @@ class IrConfigParameter(models.Model):
         the tenant's role cannot write it, and the master never writes the
         tenant's own tables after customising it."""
         if key == BASE_URL_KEY:
-            self.env.cr.execute("SELECT to_regclass(%s) IS NOT NULL", [limits.TABLE])
+            self.env.cr.execute(contract.EXISTS_SQL, [contract.TABLE])
             if self.env.cr.fetchone()[0]:
-                self.env.cr.execute(f"SELECT value FROM {limits.TABLE} WHERE key = 'base_url'")
-                row = self.env.cr.fetchone()
-                if row and row[0].startswith(("http://", "https://")):
-                    return row[0].rstrip("/")
+                self.env.cr.execute(contract.READ_KEYS_SQL, [[contract.BASE_URL]])
+                url = contract.get(dict(self.env.cr.fetchall()), contract.BASE_URL)
+                if url and url.startswith(("http://", "https://")):
+                    return url.rstrip("/")
         return super().get_param(key, default)
