@@ -1,7 +1,8 @@
 """Fair sharing against the real PostgreSQL server: a tenant role's
 CONNECTION LIMIT (PgAdmin) and the watchdog's pass (adapters/watchdog.py).
 
-Plain Python, no registry: the adapters and fixtures of test_adapters.py.
+Plain Python, no registry: the adapters of adapters_common.py, the
+fixtures of conftest.py.
 Ages are computed, never waited for: the pass takes ``now`` (read from the
 server: the sleeping session's own start plus or minus a margin).
 """
@@ -16,9 +17,7 @@ import time
 import psycopg2
 import pytest
 
-from test_adapters import (  # noqa: F401 (fixtures)
-    ODOO_PYTHON, PG, REPO, TPL_OWNER, _name, _sql, ad, creds, dbs, odoo_conf, odoo_tpl, pg,
-    small_tpl)
+from adapters_common import ODOO_PYTHON, PG, REPO, TPL_OWNER, _name, _sql, ad, creds
 
 SECRET = "w" * 40
 

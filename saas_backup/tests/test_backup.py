@@ -13,6 +13,8 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.saas_provisioning.tests.common import (
+    create_instance,
+    create_plan,
     create_test_server,
     provision,
     ready_template,
@@ -64,8 +66,7 @@ class TestBackup(HttpCase):
         cls.addClassCleanup(cls.moto.stop)
         cls.server = create_test_server(cls.env)
         cls.template = ready_template(cls.env, cls.server)
-        cls.plan = cls.env["saas.plan"].create({
-            "name": "Backup plan", "template_id": cls.template.id, "trial_days": 0})
+        cls.plan = create_plan(cls.env, cls.template, name="Backup plan", trial_days=0)
         cls.customer = cls.env["res.partner"].create({"name": "Backup Customer", "email": ADMIN})
         cls.storage = cls.env["saas.backup.storage"].create({
             "name": "moto", "kind": "s3", "endpoint_url": cls.moto.endpoint,
@@ -80,9 +81,9 @@ class TestBackup(HttpCase):
 
     @classmethod
     def _new_instance(cls, subdomain):
-        instance = cls.env["saas.instance"].create({
-            "name": f"Company {subdomain}", "subdomain": subdomain, "admin_login": ADMIN,
-            "partner_id": cls.customer.id, "plan_id": cls.plan.id, "server_id": cls.server.id})
+        instance = create_instance(cls.env, subdomain, cls.customer, cls.plan,
+                                   name=f"Company {subdomain}", admin_login=ADMIN,
+                                   server_id=cls.server.id)
         cls.addClassCleanup(cls._drop, cls.server, instance.database_name)
         return instance
 
@@ -235,9 +236,8 @@ class TestBackup(HttpCase):
         self.assertIn("Backup failed after 3 attempts", self.source.message_ids[0].body)
 
     def test_schedule_retention_and_terminate_guard(self):
-        instance = self.env["saas.instance"]._create_state_machine([{
-            "name": "Guarded", "subdomain": "bk-guard", "partner_id": self.customer.id,
-            "plan_id": self.plan.id, "server_id": self.server.id, "state": "active"}])
+        instance = create_instance(self.env, "bk-guard", self.customer, self.plan,
+                                   name="Guarded", server_id=self.server.id, state="active")
         with trap_jobs() as trap:
             queued = self.env["saas.instance"]._cron_backup_schedule()
             self.assertIn(instance, queued)

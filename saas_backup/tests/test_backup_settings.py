@@ -11,6 +11,7 @@ from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.saas_provisioning.tests.common import create_instance
 
 
 @tagged("post_install", "-at_install")
@@ -23,9 +24,8 @@ class TestBackupSettings(TransactionCase):
         cls.storage = cls.env["saas.backup.storage"].create({
             "name": "settings test", "kind": "local", "local_path": folder.name})
         cls.customer = cls.env["res.partner"].create({"name": "Settings Customer"})
-        cls.instance = cls.env["saas.instance"]._create_state_machine([{
-            "name": "Kept", "subdomain": "bk-settings", "partner_id": cls.customer.id,
-            "state": "active"}])
+        cls.instance = create_instance(cls.env, "bk-settings", cls.customer, name="Kept",
+                                       state="active")
 
     def _save(self, **values):
         self.env["res.config.settings"].create(values).execute()

@@ -10,6 +10,7 @@ from odoo.tests import tagged
 from odoo.tools.misc import format_date
 
 from odoo.addons.saas_portal.tests import test_browser
+from odoo.addons.saas_provisioning.tests.common import create_customer, create_instance
 from odoo.addons.saas_portal.tests.common import SaasPortalCase
 from odoo.addons.saas_portal.tests.test_browser import require_browser
 
@@ -33,10 +34,9 @@ class TestHealthPage(SaasPortalCase):
     _browser = test_browser.TestBrowserSignup._browser
 
     def _fixture(self):
-        user, partner = self._customer("h7-health", "Health Co")
-        instance = self.env["saas.instance"]._create_state_machine([{
-            "name": "Health Co", "subdomain": "h7-health", "partner_id": partner.id,
-            "plan_id": self.plan_small.id, "server_id": self.server.id, "state": "active"}])
+        user, partner = create_customer(self.env, "h7-health", "Health Co")
+        instance = create_instance(self.env, "h7-health", partner, self.plan_small,
+                                   name="Health Co", server_id=self.server.id, state="active")
         now = fields.Datetime.now()
         hour = now.replace(minute=0, second=0, microsecond=0)
         Uptime = self.env["saas.instance.uptime"]

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from odoo import fields
 from odoo.tests import TransactionCase, new_test_user, tagged
 
-from odoo.addons.saas_base.tests.common import clear_instances, overview_item
+from odoo.addons.saas_base.tests.common import clear_instances, create_instance, overview_item
 
 NOW = datetime(2030, 6, 15, 12, 0, 0)
 
@@ -24,9 +24,7 @@ class OverviewBackupCase(TransactionCase):
 
     @classmethod
     def make(cls, sub, state="active", **vals):
-        return cls.env["saas.instance"]._create_state_machine([dict({
-            "name": sub, "subdomain": sub, "partner_id": cls.partner.id, "state": state},
-            **vals)])
+        return create_instance(cls.env, sub, cls.partner, state=state, **vals)
 
     @classmethod
     def backup(cls, instance, done_at, **vals):

@@ -13,7 +13,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.saas_provisioning.tests.common import run_jobs
+from odoo.addons.saas_provisioning.tests.common import create_instance, run_jobs
 from odoo.addons.saas_provisioning.tests.hostile import set_up_tenants
 
 LOOPS_LOGGER = "odoo.addons.saas_provisioning.models.saas_instance_loops"
@@ -26,10 +26,9 @@ class TestBackupScheduleIsolation(HttpCase):
         super().setUpClass()
         cls.a, cls.b = set_up_tenants(cls, "Backup isolation", ["bk-iso-a", "bk-iso-b"],
                                       trial_days=0)
-        cls.failing = cls.env["saas.instance"]._create_state_machine([{
-            "name": "Backup failing", "subdomain": "bk-iso-failing",
-            "partner_id": cls.customer.id, "plan_id": cls.plan.id,
-            "server_id": cls.server.id, "state": "active"}])
+        cls.failing = create_instance(cls.env, "bk-iso-failing", cls.customer, cls.plan,
+                                      name="Backup failing", server_id=cls.server.id,
+                                      state="active")
         cls.directory = tempfile.mkdtemp(prefix="saas-bkiso-")
         cls.addClassCleanup(shutil.rmtree, cls.directory, True)
         storage = cls.env["saas.backup.storage"].create({

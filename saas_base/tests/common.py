@@ -1,3 +1,7 @@
+"""Test helpers of saas_base, and the one set of builders of the Odoo tests
+(server, template, plan, instance, customer): the other addons' tests import
+them from here (saas_provisioning.tests.common re-exports them beside its
+real-template and pipeline helpers)."""
 from unittest.mock import patch
 from psycopg2 import sql
 
@@ -5,8 +9,61 @@ from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import config
 
 
-PG_HOST = "127.0.0.1"
-PG_PORT = 5433
+def create_test_server(env, **vals):
+    """A saas.server on the test run's PostgreSQL, with the credentials of
+    its Odoo configuration (the one source of them in the tests), tenants
+    served by this test server's HTTP port (routed by host)."""
+    return env["saas.server"].create(dict({
+        "name": "Test PostgreSQL",
+        "host": config["db_host"] or "127.0.0.1",
+        "port": int(config["db_port"] or 5432),
+        "db_user": config["db_user"],
+        "db_password": config["db_password"],
+        "odoo_url": f"http://127.0.0.1:{config['http_port']}",
+        "max_instances": 50,
+    }, **vals))
+
+
+def create_template(env, server=None, **vals):
+    """A saas.template record (never built: saas_provisioning's
+    ``ready_template`` gives a built one) on ``server`` when given."""
+    values = {"name": "Test template", "module_list": "base,web"}
+    if server:
+        values["server_id"] = server.id
+    return env["saas.template"].create(dict(values, **vals))
+
+
+def create_plan(env, template=None, **vals):
+    """A saas.plan on ``template`` when given; ``vals`` override."""
+    values = {"name": "Test plan"}
+    if template:
+        values["template_id"] = template.id
+    return env["saas.plan"].create(dict(values, **vals))
+
+
+def create_instance(env, subdomain, partner, plan=None, **vals):
+    """A saas.instance of ``partner`` (on ``plan`` when given), named after
+    its subdomain unless ``name`` is given (``name=False``: the model's
+    default name).  A state other than draft is put there directly through
+    the state machine (the only writer of states)."""
+    values = {"name": subdomain, "subdomain": subdomain, "partner_id": partner.id}
+    if plan:
+        values["plan_id"] = plan.id
+    values.update(vals)
+    if values.get("state", "draft") != "draft":
+        return env["saas.instance"]._create_state_machine([values])
+    return env["saas.instance"].create(values)
+
+
+def create_customer(env, login, company, **user_vals):
+    """A customer: a company partner and its portal user (password
+    ``<login>-pass-123``).  Returns (user, partner)."""
+    partner = env["res.partner"].create({
+        "name": company, "email": f"{login}@customers.test", "is_company": True})
+    user = new_test_user(env, **dict({
+        "login": login, "password": login + "-pass-123", "groups": "base.group_portal",
+        "partner_id": partner.id, "email": partner.email}, **user_vals))
+    return user, partner
 
 
 def base_domain_patch(domain):
@@ -30,35 +87,13 @@ class SaasCase(TransactionCase):
         cls.startClassPatcher(base_domain_patch("saas.example.com"))
         params.set_param("saas_base.url_scheme", "https")
         params.set_param("saas_base.reserved_subdomains", "billing, Shop-Admin")
-        cls.server = cls.env["saas.server"].create(
-            {
-                "name": "Test PostgreSQL",
-                "host": PG_HOST,
-                "port": PG_PORT,
-                "db_user": "saas",
-                "db_password": "saas",
-                "max_instances": 50,
-            }
-        )
+        cls.server = create_test_server(cls.env)
         params.set_param("saas_base.default_server_id", str(cls.server.id))
-        cls.template = cls.env["saas.template"].create(
-            {"name": "Test template", "module_list": "base,web", "server_id": cls.server.id}
-        )
-        cls.plan = cls.env["saas.plan"].create(
-            {
-                "name": "Test plan",
-                "template_id": cls.template.id,
-                "max_users": 3,
-                "max_storage_mb": 1024,
-                "trial_days": 14,
-                "price": 29,
-                "period": "monthly",
-                "published": True,
-            }
-        )
-        cls.plan_hidden = cls.env["saas.plan"].create(
-            {"name": "Hidden plan", "template_id": cls.template.id, "published": False}
-        )
+        cls.template = create_template(cls.env, cls.server)
+        cls.plan = create_plan(
+            cls.env, cls.template, max_users=3, max_storage_mb=1024, trial_days=14, price=29,
+            period="monthly", published=True)
+        cls.plan_hidden = create_plan(cls.env, cls.template, name="Hidden plan", published=False)
         cls.customer_a = cls.env["res.partner"].create(
             {"name": "Customer A", "is_company": True, "email": "a@example.com"}
         )
@@ -71,17 +106,7 @@ class SaasCase(TransactionCase):
 
     @classmethod
     def _create_instance(cls, subdomain, **vals):
-        values = {
-            "name": subdomain,
-            "subdomain": subdomain,
-            "partner_id": cls.customer_a.id,
-            "plan_id": cls.plan.id,
-        }
-        values.update(vals)
-        if values.get("state", "draft") != "draft":
-            # only the state machine writes states: put it there directly
-            return cls.env["saas.instance"]._create_state_machine([values])
-        return cls.env["saas.instance"].create(values)
+        return create_instance(cls.env, subdomain, cls.customer_a, cls.plan, **vals)
 
     @classmethod
     def _users(cls):

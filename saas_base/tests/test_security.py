@@ -2,9 +2,10 @@
 
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
+from odoo.tools import config
 
 from ..models.saas_template import SaasTemplate
-from .common import SaasCase
+from .common import SaasCase, create_template
 
 
 @tagged("post_install", "-at_install")
@@ -34,10 +35,11 @@ class TestSecurity(SaasCase):
         )
         admin = self.env.ref("base.user_admin")
         values = self.server.with_user(admin).read(["db_password"])
-        self.assertEqual(values[0]["db_password"], "saas")
+        self.assertEqual(values[0]["db_password"], config["db_password"])
         # code running for a manager still gets what it needs to connect
         self.assertEqual(
-            self.server.with_user(self.saas_manager)._connection_params()["password"], "saas"
+            self.server.with_user(self.saas_manager)._connection_params()["password"],
+            config["db_password"],
         )
 
     def test_saas_user(self):
@@ -128,10 +130,11 @@ class TestSecurity(SaasCase):
         self.assertEqual(self.server.sudo().read(connection), before)
         self.assertEqual(self.server.max_instances, 40)
         admin = self.env.ref("base.user_admin")
-        self.assertEqual(self.server.with_user(admin).read(["host"])[0]["host"], "127.0.0.1")
+        host = before[0]["host"]
+        self.assertEqual(self.server.with_user(admin).read(["host"])[0]["host"], host)
         # code running for a manager still gets what it needs
         server = self.server.with_user(self.saas_manager)
-        self.assertEqual(server._connection_params()["host"], "127.0.0.1")
+        self.assertEqual(server._connection_params()["host"], host)
         self.assertEqual(server._filestore_root(), "/srv/filestore")
 
     def test_check_connection_as_manager(self):
@@ -140,12 +143,13 @@ class TestSecurity(SaasCase):
         self.assertEqual(self.server.state, "up", self.server.last_error)
 
     def test_error_redacted(self):
-        redacted = self.server._redact(
-            'connection to server at "127.0.0.1", port 5433 failed: FATAL:  '
-            'password authentication failed for user "saas"')
-        self.assertNotIn("127.0.0.1", redacted)
-        self.assertNotIn("5433", redacted)
-        self.assertNotIn('"saas"', redacted)
+        server = self.server
+        redacted = server._redact(
+            f'connection to server at "{server.host}", port {server.port} failed: FATAL:  '
+            f'password authentication failed for user "{server.db_user}"')
+        self.assertNotIn(server.host, redacted)
+        self.assertNotIn(str(server.port), redacted)
+        self.assertNotIn(f'"{server.db_user}"', redacted)
 
     def test_template_database_system_only(self):
         # saas_base's own build hook (saas_provisioning, when installed,
@@ -166,7 +170,7 @@ class TestSecurity(SaasCase):
         self.assertEqual(self.template.database_name, name)
 
     def test_build_as_manager(self):
-        template = self.env["saas.template"].create({"name": "Mgr build", "module_list": "base"})
+        template = create_template(self.env, name="Mgr build", module_list="base")
         SaasTemplate._hook_build(template.with_user(self.saas_manager))
         self.assertEqual(template.state, "building")
         self.assertTrue(template.database_name)

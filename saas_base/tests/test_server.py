@@ -6,9 +6,9 @@ from psycopg2.errors import CheckViolation
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import config, mute_logger
 
-from .common import PG_HOST, PG_PORT, SaasCase
+from .common import SaasCase, create_test_server
 
 
 def _closed_port():
@@ -25,10 +25,10 @@ class TestServer(SaasCase):
         self.assertEqual(
             params,
             {
-                "host": PG_HOST,
-                "port": PG_PORT,
-                "user": "saas",
-                "password": "saas",
+                "host": config["db_host"],
+                "port": int(config["db_port"]),
+                "user": config["db_user"],
+                "password": config["db_password"],
                 "dbname": "postgres",
                 "connect_timeout": 3,
             },
@@ -43,14 +43,15 @@ class TestServer(SaasCase):
         self.assertEqual(action["params"]["type"], "success")
 
     def test_check_connection_closed_port(self):
-        server = self.server.copy({"name": "Closed", "port": _closed_port(), "db_password": "saas"})
+        server = self.server.copy({"name": "Closed", "port": _closed_port(),
+                                   "db_password": config["db_password"]})
         action = server.action_check_connection()
         self.assertEqual(server.state, "down")
         self.assertTrue(server.last_check)
         self.assertTrue(server.last_error)
         self.assertEqual(action["params"]["type"], "danger")
         # and back up once the port is right
-        server.port = PG_PORT
+        server.port = self.server.port
         server.action_check_connection()
         self.assertEqual(server.state, "up")
         self.assertFalse(server.last_error)
@@ -82,15 +83,7 @@ class TestServer(SaasCase):
         self.assertTrue(self.server.capacity_checked)
 
     def test_pick_default_first(self):
-        other = self.env["saas.server"].create(
-            {
-                "name": "Bigger",
-                "host": PG_HOST,
-                "port": PG_PORT,
-                "db_user": "saas",
-                "max_instances": 1000,
-            }
-        )
+        other = create_test_server(self.env, name="Bigger", max_instances=1000)
         Server = self.env["saas.server"]
         # the default server wins even with less free capacity
         self.assertEqual(Server._pick_for_new_instance(), self.server)
@@ -113,9 +106,9 @@ class TestServer(SaasCase):
         that template (or a ready sibling of it) is."""
         Server = self.env["saas.server"]
         self.env["ir.config_parameter"].sudo().set_param("saas_base.default_server_id", "")
-        roomy, crowded = (Server.create({"name": name, "host": PG_HOST, "port": PG_PORT + 1,
-                                         "db_user": "saas", "max_instances": 1000,
-                                         "max_database_mb": 1000, "max_connections": 100})
+        roomy, crowded = (create_test_server(self.env, name=name, port=self.server.port + 1,
+                                             max_instances=1000, max_database_mb=1000,
+                                             max_connections=100)
                           for name in ("Roomy", "Crowded"))
         self.server.write({"max_database_mb": 1000, "max_connections": 100})
         self.server._record_capacity(500, 10)
@@ -150,7 +143,5 @@ class TestServer(SaasCase):
     def test_bad_port_refused(self):
         before = self.env["saas.server"].search_count([])
         with self.assertRaises(CheckViolation), self.cr.savepoint(), mute_logger("odoo.sql_db"):
-            self.env["saas.server"].create(
-                {"name": "Bad", "host": PG_HOST, "port": 70000, "db_user": "saas"}
-            )
+            create_test_server(self.env, name="Bad", port=70000)
         self.assertEqual(self.env["saas.server"].search_count([]), before)

@@ -30,8 +30,20 @@ class TestStateGuard(SaasCase):
         )
 
     def test_protected_fields(self):
-        self.assertIn("state", self.Instance._state_machine_fields())
-        self.assertIsInstance(self.Instance._state_machine_fields(), set)
+        """Every field of the state machine (with those the installed addons
+        add) is refused to a plain write, even sudo and with its own value,
+        and named in the refusal."""
+        protected = self.Instance._state_machine_fields()
+        self.assertIn("state", protected)
+        before = self._snapshot()
+        for fname in sorted(protected):
+            value = self.instance._fields[fname].convert_to_write(
+                self.instance[fname], self.instance)
+            with self.subTest(field=fname):
+                with self.assertRaises(AccessError) as ctx:
+                    self.instance.sudo().write({fname: value})
+                self.assertIn(fname, str(ctx.exception))
+        self.assertEqual(self._snapshot(), before)
 
     def test_write_refused_for_everyone(self):
         before = self._snapshot()

@@ -83,15 +83,14 @@ class TestSubdomainRules(BaseCase):
         self.assertIn("CYRILLIC", reason)
 
     def test_reserved_defaults(self):
-        for name in (
-            "www", "admin", "mail", "smtp", "imap", "pop", "ns1", "ns2", "api", "app",
-            "static", "cdn", "ftp", "localhost", "master", "saas", "support", "help",
-            "status", "blog", "docs", "portal", "test", "dev", "staging", "webmail",
-            "autodiscover", "odoo",
-        ):
+        """Each default reserved name is refused for being reserved (not for
+        its form: an entry the syntax check refuses anyway would be dead),
+        and only as a whole label: the same name with a suffix is free."""
+        self.assertTrue(DEFAULT_RESERVED)
+        for name in sorted(DEFAULT_RESERVED):
             with self.subTest(name=name):
-                self.assertIn(name, DEFAULT_RESERVED)
                 self.assertIn("reserved", subdomain_error(name))
+                self.assertIsNone(subdomain_error(name + "-shop"))
 
     def test_reserved_extra(self):
         extra = parse_reserved("billing, Shop-Admin\nfoo  bar,,")

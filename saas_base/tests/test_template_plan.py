@@ -8,7 +8,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.saas_router.routing import template_db_prefix
 
-from .common import SaasCase
+from .common import SaasCase, create_template
 
 
 # at_install: these exercise saas_base's own hooks, before saas_provisioning
@@ -52,7 +52,7 @@ class TestTemplatePlan(SaasCase):
         self.assertFalse(self.plan.template_id)
 
     def test_unused_template_unlink(self):
-        template = self.env["saas.template"].create({"name": "Unused", "module_list": "base"})
+        template = create_template(self.env, name="Unused", module_list="base")
         template.unlink()
         self.assertFalse(template.exists())
 

@@ -9,6 +9,7 @@ from freezegun import freeze_time
 
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.saas_provisioning.tests.common import create_plan
 from odoo.addons.saas_provisioning.tests.hostile import (
     new_tenants,
     refuse_connections,
@@ -26,8 +27,8 @@ class TestBillingCronIsolation(HttpCase):
         common = {"max_storage_mb": 0, "max_users": 5, "price": 30.0, "period": "monthly"}
         set_up_tenants(cls, "Billing isolation", **common)
         cls.monthly = cls.plan
-        cls.trial_plan = cls.env["saas.plan"].create(dict(
-            common, name="Billing isolation trial", template_id=cls.template.id, trial_days=14))
+        cls.trial_plan = create_plan(cls.env, cls.template, name="Billing isolation trial",
+                                     trial_days=14, **common)
 
     def _tenants(self, prefix, plan):
         """Three real tenants; the middle one (in the crons' order) refuses

@@ -4,7 +4,12 @@ from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
 from odoo.tests import TransactionCase, tagged
-from odoo.addons.saas_provisioning.tests.common import create_test_server, ready_template
+from odoo.addons.saas_provisioning.tests.common import (
+    create_instance,
+    create_plan,
+    create_test_server,
+    ready_template,
+)
 
 from .edge_dates import EDGE_DATES
 
@@ -28,19 +33,15 @@ class TestBillingAtEdgeDates(TransactionCase):
         super().setUpClass()
         server = create_test_server(cls.env, name="Edge dates PostgreSQL")
         template = ready_template(cls.env, server)
-        Plan = cls.env["saas.plan"]
-        common = {"template_id": template.id, "max_storage_mb": 0, "period": "monthly",
-                  "max_users": 5}
-        cls.monthly = Plan.create(dict(common, name="Edge Monthly", price=30.0))
-        cls.big = Plan.create(dict(common, name="Edge Big", price=60.0))
-        cls.trial_plan = Plan.create(dict(common, name="Edge Trial", price=30.0,
-                                          trial_days=14))
+        common = {"max_storage_mb": 0, "period": "monthly", "max_users": 5}
+        cls.monthly = create_plan(cls.env, template, name="Edge Monthly", price=30.0, **common)
+        cls.big = create_plan(cls.env, template, name="Edge Big", price=60.0, **common)
+        cls.trial_plan = create_plan(cls.env, template, name="Edge Trial", price=30.0,
+                                     trial_days=14, **common)
         cls.server = server
 
     def _instance(self, subdomain, plan, customer):
-        return self.env["saas.instance"].create({
-            "name": subdomain, "subdomain": subdomain, "partner_id": customer.id,
-            "plan_id": plan.id, "server_id": self.server.id})
+        return create_instance(self.env, subdomain, customer, plan, server_id=self.server.id)
 
     def _invoice(self, day):
         with freeze_time(day):

@@ -6,7 +6,12 @@ from datetime import date, datetime
 from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-from odoo.addons.saas_base.tests.common import clear_instances, overview_item
+from odoo.addons.saas_base.tests.common import (
+    clear_instances,
+    create_plan,
+    create_template,
+    overview_item,
+)
 
 NOW = datetime(2030, 6, 15, 12, 0, 0)
 
@@ -20,10 +25,10 @@ class TestOverviewMoney(AccountTestInvoicingCommon):
         super().setUpClass()
         cls.company = cls.env.company
         product = cls.env["product.product"].create({"name": "ov service", "type": "service"})
-        Plan = cls.env["saas.plan"].sudo()
-        template = cls.env["saas.template"].sudo().create({"name": "ov", "module_list": "base"})
-        cls.starter = Plan.create({"name": "ov Starter", "template_id": template.id})
-        cls.business = Plan.create({"name": "ov Business", "template_id": template.id})
+        env = cls.env(su=True)
+        template = create_template(env, name="ov", module_list="base")
+        cls.starter = create_plan(env, template, name="ov Starter")
+        cls.business = create_plan(env, template, name="ov Business")
 
         def contract(lines, saas=True, company=None):
             return cls.env["contract.contract"].sudo().create({

@@ -15,6 +15,8 @@ from odoo.tools import config
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.saas_provisioning.tests.common import (
+    create_instance,
+    create_plan,
     create_test_server,
     provision,
     ready_template,
@@ -63,8 +65,7 @@ class TestDnsRouting(HttpCase):
         cls.addClassCleanup(cls.nginx.stop)
         cls.server = create_test_server(cls.env)
         cls.template = ready_template(cls.env, cls.server, "base,web")
-        cls.plan = cls.env["saas.plan"].create({
-            "name": "DNS plan", "template_id": cls.template.id, "max_users": 3})
+        cls.plan = create_plan(cls.env, cls.template, name="DNS plan", max_users=3)
         cls.customer = cls.env["res.partner"].create({"name": "DNS Customer",
                                                       "email": "dns@customer.test"})
 
@@ -100,9 +101,9 @@ class TestDnsRouting(HttpCase):
         return response
 
     def test_tenant_names_records_custom_domain_and_end(self):
-        self.instance = instance = self.env["saas.instance"].create({
-            "name": "DNS Shop", "subdomain": "dns-shop", "partner_id": self.customer.id,
-            "plan_id": self.plan.id, "server_id": self.server.id})
+        self.instance = instance = create_instance(
+            self.env, "dns-shop", self.customer, self.plan, name="DNS Shop",
+            server_id=self.server.id)
         provision(instance, PASSWORD)
         host = "dns-shop.localhost"
         # the record, set as a provisioning step, answers dig
@@ -275,17 +276,14 @@ class TestCustomDomainPortal(HttpCase):
         cls.provider = make_provider("powerdns", api_url=cls.pdns.api_url,
                                      api_key=cls.pdns.api_key)
         cls.provider.ensure_zone("rival.test")
-        plan = cls.env["saas.plan"].search([], limit=1) or cls.env["saas.plan"].create(
-            {"name": "P"})
-        cls.instance = cls.env["saas.instance"]._create_state_machine([{
-            "name": "Domains Co", "subdomain": "domains-co", "state": "active",
-            "partner_id": cls.owner.partner_id.id, "plan_id": plan.id}])
+        plan = cls.env["saas.plan"].search([], limit=1) or create_plan(cls.env, name="P")
+        cls.instance = create_instance(cls.env, "domains-co", cls.owner.partner_id, plan,
+                                       name="Domains Co", state="active")
         cls.env["saas.instance.access"].create({
             "instance_id": cls.instance.id, "partner_id": cls.allowed.partner_id.id,
             "tenant_login": "allowed@domains.test"})
-        cls.rival = cls.env["saas.instance"]._create_state_machine([{
-            "name": "Rival Co", "subdomain": "rival-co", "state": "active",
-            "partner_id": cls.other.partner_id.id, "plan_id": plan.id}])
+        cls.rival = create_instance(cls.env, "rival-co", cls.other.partner_id, plan,
+                                    name="Rival Co", state="active")
 
     def _post(self, path, **data):
         page = self.url_open(f"/my/saas/{self.instance.id}")

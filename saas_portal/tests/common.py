@@ -3,10 +3,16 @@ from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 from odoo import fields
-from odoo.tests import HttpCase, new_test_user
+from odoo.tests import HttpCase
 from odoo.tools import config
 
-from odoo.addons.saas_provisioning.tests.common import create_test_server, ready_template
+from odoo.addons.saas_provisioning.tests.common import (
+    create_customer,
+    create_plan,
+    create_template,
+    create_test_server,
+    ready_template,
+)
 from odoo.addons.saas_router.routing import tenant_db_prefix
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -40,23 +46,15 @@ class SaasPortalCase(HttpCase):
         if cls.real_template:
             cls.template = ready_template(cls.env, cls.server)
         else:
-            cls.template = cls.env["saas.template"].create({
-                "name": "H7 Tiny", "module_list": "base,web", "server_id": cls.server.id,
-                "state": "ready", "database_name": "h7_never_cloned"})
-        Plan = cls.env["saas.plan"]
-        cls.plan_small = Plan.create({
-            "name": "H7 Starter", "sequence": 1, "template_id": cls.template.id,
-            "max_users": 3, "max_storage_mb": 500, "price": 10.0, "trial_days": 14,
-            "published": True,
-        })
-        cls.plan_big = Plan.create({
-            "name": "H7 Business", "sequence": 2, "template_id": cls.template.id,
-            "max_users": 20, "max_storage_mb": 5000, "price": 49.0, "trial_days": 0,
-            "published": True,
-        })
-        cls.plan_hidden = Plan.create({
-            "name": "H7 Internal", "template_id": cls.template.id, "published": False,
-        })
+            cls.template = create_template(cls.env, cls.server, name="H7 Tiny", state="ready",
+                                           database_name="h7_never_cloned")
+        cls.plan_small = create_plan(
+            cls.env, cls.template, name="H7 Starter", sequence=1, max_users=3,
+            max_storage_mb=500, price=10.0, trial_days=14, published=True)
+        cls.plan_big = create_plan(
+            cls.env, cls.template, name="H7 Business", sequence=2, max_users=20,
+            max_storage_mb=5000, price=49.0, trial_days=0, published=True)
+        cls.plan_hidden = create_plan(cls.env, cls.template, name="H7 Internal", published=False)
 
     # ------------------------------------------------------------------
     def _form(self):
@@ -135,9 +133,5 @@ class SaasPortalCase(HttpCase):
 
     @classmethod
     def _customer(cls, login, company):
-        partner = cls.env["res.partner"].create({
-            "name": company, "email": f"{login}@customers.test", "is_company": True})
-        user = new_test_user(cls.env, login=login, password=login + "-pass-123",
-                             groups="base.group_portal", partner_id=partner.id,
-                             email=partner.email)
-        return user, partner
+        """(portal user, company partner): saas_base's ``create_customer``."""
+        return create_customer(cls.env, login, company)

@@ -8,6 +8,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
 
 from odoo.addons.saas_base.tools.subdomain import DEFAULT_RESERVED
+from odoo.addons.saas_provisioning.tests.common import create_instance
 
 from ..controllers.signup import subdomain_reason
 from .common import CSRF_RE, TOKEN_RE, SaasPortalCase
@@ -90,9 +91,7 @@ class TestHostileSignups(SaasPortalCase):
             "saas_base.reserved_subdomains", ",".join(EXTRA_RESERVED))
         partner = cls.env["res.partner"].create({"name": "Holder"})
         for sub in TAKEN:
-            cls.env["saas.instance"].create({"name": sub, "subdomain": sub,
-                                             "partner_id": partner.id,
-                                             "plan_id": cls.plan_small.id})
+            create_instance(cls.env, sub, partner, cls.plan_small)
         cls.existing_user = new_test_user(cls.env, login="taken@acme.test",
                                           groups="base.group_portal")
 

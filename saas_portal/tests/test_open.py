@@ -10,7 +10,7 @@ import requests
 
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.saas_provisioning.tests.common import provision
+from odoo.addons.saas_provisioning.tests.common import create_customer, create_instance, provision
 
 from .common import PASSWORD, SaasPortalCase
 
@@ -26,7 +26,7 @@ class TestOpen(SaasPortalCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.owner, cls.partner = cls._customer("h7-open-owner", "Open Co")
+        cls.owner, cls.partner = create_customer(cls.env, "h7-open-owner", "Open Co")
         # a colleague of the owner's, given portal access to pay invoices
         cls.accountant = new_test_user(cls.env, login="h7-open-books",
                                        password="h7-open-books-pass",
@@ -35,9 +35,8 @@ class TestOpen(SaasPortalCase):
         cls.manager = new_test_user(cls.env, login="h7-open-support",
                                     password="h7-open-support-pass", name="Sue Support",
                                     groups="base.group_user,saas_base.group_saas_manager")
-        cls.instance = cls.env["saas.instance"].create({
-            "name": "Open Co", "subdomain": "h7-open", "partner_id": cls.partner.id,
-            "plan_id": cls.plan_small.id, "server_id": cls.server.id})
+        cls.instance = create_instance(cls.env, "h7-open", cls.partner, cls.plan_small,
+                                       name="Open Co", server_id=cls.server.id)
         provision(cls.instance, PASSWORD)
 
     @classmethod

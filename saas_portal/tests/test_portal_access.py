@@ -5,6 +5,8 @@ from odoo.exceptions import AccessError
 
 from odoo.tests import tagged
 
+from odoo.addons.saas_provisioning.tests.common import create_customer, create_instance
+
 from .common import SaasPortalCase
 
 
@@ -15,22 +17,18 @@ class TestPortalAccess(SaasPortalCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_a, cls.partner_a = cls._customer("h7-cust-a", "Alpha Company")
-        cls.user_b, cls.partner_b = cls._customer("h7-cust-b", "Bravo Company")
+        cls.user_a, cls.partner_a = create_customer(cls.env, "h7-cust-a", "Alpha Company")
+        cls.user_b, cls.partner_b = create_customer(cls.env, "h7-cust-b", "Bravo Company")
         # a contact of A's company sees A's instances too (commercial partner)
         cls.contact_a = cls.env["res.partner"].create({
             "name": "Alice", "parent_id": cls.partner_a.id, "email": "alice@alpha.test"})
-        Instance = cls.env["saas.instance"]
-        cls.inst_a = Instance.create({
-            "name": "Alpha", "subdomain": "h7-alpha", "partner_id": cls.partner_a.id,
-            "plan_id": cls.plan_small.id, "server_id": cls.server.id})
-        cls.inst_b = Instance.create({
-            "name": "Bravo Secret Name", "subdomain": "h7-bravo", "partner_id": cls.partner_b.id,
-            "plan_id": cls.plan_small.id, "server_id": cls.server.id})
-        cls.inst_b2 = Instance.create({
-            "name": "Bravo Suspended", "subdomain": "h7-bravo-two",
-            "partner_id": cls.partner_b.id, "plan_id": cls.plan_small.id,
-            "server_id": cls.server.id})
+        def instance(subdomain, name, partner):
+            return create_instance(cls.env, subdomain, partner, cls.plan_small, name=name,
+                                   server_id=cls.server.id)
+
+        cls.inst_a = instance("h7-alpha", "Alpha", cls.partner_a)
+        cls.inst_b = instance("h7-bravo", "Bravo Secret Name", cls.partner_b)
+        cls.inst_b2 = instance("h7-bravo-two", "Bravo Suspended", cls.partner_b)
         # (states are written by the state machine only: put them there directly)
         (cls.inst_a | cls.inst_b)._write_state_machine({
             "state": "active", "user_count": 2, "db_size_mb": 40.0, "filestore_size_mb": 10.0})

@@ -22,6 +22,7 @@ from odoo.exceptions import AccessError, MissingError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.saas_billing_contract.tests.common import demo_provider
+from odoo.addons.saas_provisioning.tests.common import create_customer, create_instance
 
 from .common import SaasPortalCase
 
@@ -46,7 +47,7 @@ class TestPortalIsolation(SaasPortalCase):
         cls.storage = cls._backup_storage() if "saas.backup.storage" in env else None
 
         # customer B, with data of its own
-        cls.user_b, cls.partner_b = cls._customer("h7-iso-b", "Bravo Isolation")
+        cls.user_b, cls.partner_b = create_customer(cls.env, "h7-iso-b", "Bravo Isolation")
         cls.inst_b = cls._live_instance("h7-iso-bravo", "Bravo Isolation", cls.partner_b,
                                         cls.plan_small)
         cls._invoice_current_month(cls.inst_b)
@@ -55,7 +56,7 @@ class TestPortalIsolation(SaasPortalCase):
         cls.before = cls._max_ids()
 
         # customer A (Business), everything of A's from here on
-        cls.user_a, cls.partner_a = cls._customer(f"h7-iso-{MARKER}", f"Alpha {MARKER} Co")
+        cls.user_a, cls.partner_a = create_customer(env, f"h7-iso-{MARKER}", f"Alpha {MARKER} Co")
         cls.colleague = new_test_user(env, login=f"h7-iso-{MARKER}-books",
                                       password=f"h7-iso-{MARKER}-books-pass",
                                       name=f"Books {MARKER}", groups="base.group_portal",
@@ -104,9 +105,8 @@ class TestPortalIsolation(SaasPortalCase):
     # ------------------------------------------------------------------
     @classmethod
     def _live_instance(cls, subdomain, name, partner, plan):
-        instance = cls.env["saas.instance"].create({
-            "name": name, "subdomain": subdomain, "partner_id": partner.id,
-            "plan_id": plan.id, "server_id": cls.server.id})
+        instance = create_instance(cls.env, subdomain, partner, plan, name=name,
+                                   server_id=cls.server.id)
         instance._write_state_machine({"state": "active", "user_count": 2})
         return instance
 

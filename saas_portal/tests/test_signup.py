@@ -3,6 +3,7 @@ import json
 from odoo.exceptions import AccessDenied
 from odoo.tests import tagged
 
+from odoo.addons.saas_provisioning.tests.common import create_instance
 from odoo.addons.saas_router.routing import tenant_db_prefix
 
 from .common import PASSWORD, SaasPortalCase
@@ -38,9 +39,8 @@ class TestSignup(SaasPortalCase):
         self.assertIn("h7-free-name.localhost", data["reason"])
         status, data = check("xn--80ak6aa92e")
         self.assertIn("Punycode", data["reason"])
-        self.env["saas.instance"].create({
-            "name": "Taken", "subdomain": "h7-taken", "plan_id": self.plan_small.id,
-            "partner_id": self.env["res.partner"].create({"name": "T"}).id})
+        create_instance(self.env, "h7-taken", self.env["res.partner"].create({"name": "T"}),
+                        self.plan_small, name="Taken")
         status, data = check("h7-taken")
         self.assertFalse(data["available"])
         self.assertIn("already taken", data["reason"])

@@ -12,6 +12,8 @@ from odoo import fields
 from odoo.exceptions import AccessDenied
 from odoo.tests import BaseCase, new_test_user, tagged
 
+from odoo.addons.saas_provisioning.tests.common import create_instance
+
 from .. import signup_rules
 from .common import PASSWORD, SaasPortalCase
 
@@ -307,9 +309,8 @@ class TestSignupAbuse(SaasPortalCase):
     def test_full_server_refuses_at_once(self):
         Server = self.env["saas.server"]
         (Server.search([]) - self.server).write({"state": "down"})
-        self.env["saas.instance"]._create_state_machine([{
-            "subdomain": "h7-filler", "partner_id": self.env.ref("base.main_partner").id,
-            "plan_id": self.plan_small.id, "server_id": self.server.id, "state": "active"}])
+        create_instance(self.env, "h7-filler", self.env.ref("base.main_partner"),
+                        self.plan_small, name=False, server_id=self.server.id, state="active")
         self.server.max_instances = self.server.instance_count
         self.assertEqual(self.server.capacity_free, 0)
         before = self._counts()

@@ -3,7 +3,7 @@
 Nothing here imports Odoo: the adapters take connection parameters and names,
 and can be used (and tested) without a registry. Only relative imports, so the
 package works both as ``odoo.addons.saas_provisioning.adapters`` and loaded on
-its own from its folder (see tests/test_adapters.py).
+its own from its folder (see tests/adapters_common.py).
 """
 from .errors import (  # noqa: F401
     AdapterError,

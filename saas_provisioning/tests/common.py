@@ -12,9 +12,15 @@ import re
 
 import psycopg2
 
-from odoo.tools import config
 
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.saas_base.tests.common import (  # noqa: F401  (the builders, re-exported)
+    create_customer,
+    create_instance,
+    create_plan,
+    create_template,
+    create_test_server,
+)
 from odoo.addons.saas_router.routing import template_db_prefix
 
 
@@ -42,25 +48,10 @@ def run_jobs(trap, rounds=10):
             test_env.invalidate_all()
 
 
-def create_test_server(env, **vals):
-    """A saas.server pointing at the test database's PostgreSQL and this
-    test server's HTTP port (tenants are served by it, routed by host)."""
-    return env["saas.server"].create(dict({
-        "name": "Test PostgreSQL",
-        "host": config["db_host"] or "127.0.0.1",
-        "port": int(config["db_port"] or 5432),
-        "db_user": config["db_user"],
-        "db_password": config["db_password"],
-        "odoo_url": f"http://127.0.0.1:{config['http_port']}",
-        "max_instances": 50,
-    }, **vals))
-
-
 def ready_template(env, server, modules="base,web", name=None):
     """A saas.template in state ready, on the shared database for ``modules``."""
     shared = template_db_prefix() + "shared_" + re.sub(r"[^a-z0-9]+", "_", modules)
-    template = env["saas.template"].create({
-        "name": name or f"Shared {modules}", "module_list": modules, "server_id": server.id})
+    template = create_template(env, server, name=name or f"Shared {modules}", module_list=modules)
     pg, files = server._pg_admin(), server._filestore()
     if not pg.exists(shared):
         with trap_jobs() as trap:

@@ -6,7 +6,7 @@ from psycopg2 import sql
 from odoo import sql_db
 from odoo.modules.registry import Registry
 
-from .common import create_test_server, provision, ready_template
+from .common import create_instance, create_plan, create_test_server, provision, ready_template
 
 
 def set_up_tenants(cls, label, subdomains=(), **plan_vals):
@@ -15,8 +15,7 @@ def set_up_tenants(cls, label, subdomains=(), **plan_vals):
     ``subdomains`` provisioned (dropped after the class), returned."""
     cls.server = create_test_server(cls.env, name=f"{label} PostgreSQL")
     cls.template = ready_template(cls.env, cls.server)
-    cls.plan = cls.env["saas.plan"].create(
-        dict({"name": f"{label} plan", "template_id": cls.template.id}, **plan_vals))
+    cls.plan = create_plan(cls.env, cls.template, **dict({"name": f"{label} plan"}, **plan_vals))
     cls.customer = cls.env["res.partner"].create({
         "name": f"{label} customer", "email": f"owner@{label.lower().replace(' ', '-')}.test"})
     return new_tenants(cls, cls.plan, subdomains, cls.addClassCleanup)
@@ -27,9 +26,8 @@ def new_tenants(case, plan, subdomains, cleanup):
     the pipeline in this order (ids ascending); ``cleanup`` drops each."""
     tenants = case.env["saas.instance"]
     for subdomain in subdomains:
-        instance = case.env["saas.instance"].create({
-            "name": f"Company {subdomain}", "subdomain": subdomain,
-            "partner_id": case.customer.id, "plan_id": plan.id, "server_id": case.server.id})
+        instance = create_instance(case.env, subdomain, case.customer, plan,
+                                   name=f"Company {subdomain}", server_id=case.server.id)
         cleanup(drop_tenant, case.server, instance.database_name)
         tenants |= provision(instance)
     return tenants

@@ -19,7 +19,7 @@ from odoo.tools import mute_logger
 from odoo.addons.saas_base.models.saas_plan import MIN_TENANT_CONNECTIONS
 from odoo.addons.saas_router import credentials
 
-from .common import create_test_server, master_sql
+from .common import create_instance, create_plan, create_test_server, master_sql
 
 
 @tagged("post_install", "-at_install")
@@ -28,14 +28,13 @@ class TestFairSharing(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.server = create_test_server(cls.env, name="Fair sharing")
-        cls.plan = cls.env["saas.plan"].create({
-            "name": "Fair", "max_connections": MIN_TENANT_CONNECTIONS, "max_query_seconds": 1})
-        cls.unlimited = cls.env["saas.plan"].create({"name": "Unlimited"})
+        cls.plan = create_plan(cls.env, name="Fair", max_connections=MIN_TENANT_CONNECTIONS,
+                               max_query_seconds=1)
+        cls.unlimited = create_plan(cls.env, name="Unlimited")
         partner = cls.env["res.partner"].create({"name": "Fair customer"})
         sub = "fair-" + uuid.uuid4().hex[:8]
-        cls.instance = cls.env["saas.instance"]._create_state_machine([{
-            "name": "Fair", "subdomain": sub, "partner_id": partner.id, "plan_id": cls.plan.id,
-            "server_id": cls.server.id, "state": "active"}])
+        cls.instance = create_instance(cls.env, sub, partner, cls.plan, name="Fair",
+                                       server_id=cls.server.id, state="active")
         cls.role = cls.instance._role_name()
         cls.pg = cls.server._pg_admin()
 

@@ -9,7 +9,7 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.saas_router.routing import tenant_db_prefix
 
-from .common import create_test_server
+from .common import create_instance, create_template, create_test_server
 
 
 @tagged("post_install", "-at_install")
@@ -71,8 +71,7 @@ class TestOrphans(TransactionCase):
             self._assert_refused(orphan, "master database")
 
     def test_refuse_template_databases(self):
-        template = self.env["saas.template"].create(
-            {"name": "hA template", "module_list": "base", "server_id": self.server.id})
+        template = create_template(self.env, self.server, name="hA template", module_list="base")
         template.write({"database_name": f"{self.prefix}hA_tpl_current",
                         "building_database_name": f"{self.prefix}hA_tpl_next"})
         template.action_archive()  # archived templates count too
@@ -81,9 +80,8 @@ class TestOrphans(TransactionCase):
                 self._assert_refused(self._orphan(name), "template")
 
     def test_refuse_owned(self):
-        instance = self.env["saas.instance"].create({
-            "subdomain": "ha-owned", "partner_id": self.env.ref("base.main_partner").id,
-            "server_id": self.server.id})
+        instance = create_instance(self.env, "ha-owned", self.env.ref("base.main_partner"),
+                                   name=False, server_id=self.server.id)
         self._assert_refused(self._orphan(instance.database_name), "belongs to instance")
 
     def test_one_refused_drops_nothing(self):

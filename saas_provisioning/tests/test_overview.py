@@ -6,7 +6,7 @@ from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.saas_base.tests.common import clear_instances, overview_item
 
-from .common import create_test_server
+from .common import create_instance, create_plan, create_template, create_test_server
 
 NOW = datetime(2030, 6, 15, 12, 0, 0)
 
@@ -30,14 +30,11 @@ class TestOverviewFleet(TransactionCase):
                                           max_connections=50)
         cls.server_a.sudo().write({"database_mb": 250})
         cls.server_b.sudo().write({"database_mb": 40, "connection_count": 45})
-        cls.template = cls.env["saas.template"].create({
-            "name": "ov", "module_list": "base", "server_id": cls.server_a.id})
+        cls.template = create_template(cls.env, cls.server_a, name="ov", module_list="base")
         cls.template.write({"state": "ready", "database_name": "ov_tpl"})
-        cls.unused = cls.env["saas.template"].create({
-            "name": "ov unused", "module_list": "base", "server_id": cls.server_a.id})
+        cls.unused = create_template(cls.env, cls.server_a, name="ov unused", module_list="base")
         cls.unused.write({"state": "ready", "database_name": "ov_unused"})
-        cls.plan = cls.env["saas.plan"].create({"name": "ov plan",
-                                                "template_id": cls.template.id})
+        cls.plan = create_plan(cls.env, cls.template, name="ov plan")
         cls.env["ir.config_parameter"].sudo().set_param("saas_provisioning.pool_size", "2")
         Pool = cls.env["saas.pool.database"].sudo()
         Pool.create({"name": "ov_pool_1", "template_id": cls.template.id,
@@ -45,11 +42,9 @@ class TestOverviewFleet(TransactionCase):
         Pool.create({"name": "ov_pool_2", "template_id": cls.template.id,
                      "server_id": cls.server_a.id})
         partner = cls.env["res.partner"].create({"name": "ov customer"})
-        base = {"partner_id": partner.id, "plan_id": cls.plan.id, "server_id": cls.server_a.id}
-
         def make(sub, **vals):
-            return cls.env["saas.instance"]._create_state_machine(
-                [dict(base, name=sub, subdomain=sub, **vals)])
+            return create_instance(cls.env, sub, partner, cls.plan,
+                                   **dict({"server_id": cls.server_a.id}, **vals))
 
         done = NOW - timedelta(days=2)
         for n, seconds in enumerate((10, 40, 30, 100, 20)):

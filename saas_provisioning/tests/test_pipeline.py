@@ -14,7 +14,14 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.saas_router.routing import is_routable, new_tenant_db_name, tenant_db_prefix
 
 from ..adapters.tenant_db import verify_password
-from .common import create_test_server, master_sql, run_jobs
+from .common import (
+    create_instance,
+    create_plan,
+    create_template,
+    create_test_server,
+    master_sql,
+    run_jobs,
+)
 
 PASSWORD = "S3cret-tenant-pass"
 
@@ -29,18 +36,14 @@ class TestPipeline(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.server = create_test_server(cls.env)
-        cls.template = cls.env["saas.template"].create({
-            "name": "Tiny", "module_list": "base,web", "server_id": cls.server.id,
-        })
+        cls.template = create_template(cls.env, cls.server, name="Tiny")
         # a real build (the other addons' tests share one: see common.py)
         with trap_jobs() as trap:
             cls.template.action_build()
             run_jobs(trap)
         assert cls.template.state == "ready", cls.template.message_ids[:1].body
-        cls.plan = cls.env["saas.plan"].create({
-            "name": "Test plan", "template_id": cls.template.id,
-            "max_users": 2, "max_storage_mb": 100, "trial_days": 0,
-        })
+        cls.plan = create_plan(cls.env, cls.template, max_users=2, max_storage_mb=100,
+                               trial_days=0)
         cls.customer = cls.env["res.partner"].create({
             "name": "Tenant Customer", "email": "owner@customer.test"})
         cls.pg = cls.server._pg_admin()
@@ -53,11 +56,8 @@ class TestPipeline(HttpCase):
         super().tearDownClass()
 
     def _instance(self, subdomain):
-        instance = self.env["saas.instance"].create({
-            "name": f"Company {subdomain}", "subdomain": subdomain,
-            "partner_id": self.customer.id, "plan_id": self.plan.id,
-            "server_id": self.server.id,
-        })
+        instance = create_instance(self.env, subdomain, self.customer, self.plan,
+                                   name=f"Company {subdomain}", server_id=self.server.id)
         self.addCleanup(self._drop, instance.database_name)
         return instance
 
@@ -280,9 +280,9 @@ class TestPipeline(HttpCase):
         self.assertEqual(instance.state, "active")
 
     def test_refusals_change_nothing(self):
-        draft_template = self.env["saas.template"].create({
-            "name": "Never built", "module_list": "base", "server_id": self.server.id})
-        plan = self.env["saas.plan"].create({"name": "Unbuilt", "template_id": draft_template.id})
+        draft_template = create_template(self.env, self.server, name="Never built",
+                                         module_list="base")
+        plan = create_plan(self.env, draft_template, name="Unbuilt")
         instance = self._instance("not-built")
         instance.plan_id = plan
         instance.template_id = draft_template

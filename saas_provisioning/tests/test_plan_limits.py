@@ -3,6 +3,8 @@ from unittest.mock import patch
 
 from odoo.tests import TransactionCase, tagged
 
+from .common import create_instance, create_plan
+
 NOW = datetime(2027, 2, 27, 12, 0)  # a fixed clock: the test passes on any day
 
 
@@ -13,14 +15,12 @@ class TestPlanLimits(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.plan = cls.env["saas.plan"].create({
-            "name": "Three users", "max_users": 3, "max_storage_mb": 100,
-            "limit_grace_days": 3})
+        cls.plan = create_plan(cls.env, name="Three users", max_users=3, max_storage_mb=100,
+                               limit_grace_days=3)
         cls.partner = cls.env["res.partner"].create({"name": "Over Co",
                                                      "email": "boss@over.test"})
-        cls.instance = cls.env["saas.instance"].create({
-            "name": "Over Co", "subdomain": "over-limits", "partner_id": cls.partner.id,
-            "plan_id": cls.plan.id})
+        cls.instance = create_instance(cls.env, "over-limits", cls.partner, cls.plan,
+                                       name="Over Co")
         cls.instance._write_state_machine({"state": "active"})
 
     def _enforce(self, now, **usage):

@@ -13,7 +13,14 @@ from odoo.addons.saas_router import routing
 
 from ..models.saas_instance_uptime import DOWN_AFTER
 from ..tools import registries, uptime_probe
-from .common import create_test_server, master_sql, provision, ready_template
+from .common import (
+    create_instance,
+    create_plan,
+    create_test_server,
+    master_sql,
+    provision,
+    ready_template,
+)
 
 T0 = datetime(2031, 3, 4, 10, 0, 0)  # a fixed clock: rows are keyed by hour
 
@@ -30,16 +37,13 @@ class TestUptime(HttpCase):
         super().setUpClass()
         cls.server = create_test_server(cls.env)
         cls.template = ready_template(cls.env, cls.server, "base,web")
-        cls.plan = cls.env["saas.plan"].create({
-            "name": "Uptime plan", "template_id": cls.template.id, "trial_days": 0})
+        cls.plan = create_plan(cls.env, cls.template, name="Uptime plan", trial_days=0)
         cls.customer = cls.env["res.partner"].create({"name": "Uptime Customer"})
         cls.pg = cls.server._pg_admin()
 
     def _tenant(self, subdomain):
-        instance = self.env["saas.instance"].create({
-            "name": f"Company {subdomain}", "subdomain": subdomain,
-            "partner_id": self.customer.id, "plan_id": self.plan.id,
-            "server_id": self.server.id})
+        instance = create_instance(self.env, subdomain, self.customer, self.plan,
+                                   name=f"Company {subdomain}", server_id=self.server.id)
         self.addCleanup(self._drop, instance.database_name)
         provision(instance)
         return instance

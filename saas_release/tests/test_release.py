@@ -3,6 +3,12 @@ import os
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.saas_provisioning.tests.common import (
+    create_instance,
+    create_plan,
+    create_template,
+)
+
 
 @tagged("post_install", "-at_install")
 class TestRelease(TransactionCase):
@@ -16,16 +22,13 @@ class TestRelease(TransactionCase):
         cls.v2 = cls.env["saas.release"].create({
             "name": "v2 (test)", "app_server": "127.0.0.1:18179",
             "addons_path": cls.current.addons_path})
-        cls.template = cls.env["saas.template"].create({
-            "name": "On v2", "module_list": "base", "release_id": cls.v2.id})
-        cls.plan = cls.env["saas.plan"].create({"name": "On v2", "template_id": cls.template.id,
-                                                "max_users": 3})
+        cls.template = create_template(cls.env, name="On v2", module_list="base",
+                                       release_id=cls.v2.id)
+        cls.plan = create_plan(cls.env, cls.template, name="On v2", max_users=3)
         cls.partner = cls.env["res.partner"].create({"name": "Rel Co", "email": "a@rel.test"})
 
     def _instance(self, sub, plan=None):
-        return self.env["saas.instance"].create({
-            "subdomain": sub, "partner_id": self.partner.id,
-            "plan_id": (plan or self.plan).id})
+        return create_instance(self.env, sub, self.partner, plan or self.plan, name=False)
 
     def test_default_release_is_the_masters_code(self):
         self.assertTrue(self.current.is_default)

@@ -8,6 +8,12 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.saas_base.tests.common import base_domain_patch
+from odoo.addons.saas_provisioning.tests.common import (
+    create_instance,
+    create_plan,
+    create_template,
+    create_test_server,
+)
 from odoo.addons.saas_provisioning.adapters.errors import ServerUnreachableError
 
 ISSUER = "https://master.example.com"
@@ -40,13 +46,9 @@ class TestSso(TransactionCase):
         params.set_param("saas_sso.issuer", ISSUER)
         cls.Key = cls.env["saas.sso.key"]
         cls.key = cls.Key._ensure_key()
-        cls.server = cls.env["saas.server"].create({
-            "name": "h6 server", "host": "127.0.0.1", "port": 5433,
-            "db_user": "saas", "db_password": "saas", "max_instances": 50})
-        cls.template = cls.env["saas.template"].create(
-            {"name": "h6 template", "module_list": "base,web", "server_id": cls.server.id})
-        cls.plan = cls.env["saas.plan"].create(
-            {"name": "h6 plan", "template_id": cls.template.id, "max_users": 3})
+        cls.server = create_test_server(cls.env, name="h6 server")
+        cls.template = create_template(cls.env, cls.server, name="h6 template")
+        cls.plan = create_plan(cls.env, cls.template, name="h6 plan", max_users=3)
         cls.customer = cls.env["res.partner"].create(
             {"name": "H6 Customer", "is_company": True, "email": "owner@h6.example.com"})
         cls.contact = cls.env["res.partner"].create(
@@ -81,9 +83,8 @@ class TestSso(TransactionCase):
 
     @classmethod
     def _instance(cls, subdomain, state):
-        instance = cls.env["saas.instance"].create({
-            "subdomain": subdomain, "partner_id": cls.customer.id, "plan_id": cls.plan.id,
-            "server_id": cls.server.id, "admin_login": "owner@h6.example.com"})
+        instance = create_instance(cls.env, subdomain, cls.customer, cls.plan, name=False,
+                                   server_id=cls.server.id, admin_login="owner@h6.example.com")
         # The states are reached by the provisioning pipeline, not tested here
         # (only the state machine writes them: put them there directly).
         instance._write_state_machine({"state": state})

@@ -9,6 +9,8 @@ import requests
 
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.addons.saas_provisioning.tests.common import (
+    create_instance,
+    create_plan,
     create_test_server,
     provision,
     ready_template,
@@ -30,18 +32,15 @@ class TestSsoTenant(HttpCase):
                                                          "https://master.h6.example.com")
         cls.server = create_test_server(cls.env, name="h6 PostgreSQL")
         cls.template = ready_template(cls.env, cls.server)
-        cls.plan = cls.env["saas.plan"].create({
-            "name": "h6 SSO plan", "template_id": cls.template.id, "max_users": 5})
+        cls.plan = create_plan(cls.env, cls.template, name="h6 SSO plan", max_users=5)
         cls.customer = cls.env["res.partner"].create(
             {"name": "H6 SSO Customer", "is_company": True, "email": "owner@h6sso.test"})
         cls.portal_user = new_test_user(cls.env, login="h6_sso_portal",
                                         groups="base.group_portal")
         cls.portal_user.partner_id.parent_id = cls.customer
         cls.pg = cls.server._pg_admin()
-        cls.instance = cls.env["saas.instance"].create({
-            "name": "H6 SSO Co", "subdomain": "h6-sso", "partner_id": cls.customer.id,
-            "plan_id": cls.plan.id, "server_id": cls.server.id,
-        })
+        cls.instance = create_instance(cls.env, "h6-sso", cls.customer, cls.plan,
+                                       name="H6 SSO Co", server_id=cls.server.id)
         provision(cls.instance, PASSWORD)
         cls.env["saas.instance.access"].create({
             "instance_id": cls.instance.id, "partner_id": cls.portal_user.partner_id.id,

@@ -9,7 +9,12 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.saas_provisioning.tests.common import create_test_server
+from odoo.addons.saas_provisioning.tests.common import (
+    create_instance,
+    create_plan,
+    create_template,
+    create_test_server,
+)
 
 from .common import enter_job_cursor_mode, run_drain
 from .receiver import Receiver
@@ -32,13 +37,11 @@ class TestWebhook(TransactionCase):
         cls.Endpoint = cls.env["saas.webhook.endpoint"]
         cls.Event = cls.env["saas.webhook.event"]
         server = create_test_server(cls.env, name="Webhook test PostgreSQL")
-        template = cls.env["saas.template"].create({
-            "name": "Webhook tpl", "module_list": "base", "server_id": server.id})
-        Plan = cls.env["saas.plan"]
-        cls.plan = Plan.create({"name": "WH Monthly", "price": 30.0, "period": "monthly",
-                                "template_id": template.id, "max_users": 5})
-        cls.big = Plan.create({"name": "WH Big", "price": 60.0, "period": "monthly",
-                               "template_id": template.id, "max_users": 10})
+        template = create_template(cls.env, server, name="Webhook tpl", module_list="base")
+        cls.plan = create_plan(cls.env, template, name="WH Monthly", price=30.0,
+                               period="monthly", max_users=5)
+        cls.big = create_plan(cls.env, template, name="WH Big", price=60.0, period="monthly",
+                              max_users=10)
         cls.customer = cls.env["res.partner"].create(
             {"name": "WH Customer", "email": "wh@customer.test"})
         cls.owner = new_test_user(cls.env, "wh_owner", groups="base.group_system",
@@ -62,9 +65,8 @@ class TestWebhook(TransactionCase):
         return self.env["saas.webhook.event.type"].search([("code", "in", codes)])
 
     def _instance(self, subdomain):
-        return self.env["saas.instance"].create({
-            "name": f"Company {subdomain}", "subdomain": subdomain,
-            "partner_id": self.customer.id, "plan_id": self.plan.id})
+        return create_instance(self.env, subdomain, self.customer, self.plan,
+                               name=f"Company {subdomain}")
 
     def _drain(self, endpoint):
         return run_drain(endpoint)

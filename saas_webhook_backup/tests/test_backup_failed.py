@@ -4,6 +4,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.saas_provisioning.tests.common import create_instance
 from odoo.addons.saas_webhook.tests.common import enter_job_cursor_mode, run_drain
 from odoo.addons.saas_webhook.tests.receiver import Receiver
 
@@ -23,9 +24,8 @@ class TestBackupFailed(TransactionCase):
                 "event_type_ids": self.env["saas.webhook.event.type"].search(
                     [("code", "=", "backup.failed")]).ids})
             customer = self.env["res.partner"].create({"name": "Backup Customer"})
-            instance = self.env["saas.instance"]._create_state_machine([{
-                "name": "Backup Co", "subdomain": "wh-backup", "partner_id": customer.id,
-                "state": "active"}])
+            instance = create_instance(self.env, "wh-backup", customer, name="Backup Co",
+                                       state="active")
             storage = self.env["saas.backup.storage"].create(
                 {"name": "Nowhere", "kind": "local"})
             backup = self.env["saas.backup"].create({
@@ -52,9 +52,8 @@ class TestBackupFailed(TransactionCase):
             {"name": "Nowhere", "kind": "local", "local_path": "/nonexistent"})
         self.env["ir.config_parameter"].set_param("saas_backup.storage_id", storage.id)
         customer = self.env["res.partner"].create({"name": "Danger Customer"})
-        instance = self.env["saas.instance"]._create_state_machine([{
-            "name": "Danger Co", "subdomain": "wh-danger", "partner_id": customer.id,
-            "state": "active"}])
+        instance = create_instance(self.env, "wh-danger", customer, name="Danger Co",
+                                   state="active")
         now = fields.Datetime.now()
         done_at = now - timedelta(days=6)
         self.env["saas.backup"].sudo().create({

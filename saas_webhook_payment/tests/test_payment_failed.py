@@ -2,6 +2,7 @@ import json
 
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.saas_provisioning.tests.common import create_instance
 from odoo.addons.saas_webhook.tests.common import enter_job_cursor_mode, run_drain
 from odoo.addons.saas_webhook.tests.receiver import Receiver
 
@@ -22,9 +23,8 @@ class TestPaymentFailed(TransactionCase):
                     [("code", "=", "payment.failed")]).ids})
             customer = self.env["res.partner"].create({"name": "Pay Customer"})
             stranger = self.env["res.partner"].create({"name": "No SaaS"})
-            instance = self.env["saas.instance"]._create_state_machine([{
-                "name": "Pay Co", "subdomain": "wh-pay", "partner_id": customer.id,
-                "state": "active"}])
+            instance = create_instance(self.env, "wh-pay", customer, name="Pay Co",
+                                       state="active")
             provider = self.env["payment.provider"].create(
                 {"name": "Webhook test provider", "code": "none", "state": "test"})
             method = self.env.ref("payment.payment_method_unknown")
