@@ -50,7 +50,6 @@ class SaasCase(TransactionCase):
                 "template_id": cls.template.id,
                 "max_users": 3,
                 "max_storage_mb": 1024,
-                "trial_days": 14,
                 "price": 29,
                 "period": "monthly",
                 "published": True,

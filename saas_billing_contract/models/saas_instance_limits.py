@@ -14,3 +14,11 @@ class SaasInstance(models.Model):
         if plan.included_users and plan.extra_user_price:
             reasons.pop("users", None)
         return reasons
+
+    def _billing_push_limits(self):
+        """Write the plan's limits into the tenant now (not at next reactivation)."""
+        for instance in self.filtered(lambda i: i.state in ("active", "suspended")
+                                      and i.server_id and i.database_name):
+            settings = instance._tenant_settings()
+            instance._tenant_db().write_settings(
+                {key: settings[key] for key in ("max_users", "max_storage_mb")})
