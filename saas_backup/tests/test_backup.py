@@ -65,7 +65,7 @@ class TestBackup(HttpCase):
         cls.server = create_test_server(cls.env)
         cls.template = ready_template(cls.env, cls.server)
         cls.plan = cls.env["saas.plan"].create({
-            "name": "Backup plan", "template_id": cls.template.id, "trial_days": 0})
+            "name": "Backup plan", "template_id": cls.template.id})
         cls.customer = cls.env["res.partner"].create({"name": "Backup Customer", "email": ADMIN})
         cls.storage = cls.env["saas.backup.storage"].create({
             "name": "moto", "kind": "s3", "endpoint_url": cls.moto.endpoint,

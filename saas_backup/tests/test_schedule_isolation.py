@@ -24,8 +24,7 @@ class TestBackupScheduleIsolation(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.a, cls.b = set_up_tenants(cls, "Backup isolation", ["bk-iso-a", "bk-iso-b"],
-                                      trial_days=0)
+        cls.a, cls.b = set_up_tenants(cls, "Backup isolation", ["bk-iso-a", "bk-iso-b"])
         cls.failing = cls.env["saas.instance"]._create_state_machine([{
             "name": "Backup failing", "subdomain": "bk-iso-failing",
             "partner_id": cls.customer.id, "plan_id": cls.plan.id,

@@ -39,7 +39,7 @@ class TestPipeline(HttpCase):
         assert cls.template.state == "ready", cls.template.message_ids[:1].body
         cls.plan = cls.env["saas.plan"].create({
             "name": "Test plan", "template_id": cls.template.id,
-            "max_users": 2, "max_storage_mb": 100, "trial_days": 0,
+            "max_users": 2, "max_storage_mb": 100,
         })
         cls.customer = cls.env["res.partner"].create({
             "name": "Tenant Customer", "email": "owner@customer.test"})

@@ -31,7 +31,7 @@ class TestUptime(HttpCase):
         cls.server = create_test_server(cls.env)
         cls.template = ready_template(cls.env, cls.server, "base,web")
         cls.plan = cls.env["saas.plan"].create({
-            "name": "Uptime plan", "template_id": cls.template.id, "trial_days": 0})
+            "name": "Uptime plan", "template_id": cls.template.id})
         cls.customer = cls.env["res.partner"].create({"name": "Uptime Customer"})
         cls.pg = cls.server._pg_admin()
 
