@@ -67,7 +67,7 @@ class TestPlanChange(BillingCase):
         self._invoice(date(2025, 2, 1))
         self.assertEqual(len(self._invoices(instance)), 2, "adjustments invoiced once")
 
-    def test_downgrade_immediate_invoice(self):
+    def test_downgrade_immediate_invoice_read_by_the_customer(self):
         self.env["ir.config_parameter"].set_param(
             "saas_billing_contract.immediate_invoice", "True")
         instance = self._instance("h5-down", self.big)
@@ -80,37 +80,7 @@ class TestPlanChange(BillingCase):
                          (30.0, 15.0, -15.0))
         refund = self._invoices(instance).filtered(lambda m: m.move_type == "out_refund")
         self.assertEqual((refund.state, refund.amount_untaxed), ("posted", 15.0))
-
-    def test_downgrade_below_usage_is_refused(self):
-        instance = self._instance("h5-refuse", self.monthly, user_count=5)
-        instance._subscribe(date_start=date(2025, 1, 1))
-        self._invoice(date(2025, 1, 1))
-        line = instance.contract_line_id
-        preview = instance._preview_plan_change(self.small, date(2025, 1, 11))
-        self.assertFalse(preview["allowed"])
-        self.assertIn("remove 3 user(s)", preview["reason"])
-        with freeze_time("2025-01-11"), self.assertRaisesRegex(UserError, "remove 3 user"):
-            instance.change_plan(self.small, date(2025, 1, 11))
-        self.assertEqual(instance.plan_id, self.monthly)
-        self.assertEqual(instance.contract_line_id, line)
-        self.assertFalse(line.date_end)
-        self.assertFalse(line.successor_contract_line_id)
-        self.assertFalse(instance.billing_adjustment_ids)
-        self.assertFalse(instance.plan_change_ids, "a refused change leaves no record")
-        with self.assertRaisesRegex(UserError, "already on plan"):
-            instance.change_plan(self.monthly, date(2025, 1, 11))
-        self.assertFalse(self.env["saas.plan.change"].search([("instance_id", "=", instance.id)]))
-
-    def test_customer_reads_its_plan_changes(self):
-        self.env["ir.config_parameter"].set_param(
-            "saas_billing_contract.immediate_invoice", "True")
-        instance = self._instance("h5-read", self.big)
-        instance._subscribe(date_start=date(2025, 4, 1))
-        self._invoice(date(2025, 4, 1))
-        with freeze_time("2025-04-16"):
-            instance.change_plan(self.monthly, date(2025, 4, 16))
         record = instance.plan_change_ids
-        refund = self._invoices(instance).filtered(lambda m: m.move_type == "out_refund")
         self.assertEqual(record.move_ids, refund, "the credit note the change made at once")
 
         customer = new_test_user(self.env, "h5-portal", groups="base.group_portal",
@@ -135,3 +105,23 @@ class TestPlanChange(BillingCase):
         quiet = self._instance("h5-quiet", self.big)
         self.assertNotIn("o_saas_plan_changes", str(self.env["ir.qweb"]._render(
             "saas_billing_contract.portal_plan_changes", {"instance": quiet})))
+
+    def test_downgrade_below_usage_is_refused(self):
+        instance = self._instance("h5-refuse", self.monthly, user_count=5)
+        instance._subscribe(date_start=date(2025, 1, 1))
+        self._invoice(date(2025, 1, 1))
+        line = instance.contract_line_id
+        preview = instance._preview_plan_change(self.small, date(2025, 1, 11))
+        self.assertFalse(preview["allowed"])
+        self.assertIn("remove 3 user(s)", preview["reason"])
+        with freeze_time("2025-01-11"), self.assertRaisesRegex(UserError, "remove 3 user"):
+            instance.change_plan(self.small, date(2025, 1, 11))
+        self.assertEqual(instance.plan_id, self.monthly)
+        self.assertEqual(instance.contract_line_id, line)
+        self.assertFalse(line.date_end)
+        self.assertFalse(line.successor_contract_line_id)
+        self.assertFalse(instance.billing_adjustment_ids)
+        self.assertFalse(instance.plan_change_ids, "a refused change leaves no record")
+        with self.assertRaisesRegex(UserError, "already on plan"):
+            instance.change_plan(self.monthly, date(2025, 1, 11))
+        self.assertFalse(self.env["saas.plan.change"].search([("instance_id", "=", instance.id)]))
