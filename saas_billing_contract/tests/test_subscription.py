@@ -5,6 +5,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -51,7 +52,9 @@ class TestSubscription(BillingCase):
             "name": "Stopped", "subdomain": "h5-stopped", "partner_id": self.customer.id,
             "plan_id": self.monthly.id, "server_id": self.server.id, "state": "suspended"}])
         report = self.Instance._billing_subscribe_unsubscribed()
-        self.assertEqual(report["h5-old"], f"subscribed from {date.today()}")
+        # "today" is the user's (its time zone), as the code reads it
+        today = fields.Date.context_today(old)
+        self.assertEqual(report["h5-old"], f"subscribed from {today}")
         self.assertEqual(report["h5-stopped"], "skipped: suspended")
         self.assertTrue(old.contract_line_id)
         self.assertFalse(stopped.contract_line_id)

@@ -5,6 +5,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.tests import tagged
 from odoo.addons.queue_job.tests.common import trap_jobs
 
@@ -20,7 +21,7 @@ class TestTrial(BillingCase):
         self.assertTrue(instance.contract_line_id, "subscribed when requested")
         # activated today (saas_base): the trial ends 14 days later, the
         # line starts the day after
-        today = date.today()
+        today = fields.Date.context_today(instance)  # the user's day, as the code's
         self.assertEqual(instance.activation_date, today)
         self.assertEqual(instance.trial_end_date, today + timedelta(days=14))
         self.assertEqual(instance.contract_line_id.date_start, today + timedelta(days=15))
@@ -80,7 +81,7 @@ class TestTrial(BillingCase):
         trial = self._instance("h5-convert", self.trial_plan)
         paid = self._instance("h5-paid", self.monthly)
         gratis = self._instance("h5-free", free)
-        today = date.today()
+        today = fields.Date.context_today(trial)  # the user's day, as the code's
         with trap_jobs():
             for instance in (trial, paid, gratis):
                 instance.request_provisioning()
