@@ -20,6 +20,8 @@
         "data/ir_cron_data.xml",
         "views/saas_plan_views.xml",
         "views/saas_instance_views.xml",
+        "views/saas_plan_change_views.xml",
+        "views/portal_plan_change_templates.xml",
         "views/contract_contract_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",

@@ -114,3 +114,72 @@ def test_dunning_steps_and_grace():
     # a grace of 0 means no grace: every late invoice suspends, none is reminded
     past_grace, remind = dunning.classify(rows, day, 0, [1, 7])
     assert (past_grace, remind) == ({1: {10, 11}, 2: {12}}, {})
+
+
+@pytest.mark.parametrize("day", EDGE_DATES)
+@pytest.mark.parametrize("same_period", [True, False], ids=["same period", "other period"])
+def test_the_successor_line_continues_the_chain(day, same_period):
+    """A change ten days into a period: the old line stops the day before,
+    and OCA's chain of the successor (from its last invoiced day) gives the
+    period its first invoice bills."""
+    start, end = oca_periods(day, MONTH, 1)[0]
+    change = start + timedelta(days=10)
+    dates = proration.successor_dates((start, end), same_period, change)
+    assert dates["stop"] == dates["old_last_invoiced"] == change - timedelta(days=1)
+    # the old line's credited part and the new line meet without a gap
+    assert proration.current_period(dates["old_last_invoiced"], start, MONTH,
+                                    dates["stop"]) is not None
+    if same_period:
+        # the charge covers the rest of the period: the first invoice is the next one
+        assert dates["new_last_invoiced"] == end
+        assert dates["next_date"] == end + timedelta(days=1)
+        assert proration.current_period(end, change, MONTH, change) == (change, end)
+    else:
+        # a period of its own from the change, invoiced at once
+        assert dates["new_last_invoiced"] is None
+        assert dates["next_date"] == change
+
+
+def test_a_change_outside_an_invoiced_period_just_moves_on():
+    dates = proration.successor_dates(None, True, date(2028, 2, 29))
+    assert dates == {"stop": date(2028, 2, 28), "old_last_invoiced": None,
+                     "next_date": date(2028, 2, 29), "new_last_invoiced": None}
+
+
+def test_usage_excess_names_only_what_is_over():
+    assert proration.usage_excess(5, 900.0, 5, 1000) == {}
+    assert proration.usage_excess(8, 1500.5, 5, 1000) == {"users": 3, "storage_mb": 500.5}
+    # a limit of 0 is no limit
+    assert proration.usage_excess(80, 1e6, 0, 0) == {}
+    assert proration.usage_excess(6, 10.0, 5, 0) == {"users": 1}
+
+
+@pytest.mark.parametrize("trial_end", EDGE_DATES)
+def test_each_trial_reminder_is_sent_once(trial_end):
+    """The daily cron over the last 10 days of a trial (and a day it did
+    not run): each configured step is sent once, in order."""
+    sent, last = [], 0
+    for back in range(10, -2, -1):
+        day = trial_end - timedelta(days=back)
+        if back == 3:
+            continue  # the cron did not run that day: the next run catches up
+        step = trial.reminder_step(trial_end, day, [1, 3, 7], last)
+        if step:
+            sent.append((back, step))
+            last = step
+    assert sent == [(7, 7), (2, 3), (1, 1)]
+    assert trial.reminder_step(trial_end, trial_end - timedelta(days=20), [1, 3, 7], 0) == 0
+
+
+def test_service_end():
+    day = date(2028, 2, 29)
+    # unsubscribed (or cancelled) during a trial: the trial's last day
+    assert trial.service_end(day) == day
+    assert trial.service_end(day, line_start=day + timedelta(days=1)) == day
+    # a cancelled line without a trial: the day before it would have started
+    assert trial.service_end(None, line_start=date(2028, 3, 1)) == day
+    assert trial.service_end(None) is None
+    # running: the end of a line cancelled at period end, or none
+    assert trial.service_end(day, line_start=date(2028, 1, 1), line_running=True) is None
+    assert trial.service_end(None, date(2028, 1, 1), date(2028, 1, 31), True) == \
+        date(2028, 1, 31)

@@ -66,7 +66,7 @@ class TestBackup(HttpCase):
         cls.addClassCleanup(cls.moto.stop)
         cls.server = create_test_server(cls.env)
         cls.template = ready_template(cls.env, cls.server)
-        cls.plan = create_plan(cls.env, cls.template, name="Backup plan", trial_days=0)
+        cls.plan = create_plan(cls.env, cls.template, name="Backup plan")
         cls.customer = cls.env["res.partner"].create({"name": "Backup Customer", "email": ADMIN})
         cls.storage = cls.env["saas.backup.storage"].create({
             "name": "moto", "kind": "s3", "endpoint_url": cls.moto.endpoint,

@@ -24,8 +24,7 @@ class TestBackupScheduleIsolation(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.a, cls.b = set_up_tenants(cls, "Backup isolation", ["bk-iso-a", "bk-iso-b"],
-                                      trial_days=0)
+        cls.a, cls.b = set_up_tenants(cls, "Backup isolation", ["bk-iso-a", "bk-iso-b"])
         cls.failing = create_instance(cls.env, "bk-iso-failing", cls.customer, cls.plan,
                                       name="Backup failing", server_id=cls.server.id,
                                       state="active")

@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -103,7 +101,6 @@ class SaasInstance(models.Model):
         STATES, default="draft", required=True, readonly=True, copy=False, index=True
     )
     color = fields.Integer(compute="_compute_color")
-    trial_end_date = fields.Date(tracking=True, copy=False)
     suspend_reason = fields.Char(
         readonly=True, copy=False, tracking=True,
         help="Why the instance is suspended (the customer reads it in its tenant).")
@@ -208,15 +205,6 @@ class SaasInstance(models.Model):
             vals = {"state": new_state}
             if new_state != "suspended" and instance.suspend_cause:
                 vals.update(suspend_reason=False, suspend_cause=False)
-            if (
-                new_state == "active"
-                and old_state == "provisioning"
-                and not instance.trial_end_date
-                and instance.plan_id.trial_days
-            ):
-                vals["trial_end_date"] = fields.Date.context_today(instance) + timedelta(
-                    days=instance.plan_id.trial_days
-                )
             instance._write_state_machine(vals)
             body = _(
                 "State: %(old)s → %(new)s",

@@ -3,16 +3,24 @@ from odoo import api, fields, models
 
 class SaasInstance(models.Model):
     """When the instance reached its state: the overview counts churn (and
-    other moves) over a window with it.  Written by the state machine only."""
+    other moves) over a window with it; and the day it first became active
+    (billing runs the trial from it).  Written by the state machine only."""
 
     _inherit = "saas.instance"
 
     state_date = fields.Datetime(string="State Since", readonly=True, copy=False, index=True)
+    activation_date = fields.Date(
+        string="Activated On", readonly=True, copy=False,
+        help="The day the instance first became active.")
 
     @api.model
     def _state_machine_fields(self):
-        return super()._state_machine_fields() | {"state_date"}
+        return super()._state_machine_fields() | {"state_date", "activation_date"}
 
     def _on_state_changed(self, old_states, new_state, message=None):
         self._write_state_machine({"state_date": fields.Datetime.now()})
+        if new_state == "active":
+            for instance in self.filtered(lambda i: not i.activation_date):
+                instance._write_state_machine(
+                    {"activation_date": fields.Date.context_today(instance)})
         super()._on_state_changed(old_states, new_state, message)

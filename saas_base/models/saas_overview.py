@@ -118,19 +118,7 @@ class SaasOverview(models.AbstractModel):
             action=self._ov_action("saas.instance", _("Tenants"), [],
                                    views=("list", "form", "pivot"),
                                    context={"group_by": ["state"]})))
-        trials = overview.trials_running(cr, today)
-        items.append(self._ov_figure(
-            "trials_running", _("Trials running"), trials, 20,
-            action=self._ov_action("saas.instance", _("Trials running"), [
-                ("state", "=", "active"), ("trial_end_date", ">=", today)])))
-        ended, converted = overview.trials_ended(cr, since, today)
-        conversion = overview.rate(converted, ended)
-        items.append(self._ov_figure(
-            "trial_conversion", _("Trial to paid, %s days", WINDOW_DAYS), conversion, 30,
-            display=overview.percent(conversion),
-            hint=_("%(converted)s of %(ended)s trials", converted=converted, ended=ended),
-            action=self._ov_action("saas.instance", _("Trials ended"), [
-                ("trial_end_date", ">=", since), ("trial_end_date", "<", today)])))
+        # (saas_billing_contract adds the trials, sequences 20 and 30)
         churned = self._overview_churned(now - timedelta(days=WINDOW_DAYS))
         items.append(self._ov_figure(
             "churn", _("Churn, %s days", WINDOW_DAYS), len(churned), 40,

@@ -31,7 +31,6 @@ class SaasPlan(models.Model):
         string="Max Storage (MB)", default=1024, tracking=True,
         help="Database and filestore together; 0 means no limit.",
     )
-    trial_days = fields.Integer(default=0, tracking=True)
     max_connections = fields.Integer(
         string="Max Connections", default=0, tracking=True,
         help="PostgreSQL sessions the instance's role may hold at once (its CONNECTION "
@@ -70,7 +69,6 @@ class SaasPlan(models.Model):
             "CHECK(max_storage_mb >= 0)",
             "The storage limit cannot be negative.",
         ),
-        ("trial_days_positive", "CHECK(trial_days >= 0)", "Trial days cannot be negative."),
         ("price_positive", "CHECK(price >= 0)", "The price cannot be negative."),
         (
             "max_query_seconds_positive",

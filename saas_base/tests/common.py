@@ -91,7 +91,7 @@ class SaasCase(TransactionCase):
         params.set_param("saas_base.default_server_id", str(cls.server.id))
         cls.template = create_template(cls.env, cls.server)
         cls.plan = create_plan(
-            cls.env, cls.template, max_users=3, max_storage_mb=1024, trial_days=14, price=29,
+            cls.env, cls.template, max_users=3, max_storage_mb=1024, price=29,
             period="monthly", published=True)
         cls.plan_hidden = create_plan(cls.env, cls.template, name="Hidden plan", published=False)
         cls.customer_a = cls.env["res.partner"].create(

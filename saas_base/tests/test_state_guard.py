@@ -24,7 +24,7 @@ class TestStateGuard(SaasCase):
         self.env.invalidate_all()
         return (
             instance.state,
-            instance.trial_end_date,
+            instance.activation_date,
             len(instance.message_ids),
             self.env["saas.instance"].search_count([]),
         )

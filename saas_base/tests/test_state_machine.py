@@ -1,6 +1,5 @@
 """Every allowed and every refused instance state transition, and the actions."""
 
-from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
@@ -89,10 +88,7 @@ class TestStateMachine(SaasCase):
         instance.action_provision()
         self.assertEqual(instance.state, "active")
         self.assertEqual(instance.server_id, self.server)  # default server setting
-        self.assertEqual(
-            instance.trial_end_date,
-            fields.Date.context_today(instance) + timedelta(days=14),
-        )
+        self.assertEqual(instance.activation_date, fields.Date.context_today(instance))
         instance.action_suspend()
         self.assertEqual(instance.state, "suspended")
         instance.action_reactivate()
@@ -104,12 +100,6 @@ class TestStateMachine(SaasCase):
             with self.subTest(action=action), self.assertRaises(UserError):
                 getattr(instance, action)()
         self.assertEqual(instance.state, "terminated")
-
-    def test_no_trial_plan(self):
-        plan = self.plan.copy({"trial_days": 0})
-        instance = self._create_instance("no-trial", plan_id=plan.id)
-        instance.action_provision()
-        self.assertFalse(instance.trial_end_date)
 
     def test_fail_and_retry(self):
         instance = self._create_instance(

@@ -31,22 +31,6 @@ def tenants_by_state(cr):
     return dict(cr.fetchall())
 
 
-def trials_running(cr, today):
-    """Active instances whose trial has not ended."""
-    cr.execute("SELECT count(*) FROM saas_instance"
-               " WHERE state = 'active' AND trial_end_date >= %s", [today])
-    return cr.fetchone()[0]
-
-
-def trials_ended(cr, since, today):
-    """(ended, converted): trials that ended in [since, today), and those of
-    them still active (a trial not paid for is suspended when it ends)."""
-    cr.execute("SELECT count(*), count(*) FILTER (WHERE state = 'active') FROM saas_instance"
-               " WHERE trial_end_date >= %s AND trial_end_date < %s", [since, today])
-    ended, converted = cr.fetchone()
-    return ended, converted
-
-
 def terminated_since(cr, since):
     """Ids of the instances terminated at or after ``since`` (a datetime)."""
     cr.execute("SELECT id FROM saas_instance WHERE state = 'terminated' AND state_date >= %s",

@@ -56,3 +56,36 @@ def amounts(old_price, new_price, same_period, period, day, round_amount):
     return {"credit": credit, "charge": charge, "net": round_amount(charge - credit),
             "period_start": start, "period_end": end, "days": days_left,
             "period_days": period_days}
+
+
+def successor_dates(period, same_period, day):
+    """How the contract line of a change on ``day`` is replaced, given the
+    invoiced ``period`` ((start, end) or None) and whether the new plan has
+    the same period: {stop: the old line's last day, old_last_invoiced:
+    what the old line counts as invoiced up to after the credit (None:
+    unchanged), next_date: the new line's first invoice, new_last_invoiced:
+    what the new line counts as invoiced (None: nothing)}.
+
+    With a credit, the old line counts as invoiced up to its last day (a
+    line cannot end before its last invoiced day).  With the same period the
+    pro rata charge covers the rest of the period: the new line is invoiced
+    from the next period on, on the same boundaries."""
+    stop = day - timedelta(days=1)
+    keep_boundaries = bool(period and same_period)
+    return {
+        "stop": stop,
+        "old_last_invoiced": stop if period else None,
+        "next_date": period[1] + timedelta(days=1) if keep_boundaries else day,
+        "new_last_invoiced": period[1] if keep_boundaries else None,
+    }
+
+
+def usage_excess(users, used_mb, max_users, max_storage_mb):
+    """What the tenant's usage has above a plan's limits (0: a limit of
+    0 is no limit): {"users": n, "storage_mb": x}, only the exceeded ones."""
+    excess = {}
+    if max_users and users > max_users:
+        excess["users"] = users - max_users
+    if max_storage_mb and used_mb > max_storage_mb:
+        excess["storage_mb"] = used_mb - max_storage_mb
+    return excess

@@ -3,7 +3,7 @@ import logging
 from odoo import Command, _, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .saas_instance import UNPAID
+from .saas_instance_invoices import UNPAID
 
 _logger = logging.getLogger(__name__)
 

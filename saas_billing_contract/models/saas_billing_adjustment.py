@@ -16,6 +16,9 @@ class SaasBillingAdjustment(models.Model):
     instance_id = fields.Many2one("saas.instance", required=True, index=True,
                                   ondelete="cascade")
     contract_line_id = fields.Many2one("contract.line", required=True, ondelete="cascade")
+    plan_change_id = fields.Many2one("saas.plan.change", index="btree_not_null",
+                                     ondelete="set null", readonly=True,
+                                     help="The plan change that made it.")
     name = fields.Char(string="Description", required=True)
     date = fields.Date(required=True)
     amount = fields.Float(required=True, digits="Product Price")

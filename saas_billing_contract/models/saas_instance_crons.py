@@ -1,6 +1,8 @@
 from odoo import _, models
 from odoo.exceptions import UserError
 
+from ..lib import trial
+
 
 class SaasInstance(models.Model):
     """What the billing crons do to ONE instance.  The crons
@@ -15,9 +17,8 @@ class SaasInstance(models.Model):
         """The trial reminder due at ``date`` (days-before-end ``steps``),
         once per step."""
         self.ensure_one()
-        left = (self.trial_end_date - date).days
-        step = min((s for s in steps if s >= left), default=0)
-        if step and (not self.trial_reminder_sent or step < self.trial_reminder_sent):
+        step = trial.reminder_step(self.trial_end_date, date, steps, self.trial_reminder_sent)
+        if step:
             if self.partner_id.email:
                 template.send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
             self.trial_reminder_sent = step
@@ -31,11 +32,11 @@ class SaasInstance(models.Model):
         end = self._billing_service_end()
         if not end or end >= date:
             return False
-        trial = not self.contract_line_id.last_date_invoiced and self.trial_end_date
-        reason = (_("Trial ended on %s without a subscription.", end) if trial
+        in_trial = not self.contract_line_id.last_date_invoiced and self.trial_end_date
+        reason = (_("Trial ended on %s without a subscription.", end) if in_trial
                   else _("Subscription ended on %s.", end))
-        self.action_suspend(reason, cause="trial" if trial else "cancelled")
-        self.write({"billing_suspended": "trial" if trial else "cancelled",
+        self.action_suspend(reason, cause="trial" if in_trial else "cancelled")
+        self.write({"billing_suspended": "trial" if in_trial else "cancelled",
                     "billing_suspend_date": date})
         return True
 

@@ -1,5 +1,7 @@
 from odoo import models
 
+from odoo.addons.saas_router import tenant_contract
+
 
 class SaasInstance(models.Model):
     _inherit = "saas.instance"
@@ -14,3 +16,8 @@ class SaasInstance(models.Model):
         if plan.included_users and plan.extra_user_price:
             reasons.pop("users", None)
         return reasons
+
+    def _billing_push_limits(self):
+        """Write the plan's limits into the tenant now (not at next reactivation)."""
+        self._live()._push_tenant_settings(
+            keys=(tenant_contract.MAX_USERS, tenant_contract.MAX_STORAGE_MB))

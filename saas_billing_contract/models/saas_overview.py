@@ -1,13 +1,18 @@
+from datetime import timedelta
+
 from odoo import _, api, fields, models
 from odoo.tools.misc import format_amount
 
-from ..tools import overview_money
+from odoo.addons.saas_base.models.saas_overview import WINDOW_DAYS
+from odoo.addons.saas_base.tools import overview
+
+from ..tools import overview_money, overview_trials
 
 
 class SaasOverview(models.AbstractModel):
     """Money: MRR and ARR of the running subscription lines, their trend,
-    MRR per plan, overdue invoices; and the cancelled subscriptions in the
-    churn."""
+    MRR per plan, overdue invoices; the trials among the customers; and
+    the cancelled subscriptions in the churn."""
 
     _inherit = "saas.overview"
 
@@ -15,7 +20,28 @@ class SaasOverview(models.AbstractModel):
     def _overview_sections(self, now):
         sections = super()._overview_sections(now)
         self._overview_money(self._overview_section(sections, "money"), now)
+        self._overview_trials(self._overview_section(sections, "customers"), now)
         return sections
+
+    @api.model
+    def _overview_trials(self, section, now):
+        cr = self.env.cr
+        today = now.date()
+        since = today - timedelta(days=WINDOW_DAYS)
+        items = section["items"]
+        trials = overview_trials.trials_running(cr, today)
+        items.append(self._ov_figure(
+            "trials_running", _("Trials running"), trials, 20,
+            action=self._ov_action("saas.instance", _("Trials running"), [
+                ("state", "=", "active"), ("trial_end_date", ">=", today)])))
+        ended, converted = overview_trials.trials_ended(cr, since, today)
+        conversion = overview.rate(converted, ended)
+        items.append(self._ov_figure(
+            "trial_conversion", _("Trial to paid, %s days", WINDOW_DAYS), conversion, 30,
+            display=overview.percent(conversion),
+            hint=_("%(converted)s of %(ended)s trials", converted=converted, ended=ended),
+            action=self._ov_action("saas.instance", _("Trials ended"), [
+                ("trial_end_date", ">=", since), ("trial_end_date", "<", today)])))
 
     @api.model
     def _overview_churned(self, since):

@@ -16,6 +16,7 @@ class SaasPlan(models.Model):
         help="Product of the contract lines and invoice lines of this plan; "
         "created from the plan when left empty.",
     )
+    trial_days = fields.Integer(default=0, tracking=True)
     included_users = fields.Integer(
         help="Internal users covered by the plan price; more are billed per user "
         "(0: no per-user billing).",
@@ -26,6 +27,7 @@ class SaasPlan(models.Model):
     )
 
     _sql_constraints = [
+        ("trial_days_positive", "CHECK(trial_days >= 0)", "Trial days cannot be negative."),
         ("included_users_positive", "CHECK(included_users >= 0)",
          "Included users cannot be negative."),
         ("extra_user_price_positive", "CHECK(extra_user_price >= 0)",

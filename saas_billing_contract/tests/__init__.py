@@ -6,7 +6,11 @@ from odoo.tests import common as _odoo_test_common
 if not hasattr(_odoo_test_common, "SETATTR_SOURCES"):
     _odoo_test_common.SETATTR_SOURCES = {}
 
-from . import test_billing  # noqa: E402
+from . import test_invoicing  # noqa: E402
+from . import test_dunning  # noqa: E402
+from . import test_plan_change  # noqa: E402
+from . import test_trial  # noqa: E402
+from . import test_subscription  # noqa: E402
 from . import test_limits  # noqa: E402
 from . import test_cron_isolation  # noqa: E402
 from . import test_edge_dates  # noqa: E402

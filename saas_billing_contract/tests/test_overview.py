@@ -123,3 +123,26 @@ class TestOverviewMoney(AccountTestInvoicingCommon):
         self.assertEqual(churn["value"], 2)
         self.assertEqual(churn["action"]["domain"], [("id", "in", sorted(
             (cancelled | gone).ids))])
+
+    def test_trial_figures_among_the_customers(self):
+        make = self.env["saas.instance"].sudo()._create_state_machine
+        clear_instances(self.env.cr)
+
+        def trial(name, state, end):
+            return make([{"name": name, "subdomain": name, "plan_id": self.starter.id,
+                          "partner_id": self.partner_a.id, "state": state,
+                          "trial_end_date": end}])
+
+        trial("ov-a1", "active", date(2030, 6, 20))
+        trial("ov-a2", "active", date(2030, 6, 15))
+        trial("ov-a3", "active", date(2030, 6, 1))
+        trial("ov-s1", "suspended", date(2030, 6, 10))
+        trial("ov-s2", "suspended", date(2030, 5, 10))
+        sections = self.env["saas.overview"]._overview_data(NOW)
+        # a1 (ends in 5 days) and a2 (ends today), in billing's figure of customers
+        section, running = overview_item(sections, "trials_running")
+        self.assertEqual((section, running["value"]), ("customers", 2))
+        # ended within 30 days: a3 (still active: paid) and s1 (suspended)
+        conversion = overview_item(sections, "trial_conversion")[1]
+        self.assertEqual((conversion["value"], conversion["display"]), (0.5, "50 %"))
+        self.assertEqual(conversion["hint"], "1 of 2 trials")

@@ -42,8 +42,7 @@ class TestPipeline(HttpCase):
             cls.template.action_build()
             run_jobs(trap)
         assert cls.template.state == "ready", cls.template.message_ids[:1].body
-        cls.plan = create_plan(cls.env, cls.template, max_users=2, max_storage_mb=100,
-                               trial_days=0)
+        cls.plan = create_plan(cls.env, cls.template, max_users=2, max_storage_mb=100)
         cls.customer = cls.env["res.partner"].create({
             "name": "Tenant Customer", "email": "owner@customer.test"})
         cls.pg = cls.server._pg_admin()

@@ -37,7 +37,7 @@ class TestUptime(HttpCase):
         super().setUpClass()
         cls.server = create_test_server(cls.env)
         cls.template = ready_template(cls.env, cls.server, "base,web")
-        cls.plan = create_plan(cls.env, cls.template, name="Uptime plan", trial_days=0)
+        cls.plan = create_plan(cls.env, cls.template, name="Uptime plan")
         cls.customer = cls.env["res.partner"].create({"name": "Uptime Customer"})
         cls.pg = cls.server._pg_admin()
 

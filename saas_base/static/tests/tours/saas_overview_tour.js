@@ -24,10 +24,6 @@ registry.category("web_tour.tours").add("saas_overview_tour", {
                 timeout: 60000,
             },
             {
-                content: "The trials running, as counted by the test",
-                trigger: `.o_saas_figure[data-key='trials_running'] .o_saas_value:contains(/^${expect.trials}$/)`,
-            },
-            {
                 content: "Sign-ups are drawn by Chart.js",
                 trigger: ".o_saas_chart[data-key='signups'] canvas",
             },
