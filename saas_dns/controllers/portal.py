@@ -21,7 +21,7 @@ class SaasDnsPortal(SaasCustomerPortal):
 
     def _domains_refusal(self, instance):
         """None when the user may add, verify or remove the instance's
-        domains (who may open it, saas_sso), else the reason, shown."""
+        domains (``_portal_is_trusted``), else the reason, shown."""
         try:
             self._as_user(instance)._check_may_manage_domains()
         except AccessError as exc:

@@ -1,8 +1,6 @@
 import re
-from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
-from odoo import fields
 from odoo.tests import HttpCase, new_test_user
 from odoo.tools import config
 
@@ -120,20 +118,6 @@ class SaasPortalCase(HttpCase):
         }
 
     @classmethod
-    def _invoice_current_month(cls, instance):
-        """Subscribe from the first of the month and let OCA contract invoice
-        it (pre-paid), then post: the current period is invoiced, so a plan
-        change is prorated over the days left.  Returns the posted invoices."""
-        today = fields.Date.context_today(instance)
-        instance._subscribe(date_start=date(today.year, today.month, 1))
-        instance.contract_id.sudo()._recurring_create_invoice()
-        Move = cls.env["account.move"]
-        drafts = Move.search([("line_ids.saas_instance_id", "=", instance.id),
-                              ("state", "=", "draft")])
-        drafts.action_post()
-        return Move.search(instance._billing_invoice_domain())
-
-    @classmethod
     def _customer(cls, login, company):
         partner = cls.env["res.partner"].create({
             "name": company, "email": f"{login}@customers.test", "is_company": True})
@@ -141,3 +125,47 @@ class SaasPortalCase(HttpCase):
                              groups="base.group_portal", partner_id=partner.id,
                              email=partner.email)
         return user, partner
+
+    @classmethod
+    def _two_customers(cls):
+        """Customer A (one active instance; a contact of A's company, Alice)
+        and customer B (one active, one suspended), logged in as
+        ``h7-cust-a`` / ``h7-cust-b`` with the password ``<login>-pass-123``."""
+        cls.user_a, cls.partner_a = cls._customer("h7-cust-a", "Alpha Company")
+        cls.user_b, cls.partner_b = cls._customer("h7-cust-b", "Bravo Company")
+        # a contact of A's company sees A's instances too (commercial partner)
+        cls.contact_a = cls.env["res.partner"].create({
+            "name": "Alice", "parent_id": cls.partner_a.id, "email": "alice@alpha.test"})
+        Instance = cls.env["saas.instance"]
+        cls.inst_a = Instance.create({
+            "name": "Alpha", "subdomain": "h7-alpha", "partner_id": cls.partner_a.id,
+            "plan_id": cls.plan_small.id, "server_id": cls.server.id})
+        cls.inst_b = Instance.create({
+            "name": "Bravo Secret Name", "subdomain": "h7-bravo", "partner_id": cls.partner_b.id,
+            "plan_id": cls.plan_small.id, "server_id": cls.server.id})
+        cls.inst_b2 = Instance.create({
+            "name": "Bravo Suspended", "subdomain": "h7-bravo-two",
+            "partner_id": cls.partner_b.id, "plan_id": cls.plan_small.id,
+            "server_id": cls.server.id})
+        # (states are written by the state machine only: put them there directly)
+        (cls.inst_a | cls.inst_b)._write_state_machine({
+            "state": "active", "user_count": 2, "db_size_mb": 40.0, "filestore_size_mb": 10.0})
+        cls.inst_b2._write_state_machine({"state": "suspended"})
+
+    def _csrf(self):
+        """A CSRF token of the session (the sign-up page always has a form)."""
+        page = self.url_open("/saas/signup").text
+        return CSRF_RE.search(page).group(1)
+
+    def _assert_nothing_of_b(self, paths):
+        """Every path answers 403/404/405 and names nothing of B's."""
+        for path in paths:
+            response = self.url_open(path, allow_redirects=False)
+            self.assertIn(response.status_code, (403, 404, 405), path)
+            self.assertNotIn("Bravo", response.text, path)
+            self.assertNotIn("h7-bravo", response.text, path)
+            self.assertNotIn("token=", response.headers.get("Location", ""), path)
+
+    def _rpc(self, model, method, args, kwargs=None):
+        return self.make_jsonrpc_request("/web/dataset/call_kw", {
+            "model": model, "method": method, "args": args, "kwargs": kwargs or {}})
