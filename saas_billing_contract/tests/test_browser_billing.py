@@ -7,7 +7,7 @@ from odoo.tests import tagged
 from odoo.tools import formatLang
 
 from odoo.addons.saas_base.tools import settings
-from odoo.addons.saas_portal.tests.browser import (SCREENSHOT_DIR, BrowserMixin, JobPump,
+from odoo.addons.saas_portal.tests.browser import (SCREENSHOT_DIR, BrowserMixin,
                                                    ScreenshotBrowser, require_browser)
 from odoo.addons.saas_portal.tests.common import CSRF_RE, PASSWORD, SaasPortalCase
 from odoo.addons.saas_provisioning.tests.common import provision
@@ -48,16 +48,7 @@ class TestBrowserBilling(BrowserMixin, SaasPortalCase):
                                                order="invoice_date, id")
 
     def test_paid_signup_pay_online_refusal_suspends_payment_reactivates(self):
-        self.addCleanup(self._drop_tenant, "h7-pay")
-        pump = JobPump(self.registry)
-        pump.start()
-        ScreenshotBrowser.signals = {"start_jobs": pump.gate.set}
-        try:
-            with self._browser():
-                self.start_tour("/saas/signup", "saas_billing_signup", timeout=180)
-        finally:
-            pump.stop()
-        instance = self.env["saas.instance"].search([("subdomain", "=", "h7-pay")])
+        instance, _jobs = self._signup_tour("saas_billing_signup", "h7-pay")
         self.assertEqual(instance.state, "active", instance.log_ids.mapped("message"))
         today = fields.Date.context_today(instance)
 

@@ -149,3 +149,18 @@ class BrowserMixin:
                 yield
             except unittest.SkipTest as exc:
                 self.fail(f"browser test skipped: {exc}")
+
+    def _signup_tour(self, tour, subdomain):
+        """Run the sign-up ``tour`` with our job runner (started when the
+        page signals ``start_jobs``); the tenant at ``subdomain`` is dropped
+        at clean-up.  Returns (the instance, the runner's count of jobs run)."""
+        self.addCleanup(self._drop_tenant, subdomain)
+        pump = JobPump(self.registry)
+        pump.start()
+        ScreenshotBrowser.signals = {"start_jobs": pump.gate.set}
+        try:
+            with self._browser():
+                self.start_tour("/saas/signup", tour, timeout=180)
+        finally:
+            pump.stop()
+        return self.env["saas.instance"].search([("subdomain", "=", subdomain)]), pump.done

@@ -1,7 +1,6 @@
 from odoo.tests import tagged
 
-from .browser import (SCREENSHOT_DIR, BrowserMixin, JobPump, ScreenshotBrowser,
-                      require_browser)
+from .browser import SCREENSHOT_DIR, BrowserMixin, ScreenshotBrowser, require_browser
 from .common import SaasPortalCase
 
 TOUR_LOGIN = "tour@h7.test"
@@ -28,21 +27,12 @@ class TestBrowserSignup(BrowserMixin, SaasPortalCase):
         ScreenshotBrowser.taken = []
         for name in self.SCREENSHOTS:
             (SCREENSHOT_DIR / f"{name}.png").unlink(missing_ok=True)
-        self.addCleanup(self._drop_tenant, "h7-tour")
-        pump = JobPump(self.registry)
-        pump.start()
-        ScreenshotBrowser.signals = {"start_jobs": pump.gate.set}
-        try:
-            with self._browser():
-                self.start_tour("/saas/signup", "saas_portal_signup", timeout=180)
-        finally:
-            pump.stop()
-        instance = self.env["saas.instance"].search([("subdomain", "=", "h7-tour")])
+        instance, jobs = self._signup_tour("saas_portal_signup", "h7-tour")
         self.assertEqual(len(instance), 1)
         self.assertEqual(instance.state, "active", instance.log_ids.mapped("message"))
         self.assertEqual(set(instance.log_ids.mapped("step")),
                          {"clone", "role", "filestore", "customise", "verify"})
-        self.assertGreaterEqual(pump.done, 2)  # the pipeline job, the notification
+        self.assertGreaterEqual(jobs, 2)  # the pipeline job, the notification
         user = self.env["res.users"].search([("login", "=", TOUR_LOGIN)])
         self.assertTrue(user.has_group("base.group_portal"))
 
