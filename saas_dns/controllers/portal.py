@@ -73,9 +73,9 @@ class SaasDnsPortal(SaasCustomerPortal):
             request.env.cr.rollback()
             return self._domain_redirect(instance, error=str(exc))
 
-    @http.route()
-    def portal_my_saas_instance(self, instance_id, domain_message=None, domain_error=None, **kw):
-        response = super().portal_my_saas_instance(instance_id, **kw)
-        if hasattr(response, "qcontext"):
-            response.qcontext.update(domain_message=domain_message, domain_error=domain_error)
-        return response
+    def _saas_detail_values(self, instance, **extra):
+        # what the last action on the domains did (its redirect says)
+        values = {"domain_message": request.params.get("domain_message"),
+                  "domain_error": request.params.get("domain_error")}
+        values.update(extra)
+        return super()._saas_detail_values(instance, **values)
