@@ -5,7 +5,8 @@ on, to their tenant's backend shown logged in.
 Run with Odoo's venv:  ./dev python bench/signup_browser.py [-n 5] [--port 8277]
 
 Starts an Odoo server (threaded, with the queue_job runner) on a master
-database of its own with saas_portal, builds a small template, publishes a
+database of its own with saas_sso (and the saas_portal it extends: the
+progress page opens the tenant through it), builds a small template, publishes a
 plan, then N times, in headless chromium driven over the DevTools protocol
 (websocket-client), exactly as a visitor would:
   open /saas/signup, type subdomain (live check), company, email (no
@@ -396,7 +397,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", type=int, default=5)
     parser.add_argument("--port", type=int, default=8277)
-    parser.add_argument("--modules", default="saas_portal",
+    parser.add_argument("--modules", default="saas_sso",
                         help="addons of the master database")
     parser.add_argument("--install-only", action="store_true",
                         help="only create the master database (reused by the next run)")

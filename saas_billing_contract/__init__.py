@@ -1,2 +1,3 @@
 from . import settings
 from . import models
+from . import controllers

@@ -6,7 +6,7 @@
     "license": "LGPL-3",
     "author": "SaaS Control Plane contributors",
     "website": "https://github.com/saas-control-plane/saas",
-    "depends": ["saas_provisioning", "saas_portal", "saas_sso", "mail"],
+    "depends": ["saas_provisioning", "saas_portal", "mail"],
     "external_dependencies": {"python": ["dnspython", "boto3", "cloudflare", "requests"]},
     "data": [
         "security/ir.model.access.csv",

@@ -1,7 +1,7 @@
 {
     "name": "SaaS Customer Portal",
     "summary": "Public signup with live subdomain check, provisioning progress page and "
-    "/my/saas: instances, usage against limits, invoices, plan change, open logged in",
+    "/my/saas: instances, usage against limits, health; a page other addons extend",
     "version": "18.0.1.0.0",
     "category": "SaaS",
     "license": "LGPL-3",
@@ -11,8 +11,6 @@
         "saas_provisioning",
         "portal",
         "auth_signup",
-        "saas_billing_contract",
-        "saas_sso",
     ],
     "data": [
         "security/ir.model.access.csv",

@@ -18,8 +18,9 @@ class SaasBackupPortal(SaasCustomerPortal):
         return values
 
     def _backups_allowed(self, instance):
-        """A backup is the whole database: for who may open the instance."""
-        return request.env["saas.instance"].browse(instance.id)._sso_is_trusted()
+        """A backup is the whole database: for whom the portal trusts with the
+        instance's secrets (``_portal_is_trusted``; with saas_sso, who may open it)."""
+        return request.env["saas.instance"].browse(instance.id)._portal_is_trusted()
 
     @http.route("/my/saas/<int:instance_id>/backup/<int:backup_id>/download", type="http",
                 auth="user", methods=["GET"])

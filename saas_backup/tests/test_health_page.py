@@ -9,10 +9,9 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools.misc import format_date
 
-from odoo.addons.saas_portal.tests import test_browser
-from odoo.addons.saas_provisioning.tests.common import create_customer, create_instance
+from odoo.addons.saas_portal.tests.browser import BrowserMixin, require_browser
 from odoo.addons.saas_portal.tests.common import SaasPortalCase
-from odoo.addons.saas_portal.tests.test_browser import require_browser
+from odoo.addons.saas_provisioning.tests.common import create_customer, create_instance
 
 # what the tour asserts (saas_backup/static/tests/tours/saas_health_tours.js);
 # the test computes each from the records and checks it equals these
@@ -24,14 +23,12 @@ TOUR_ROWS, TOUR_TABLES, TOUR_FILES = "1234", "3", "7"
 
 
 @tagged("post_install", "-at_install")
-class TestHealthPage(SaasPortalCase):
+class TestHealthPage(BrowserMixin, SaasPortalCase):
 
     @classmethod
     def setUpClass(cls):
         require_browser()
         super().setUpClass()
-
-    _browser = test_browser.TestBrowserSignup._browser
 
     def _fixture(self):
         user, partner = create_customer(self.env, "h7-health", "Health Co")
@@ -106,7 +103,7 @@ class TestHealthPage(SaasPortalCase):
         self.assertIn(f"{TOUR_ROWS} rows in {TOUR_TABLES} tables", text)
 
         # another customer sees nothing of it
-        other, _partner = self._customer("h7-health-other", "Other Health Co")
+        other, _partner = create_customer(self.env, "h7-health-other", "Other Health Co")
         self.authenticate(other.login, other.login + "-pass-123")
         response = self.url_open(f"/my/saas/{instance.id}")
         self.assertNotIn("o_saas_health", response.text)

@@ -15,3 +15,6 @@ from . import test_limits  # noqa: E402
 from . import test_cron_isolation  # noqa: E402
 from . import test_edge_dates  # noqa: E402
 from . import test_overview  # noqa: E402
+from . import test_portal_billing  # noqa: E402
+from . import test_browser_billing  # noqa: E402
+from . import test_portal_isolation  # noqa: E402

@@ -21,7 +21,7 @@ class SaasDnsPortal(SaasCustomerPortal):
 
     def _domains_refusal(self, instance):
         """None when the user may add, verify or remove the instance's
-        domains (who may open it, saas_sso), else the reason, shown."""
+        domains (``_portal_is_trusted``), else the reason, shown."""
         try:
             self._as_user(instance)._check_may_manage_domains()
         except AccessError as exc:
@@ -73,9 +73,9 @@ class SaasDnsPortal(SaasCustomerPortal):
             request.env.cr.rollback()
             return self._domain_redirect(instance, error=str(exc))
 
-    @http.route()
-    def portal_my_saas_instance(self, instance_id, domain_message=None, domain_error=None, **kw):
-        response = super().portal_my_saas_instance(instance_id, **kw)
-        if hasattr(response, "qcontext"):
-            response.qcontext.update(domain_message=domain_message, domain_error=domain_error)
-        return response
+    def _saas_detail_values(self, instance, **extra):
+        # what the last action on the domains did (its redirect says)
+        values = {"domain_message": request.params.get("domain_message"),
+                  "domain_error": request.params.get("domain_error")}
+        values.update(extra)
+        return super()._saas_detail_values(instance, **values)

@@ -19,13 +19,14 @@ class SaasInstance(models.Model):
     _inherit = "saas.instance"
 
     def _check_may_manage_domains(self):
-        """Only who may open the instance (saas_sso: its own contact, a
-        contact on its access list, support) adds, verifies or removes its
-        domains: a domain becomes the tenant's web.base.url.  The system
-        (crons, administrators) may too."""
+        """Only whom the portal trusts with the instance's secrets
+        (``_portal_is_trusted``: support, its own contact, and with saas_sso a
+        contact on its access list) adds, verifies or removes its domains: a
+        domain becomes the tenant's web.base.url.  The system (crons,
+        administrators) may too."""
         self.ensure_one()
         user = self.env.user
-        if user._is_superuser() or user._is_system() or self._sso_is_trusted():
+        if user._is_superuser() or user._is_system() or self._portal_is_trusted():
             return
         raise AccessError(_(
             "Only %(owner)s, or a contact they allowed to open %(instance)s, may add, "

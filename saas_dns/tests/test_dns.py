@@ -279,9 +279,13 @@ class TestCustomDomainPortal(HttpCase):
         plan = cls.env["saas.plan"].search([], limit=1) or create_plan(cls.env, name="P")
         cls.instance = create_instance(cls.env, "domains-co", cls.owner.partner_id, plan,
                                        name="Domains Co", state="active")
-        cls.env["saas.instance.access"].create({
-            "instance_id": cls.instance.id, "partner_id": cls.allowed.partner_id.id,
-            "tenant_login": "allowed@domains.test"})
+        # who else the portal trusts is saas_sso's access list (when installed,
+        # as in the suite's master): the owner allows this contact to open it
+        cls.has_access_list = "saas.instance.access" in cls.env
+        if cls.has_access_list:
+            cls.env["saas.instance.access"].create({
+                "instance_id": cls.instance.id, "partner_id": cls.allowed.partner_id.id,
+                "tenant_login": "allowed@domains.test"})
         cls.rival = create_instance(cls.env, "rival-co", cls.other.partner_id, plan,
                                     name="Rival Co", state="active")
 
@@ -340,6 +344,8 @@ class TestCustomDomainPortal(HttpCase):
         with self.assertRaises(AccessError):
             domain.with_user(self.colleague).sudo().action_remove()
         self.assertTrue(domain.exists())
+        if not self.has_access_list:
+            return
         # the contact the owner allowed to open the instance may
         self.authenticate("domain-allowed", "domain-allowed-42")
         page = self._post(f"/my/saas/{self.instance.id}/domains", domain="shop.owned.test")

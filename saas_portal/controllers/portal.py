@@ -1,11 +1,10 @@
 import logging
 
 from odoo import _, http
-from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
-from odoo.addons.saas_sso.controllers.main import refused_response, sso_post_response
 
 _logger = logging.getLogger(__name__)
 
@@ -40,11 +39,6 @@ class SaasCustomerPortal(CustomerPortal):
         except (AccessError, MissingError):
             return None
 
-    def _saas_invoices(self, instance):
-        """Posted customer invoices of the instance."""
-        return request.env["account.move"].sudo().search(
-            instance._billing_invoice_domain(), order="invoice_date desc, id desc")
-
     def _saas_usage(self, instance):
         plan = instance.plan_id
         storage = (instance.db_size_mb or 0.0) + (instance.filestore_size_mb or 0.0)
@@ -58,20 +52,14 @@ class SaasCustomerPortal(CustomerPortal):
         ]
 
     def _saas_detail_values(self, instance, **extra):
-        # the invoices that suspended it first, then any overdue one
-        overdue = instance.dunning_invoice_ids.filtered(
-            lambda m: m.payment_state in ("not_paid", "partial")
-        ) or instance._overdue_invoices()
+        """The values of the instance's page (and of the pages built on it):
+        other addons add theirs by overriding this in their controller class
+        (inheriting this one), e.g. billing's invoices, backups, health."""
         values = self._prepare_portal_layout_values()
         values.update({
             "page_name": "saas_instance",
             "instance": instance,
             "usage": self._saas_usage(instance),
-            "invoices": self._saas_invoices(instance),
-            "next_invoice_date": instance.next_invoice_date,
-            "pay_url": overdue[:1].get_portal_url() if overdue else False,
-            "billing": instance._billing_summary(),
-            "payment_token": instance._billing_payment_token(instance.partner_id),
         })
         values.update(extra)
         return values
@@ -108,124 +96,4 @@ class SaasCustomerPortal(CustomerPortal):
         if not instance:
             return request.not_found()
         return request.render("saas_portal.portal_saas_instance",
-                              self._saas_detail_values(instance,
-                                                       plan_changed=kw.get("plan_changed"),
-                                                       cancelled=kw.get("cancelled"),
-                                                       resumed=kw.get("resumed")))
-
-    # POST with Odoo's CSRF check (type="http" routes check it on POST): a
-    # link or a form on another site does nothing; a GET answers 405.
-    @http.route("/my/saas/<int:instance_id>/open", type="http", auth="user", methods=["POST"])
-    def portal_my_saas_open(self, instance_id, reason=None, **kw):
-        instance = self._saas_instance(instance_id)
-        if not instance or instance.state != "active":
-            return request.not_found()
-        try:
-            # As the user, not sudo: saas_sso decides who may open which
-            # tenant login (access list, ownership, support with a reason).
-            form = request.env["saas.instance"].browse(instance.id)._sso_login_form(
-                reason=reason)
-        except AccessError as exc:
-            return refused_response(exc.args[0], status=403)
-        except UserError as exc:
-            return refused_response(exc.args[0], status=400)
-        return sso_post_response(form)
-
-    @http.route("/my/saas/<int:instance_id>/access", type="http", auth="user",
-                methods=["POST"], website=True)
-    def portal_my_saas_access(self, instance_id, partner_id=None, tenant_login=None,
-                              remove_id=None, **kw):
-        """The owner grants or removes a colleague's right to open the instance."""
-        instance = self._saas_instance(instance_id)
-        if not instance:
-            return request.not_found()
-        as_user = request.env["saas.instance"].browse(instance.id)
-        try:
-            if remove_id:
-                line = request.env["saas.instance.access"].sudo().browse(
-                    int(remove_id) if str(remove_id).isdigit() else 0).exists()
-                as_user._sso_remove_access(line)
-            else:
-                candidates = as_user._sso_access_candidates()
-                partner = candidates.filtered(lambda p: str(p.id) == str(partner_id))
-                if not partner:
-                    return request.redirect(f"/my/saas/{instance.id}?access_error=contact")
-                with request.env.cr.savepoint():
-                    as_user._sso_set_access(partner, tenant_login)
-        except AccessError as exc:
-            return refused_response(exc.args[0], status=403)
-        except ValidationError:
-            return request.redirect(f"/my/saas/{instance.id}?access_error=login")
-        return request.redirect(f"/my/saas/{instance.id}#access")
-
-    @http.route("/my/saas/<int:instance_id>/plan", type="http", auth="user",
-                methods=["GET", "POST"], website=True)
-    def portal_my_saas_plan(self, instance_id, plan_id=None, confirm=None, **kw):
-        instance = self._saas_instance(instance_id)
-        if not instance:
-            return request.not_found()
-        plans = request.env["saas.plan"].sudo().search(
-            [("published", "=", True), ("id", "!=", instance.plan_id.id)],
-            order="sequence, price, id")
-        new_plan = plans.filtered(lambda p: str(p.id) == str(plan_id)) if plan_id else plans[:0]
-        preview, error = None, None
-        if new_plan:
-            preview = instance._preview_plan_change(new_plan)
-            currency = request.env["res.currency"].sudo().browse(preview.get("currency_id"))
-            preview = dict(preview, currency=currency)
-        if request.httprequest.method == "POST":
-            if not new_plan or instance.state not in ("active", "suspended"):
-                return request.not_found()
-            if not preview.get("allowed", True):
-                error = preview.get("reason")
-            else:
-                try:
-                    with request.env.cr.savepoint():
-                        instance.change_plan(new_plan)
-                except UserError as exc:
-                    error = exc.args[0]
-                else:
-                    return request.redirect(f"/my/saas/{instance.id}?plan_changed=1")
-        values = self._saas_detail_values(instance)
-        values.update({
-            "page_name": "saas_plan",
-            "plans": plans,
-            "new_plan": new_plan,
-            "preview": preview,
-            "error": error,
-        })
-        return request.render("saas_portal.portal_saas_plan", values)
-
-    # ------------------------------------------------------------------
-    # subscription: cancel (with a confirmation page) and resume
-    # ------------------------------------------------------------------
-    @http.route("/my/saas/<int:instance_id>/cancel", type="http", auth="user",
-                methods=["GET", "POST"], website=True)
-    def portal_my_saas_cancel(self, instance_id, **kw):
-        instance = self._saas_instance(instance_id)
-        if not instance:
-            return request.not_found()
-        billing = instance._billing_summary()
-        if not billing["can_cancel"]:
-            return request.redirect(f"/my/saas/{instance.id}")
-        error = None
-        if request.httprequest.method == "POST":
-            try:
-                with request.env.cr.savepoint():
-                    instance.action_cancel_subscription()
-            except UserError as exc:
-                error = exc.args[0]
-            else:
-                return request.redirect(f"/my/saas/{instance.id}?cancelled=1")
-        values = self._saas_detail_values(instance)
-        values.update({"page_name": "saas_cancel", "error": error})
-        return request.render("saas_portal.portal_saas_cancel", values)
-
-    @http.route("/my/saas/<int:instance_id>/resume", type="http", auth="user",
-                methods=["POST"], website=True)
-    def portal_my_saas_resume(self, instance_id, **kw):
-        instance = self._saas_instance(instance_id)
-        if not instance or not instance._billing_summary()["can_resume"]:
-            return request.not_found()
-        instance.action_resume_subscription()
-        return request.redirect(f"/my/saas/{instance.id}?resumed=1")
+                              self._saas_detail_values(instance))

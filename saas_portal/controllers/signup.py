@@ -419,7 +419,6 @@ class SaasSignup(http.Controller):
         return request.render("saas_portal.progress_page", {
             "instance": instance,
             "progress": instance._portal_progress(),
-            "open_url": f"/my/saas/{instance.id}/open",
             "detail_url": f"/my/saas/{instance.id}",
             "page_name": "saas_progress",
         })

@@ -12,6 +12,3 @@ from . import test_hostile  # noqa: E402
 from . import test_portal_access  # noqa: E402
 from . import test_browser  # noqa: E402
 from . import test_signup_abuse  # noqa: E402
-from . import test_open  # noqa: E402
-from . import test_browser_billing  # noqa: E402
-from . import test_portal_isolation  # noqa: E402

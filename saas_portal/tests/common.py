@@ -1,13 +1,12 @@
 import re
-from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
-from odoo import fields
 from odoo.tests import HttpCase
 from odoo.tools import config
 
 from odoo.addons.saas_provisioning.tests.common import (
     create_customer,
+    create_instance,
     create_plan,
     create_template,
     create_test_server,
@@ -48,12 +47,14 @@ class SaasPortalCase(HttpCase):
         else:
             cls.template = create_template(cls.env, cls.server, name="H7 Tiny", state="ready",
                                            database_name="h7_never_cloned")
+        # the trial is saas_billing_contract's (when installed, as in the suite's master)
+        has_trial = "trial_days" in cls.env["saas.plan"]._fields
         cls.plan_small = create_plan(
             cls.env, cls.template, name="H7 Starter", sequence=1, max_users=3,
-            max_storage_mb=500, price=10.0, trial_days=14, published=True)
+            max_storage_mb=500, price=10.0, published=True, **({"trial_days": 14} if has_trial else {}))
         cls.plan_big = create_plan(
             cls.env, cls.template, name="H7 Business", sequence=2, max_users=20,
-            max_storage_mb=5000, price=49.0, trial_days=0, published=True)
+            max_storage_mb=5000, price=49.0, published=True)
         cls.plan_hidden = create_plan(cls.env, cls.template, name="H7 Internal", published=False)
 
     # ------------------------------------------------------------------
@@ -118,20 +119,41 @@ class SaasPortalCase(HttpCase):
         }
 
     @classmethod
-    def _invoice_current_month(cls, instance):
-        """Subscribe from the first of the month and let OCA contract invoice
-        it (pre-paid), then post: the current period is invoiced, so a plan
-        change is prorated over the days left.  Returns the posted invoices."""
-        today = fields.Date.context_today(instance)
-        instance._subscribe(date_start=date(today.year, today.month, 1))
-        instance.contract_id.sudo()._recurring_create_invoice()
-        Move = cls.env["account.move"]
-        drafts = Move.search([("line_ids.saas_instance_id", "=", instance.id),
-                              ("state", "=", "draft")])
-        drafts.action_post()
-        return Move.search(instance._billing_invoice_domain())
+    def _two_customers(cls):
+        """Customer A (one active instance; a contact of A's company, Alice)
+        and customer B (one active, one suspended), logged in as
+        ``h7-cust-a`` / ``h7-cust-b`` with the password ``<login>-pass-123``."""
+        cls.user_a, cls.partner_a = create_customer(cls.env, "h7-cust-a", "Alpha Company")
+        cls.user_b, cls.partner_b = create_customer(cls.env, "h7-cust-b", "Bravo Company")
+        # a contact of A's company sees A's instances too (commercial partner)
+        cls.contact_a = cls.env["res.partner"].create({
+            "name": "Alice", "parent_id": cls.partner_a.id, "email": "alice@alpha.test"})
+        def instance(subdomain, name, partner):
+            return create_instance(cls.env, subdomain, partner, cls.plan_small, name=name,
+                                   server_id=cls.server.id)
 
-    @classmethod
-    def _customer(cls, login, company):
-        """(portal user, company partner): saas_base's ``create_customer``."""
-        return create_customer(cls.env, login, company)
+        cls.inst_a = instance("h7-alpha", "Alpha", cls.partner_a)
+        cls.inst_b = instance("h7-bravo", "Bravo Secret Name", cls.partner_b)
+        cls.inst_b2 = instance("h7-bravo-two", "Bravo Suspended", cls.partner_b)
+        # (states are written by the state machine only: put them there directly)
+        (cls.inst_a | cls.inst_b)._write_state_machine({
+            "state": "active", "user_count": 2, "db_size_mb": 40.0, "filestore_size_mb": 10.0})
+        cls.inst_b2._write_state_machine({"state": "suspended"})
+
+    def _csrf(self):
+        """A CSRF token of the session (the sign-up page always has a form)."""
+        page = self.url_open("/saas/signup").text
+        return CSRF_RE.search(page).group(1)
+
+    def _assert_nothing_of_b(self, paths):
+        """Every path answers 403/404/405 and names nothing of B's."""
+        for path in paths:
+            response = self.url_open(path, allow_redirects=False)
+            self.assertIn(response.status_code, (403, 404, 405), path)
+            self.assertNotIn("Bravo", response.text, path)
+            self.assertNotIn("h7-bravo", response.text, path)
+            self.assertNotIn("token=", response.headers.get("Location", ""), path)
+
+    def _rpc(self, model, method, args, kwargs=None):
+        return self.make_jsonrpc_request("/web/dataset/call_kw", {
+            "model": model, "method": method, "args": args, "kwargs": kwargs or {}})

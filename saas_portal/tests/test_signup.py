@@ -20,7 +20,6 @@ class TestSignup(SaasPortalCase):
         self.assertIn("H7 Starter", page.text)
         self.assertIn("H7 Business", page.text)
         self.assertNotIn("H7 Internal", page.text, "unpublished plans stay hidden")
-        self.assertIn("14 days free trial", page.text)
         self.assertIn("3 users", page.text)
         self.assertIn("500 MB storage", page.text)
         self.assertIn('name="website"', page.text, "honeypot field")

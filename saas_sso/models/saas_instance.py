@@ -1,6 +1,6 @@
 from markupsafe import Markup
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 # Longest support reason kept (a sentence or a ticket reference).
@@ -54,14 +54,15 @@ class SaasInstance(models.Model):
         return not self.env.user._is_public() and \
             self.env.user.partner_id == self.sudo().partner_id
 
-    def _sso_is_trusted(self):
-        """The current user may open the instance, whatever its state: support,
-        its own contact, or a contact on its access list.  Only they are shown
-        its secrets (custom domain proofs, backups); other contacts of the
-        company see the instance, not these."""
-        self.ensure_one()
-        return bool(self._sso_is_support() or self._sso_is_owner()
-                    or self._sso_customer_login())
+    @api.depends("access_ids.partner_id")
+    def _compute_trusted_partner_ids(self):
+        return super()._compute_trusted_partner_ids()
+
+    def _portal_trusted_partners(self):
+        """saas_portal's trusted contacts (shown the instance's secrets: custom
+        domain proofs, backups) are who may open it: its own contact, and the
+        contacts on its access list."""
+        return super()._portal_trusted_partners() | self.access_ids.partner_id
 
     def _sso_access_candidates(self):
         """Contacts of the customer with a portal account, other than the owner."""

@@ -10,3 +10,4 @@ from . import test_sso  # noqa: E402
 from . import test_sso_tenant  # noqa: E402
 from . import test_issuer  # noqa: E402
 from . import test_push_isolation  # noqa: E402
+from . import test_portal_open  # noqa: E402

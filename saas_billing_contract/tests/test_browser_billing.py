@@ -4,18 +4,21 @@ import requests
 
 from odoo import fields
 from odoo.tests import tagged
+from odoo.tools import formatLang
 
 from odoo.addons.saas_base.tools import settings
+from odoo.addons.saas_portal.tests.browser import (SCREENSHOT_DIR, BrowserMixin,
+                                                   ScreenshotBrowser, require_browser)
+from odoo.addons.saas_portal.tests.common import CSRF_RE, PASSWORD, SaasPortalCase
+from odoo.addons.saas_provisioning.tests.common import create_customer, provision
 
-from .common import CSRF_RE, SaasPortalCase
-from . import test_browser
-from .test_browser import JobPump, ScreenshotBrowser, require_browser
+from .portal_common import invoice_current_month
 
 LOGIN = "pay@h7.test"
 
 
 @tagged("post_install", "-at_install")
-class TestBrowserBilling(SaasPortalCase):
+class TestBrowserBilling(BrowserMixin, SaasPortalCase):
     """The paying customer's path in chromium, on real pages and a real
     tenant: paid signup -> contract -> the invoicing cron posts the first
     invoice -> paid online with Odoo's demo provider, card saved -> the next
@@ -35,12 +38,6 @@ class TestBrowserBilling(SaasPortalCase):
                 [("type", "=", "bank"), ("company_id", "=", cls.env.company.id)], limit=1)
         cls.provider = provider
 
-    # the signup browser test's helpers: our browser class (a skip is a
-    # failure), a tenant dropped with its files
-    # (through the module: a TestCase imported here would run twice)
-    _browser = test_browser.TestBrowserSignup._browser
-    _drop_tenant = test_browser.TestBrowserSignup._drop_tenant
-
     def _invoice(self, date_ref=None):
         """OCA's invoicing cron; the charge and mail jobs run inline."""
         self.env["contract.contract"].with_context(
@@ -51,16 +48,7 @@ class TestBrowserBilling(SaasPortalCase):
                                                order="invoice_date, id")
 
     def test_paid_signup_pay_online_refusal_suspends_payment_reactivates(self):
-        self.addCleanup(self._drop_tenant, "h7-pay")
-        pump = JobPump(self.registry)
-        pump.start()
-        ScreenshotBrowser.signals = {"start_jobs": pump.gate.set}
-        try:
-            with self._browser():
-                self.start_tour("/saas/signup", "saas_billing_signup", timeout=180)
-        finally:
-            pump.stop()
-        instance = self.env["saas.instance"].search([("subdomain", "=", "h7-pay")])
+        instance, _jobs = self._signup_tour("saas_billing_signup", "h7-pay")
         self.assertEqual(instance.state, "active", instance.log_ids.mapped("message"))
         today = fields.Date.context_today(instance)
 
@@ -119,7 +107,7 @@ class TestBrowserBilling(SaasPortalCase):
         self.assertIn('name="login"', page.text)
 
     def test_trial_cancelled_in_portal(self):
-        user, partner = self._customer("h7-trialist", "Trialist Co")
+        user, partner = create_customer(self.env, "h7-trialist", "Trialist Co")
         instance = self.env["saas.instance"]._create_state_machine([{
             "name": "Trialist", "subdomain": "h7-trialist", "partner_id": partner.id,
             "plan_id": self.plan_small.id, "server_id": self.server.id, "state": "active",
@@ -134,7 +122,7 @@ class TestBrowserBilling(SaasPortalCase):
         self.assertEqual(instance.billing_service_end, instance.trial_end_date)
         self.assertTrue(instance.billing_can_resume)
         # another customer can neither see the confirmation nor cancel/resume
-        other, _partner = self._customer("h7-other", "Other Co")
+        other, _partner = create_customer(self.env, "h7-other", "Other Co")
         self.authenticate(other.login, other.login + "-pass-123")
         csrf = CSRF_RE.search(self.url_open("/saas/signup").text).group(1)
         self.assertEqual(self.url_open(f"/my/saas/{instance.id}/cancel").status_code, 404)
@@ -143,3 +131,40 @@ class TestBrowserBilling(SaasPortalCase):
                                      data={"csrf_token": csrf}, allow_redirects=False)
             self.assertEqual(response.status_code, 404, action)
         self.assertTrue(instance.contract_line_id.is_canceled)
+
+    def test_plan_change_in_portal(self):
+        """A customer of a real tenant sees its invoice on /my/saas, then
+        changes its plan there: the prorated amount is shown before it is
+        confirmed, and the new limits reach the tenant at once."""
+        for name in ("04_my_saas_instance_billing", "05_plan_change_preview",
+                     "06_plan_changed"):
+            (SCREENSHOT_DIR / f"{name}.png").unlink(missing_ok=True)
+        ScreenshotBrowser.taken = []
+        user, partner = create_customer(self.env, "h7-plans", "Plans Co")
+        instance = self.env["saas.instance"].create({
+            "name": "Plans Co", "subdomain": "h7-plans", "partner_id": partner.id,
+            "plan_id": self.plan_small.id, "server_id": self.server.id})
+        self.addCleanup(self._drop_tenant, "h7-plans")
+        provision(instance, PASSWORD)
+        invoice = invoice_current_month(instance)
+        self.assertTrue(invoice)
+        preview = instance._preview_plan_change(self.plan_big)
+        self.assertTrue(preview["allowed"], preview)
+        self.assertGreater(preview["charge"], preview["credit"])
+        # the amount depends on the day the test runs: the tour is given the
+        # model's figure, as the page formats it
+        expected_net = formatLang(self.env, preview["net"], digits=2)
+        with self._browser():
+            self.start_tour(
+                f"/my/saas/{instance.id}", "saas_billing_plan_change", login=user.login,
+                timeout=120,
+                code=f"sessionStorage.setItem('saas_expected_net', {expected_net!r}); "
+                     "odoo.startTour('saas_billing_plan_change', {stepDelay: 0, "
+                     "keepWatchBrowser: false, debug: false, "
+                     f"startUrl: '/my/saas/{instance.id}', delayToCheckUndeterminisms: 0}})")
+        instance.invalidate_recordset()
+        self.assertEqual(instance.plan_id, self.plan_big)
+        tenant = instance._tenant_db().read_settings()
+        self.assertEqual(tenant["max_users"], "20", "limits reach the tenant at once")
+        self.assertEqual({"04_my_saas_instance_billing", "05_plan_change_preview",
+                          "06_plan_changed"} - set(ScreenshotBrowser.taken), set())
