@@ -1,13 +1,13 @@
 {
     "name": "SaaS Webhooks",
-    "summary": "Lifecycle and billing events to outside systems: Standard Webhooks "
+    "summary": "Lifecycle events to outside systems: Standard Webhooks "
     "signatures, outbox, queue_job delivery with backoff, log and replay, SSRF guard",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "SaaS",
     "license": "LGPL-3",
     "author": "SaaS Control Plane contributors",
     "website": "https://github.com/saas-control-plane/saas",
-    "depends": ["saas_billing_contract", "queue_job", "mail"],
+    "depends": ["saas_base", "queue_job", "mail"],
     "external_dependencies": {"python": ["requests"]},
     "data": [
         "security/ir.model.access.csv",

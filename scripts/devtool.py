@@ -66,6 +66,7 @@ MOTO_REQUIREMENT = "moto[server]==5.2.5"
 # Our addons, in dependency order; the master database gets all of them.
 MASTER_ADDONS = ["saas_base", "saas_provisioning", "saas_portal", "saas_sso",
                  "saas_billing_contract", "saas_backup", "saas_dns", "saas_webhook",
+                 "saas_webhook_billing",
                  "saas_webhook_payment", "saas_webhook_backup", "saas_release",
                  "saas_webhook_release"]
 TEST_DB = os.environ.get("SAAS_TEST_DB", "saas_test")

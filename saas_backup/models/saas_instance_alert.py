@@ -5,8 +5,8 @@ from ..lib import policy
 
 class SaasInstance(models.Model):
     """Backup health at danger is an alert to the operator: an activity on
-    the instance (once while open) and ``_hook_backup_danger`` for other
-    addons (saas_webhook_backup: the ``backup.danger`` event)."""
+    the instance (once while open) and the ``backup.danger`` event (through
+    ``saas.events``, sent by saas_webhook)."""
 
     _inherit = "saas.instance"
 
@@ -33,10 +33,12 @@ class SaasInstance(models.Model):
                 "the storage and the last restore drill.", name=instance.display_name,
                 reason=reason))
             if activity:
-                instance._hook_backup_danger(reason)
+                self.env["saas.events"]._saas_event("backup.danger", instance, {
+                    "instance_id": instance.id,
+                    "subdomain": instance.subdomain,
+                    "backup_health": instance.backup_health,
+                    "last_backup_at": instance.last_backup_at or None,
+                    "reason": reason,
+                })
                 raised |= instance
         return raised
-
-    def _hook_backup_danger(self, reason):
-        """The backup alert was raised: other addons tell the outside."""
-        return True

@@ -1,7 +1,7 @@
 """Alerts to the operator: an activity on the record for a SaaS manager,
 never two open at once for the same alert.  Addons raise them through
-``saas.alert._raise_alert`` and extend the record's ``_hook_*_alert`` methods
-to tell the outside (saas_webhook: an event)."""
+``saas.alert._raise_alert`` and tell the outside through
+``saas.events._saas_event`` (saas_webhook: an event)."""
 from odoo import _, api, models
 
 

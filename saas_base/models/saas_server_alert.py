@@ -38,14 +38,21 @@ class SaasServer(models.Model):
                   server=server.display_name, ratio=round(server.capacity_ratio * 100),
                   usage=server._capacity_summary()))
             if activity:
-                server._hook_capacity_alert(server._capacity_alert_limits())
+                self.env["saas.events"]._saas_event(
+                    "server.capacity", server, server._capacity_event_data())
                 raised |= server
         return raised
 
-    def _hook_capacity_alert(self, limits):
-        """The alert was raised (``limits``: {limit: (used, limit)}): other
-        addons tell the outside (saas_webhook: ``server.capacity``)."""
-        return True
+    def _capacity_event_data(self):
+        """What ``server.capacity`` tells the outside when the alert is raised."""
+        self.ensure_one()
+        return {
+            "server_id": self.id,
+            "name": self.name,
+            "capacity_ratio": round(self.capacity_ratio, 4),
+            "limits": {name: {"used": used, "limit": limit}
+                       for name, (used, limit) in self._capacity_alert_limits().items()},
+        }
 
 
 class SaasInstance(models.Model):

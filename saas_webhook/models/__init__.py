@@ -4,7 +4,4 @@ from . import saas_webhook_event
 from . import saas_webhook_delivery
 from . import saas_webhook_attempt
 from . import saas_instance
-from . import contract_line
-from . import account_move
 from . import res_config_settings
-from . import saas_server

@@ -25,7 +25,6 @@ class SaasInstance(models.Model):
             "plan": {"id": self.plan_id.id, "name": self.plan_id.name} if self.plan_id else None,
             "customer": {"id": partner.id, "name": partner.name, "email": partner.email or None}
             if partner else None,
-            "trial_end_date": self.trial_end_date or None,
         }
 
     def _webhook_emit(self, event_type, **extra):
@@ -56,7 +55,10 @@ class SaasEvents(models.AbstractModel):
     @api.model
     def _saas_event(self, code, record=None, data=None):
         """Every event an addon owns, as a webhook event: ``data`` is added
-        to the record's own description (``_webhook_data``)."""
-        own = record._webhook_data() if record is not None and \
+        to the record's own description (``_webhook_data``), unless the
+        event type says its owner gives the whole data (``record_data``
+        off: the alerts, whose data describe the alert)."""
+        etype = self.env["saas.webhook.event.type"].sudo().search([("code", "=", code)], limit=1)
+        own = record._webhook_data() if record is not None and etype.record_data and \
             hasattr(record, "_webhook_data") else {}
         return self.env["saas.webhook.event"]._emit(code, record, dict(own, **(data or {})))

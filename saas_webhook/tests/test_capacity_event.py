@@ -2,7 +2,7 @@ import json
 
 from odoo.tests import TransactionCase, new_test_user, tagged
 
-from odoo.addons.saas_provisioning.tests.common import create_test_server
+from odoo.addons.saas_base.tests.common import create_test_server
 
 
 @tagged("post_install", "-at_install")
@@ -26,9 +26,10 @@ class TestCapacityEvent(TransactionCase):
         event = Event.search([("event_type", "=", "server.capacity")])
         self.assertEqual(len(event), 1)
         self.assertEqual((event.res_model, event.res_id), ("saas.server", server.id))
-        data = json.loads(event.body)["data"]
-        self.assertEqual(data["limits"], {"database_mb": {"used": 950, "limit": 1000}})
-        self.assertEqual(data["capacity_ratio"], 0.95)
+        self.assertEqual(json.loads(event.body)["data"], {
+            "server_id": server.id, "name": "ov wh server", "capacity_ratio": 0.95,
+            "limits": {"database_mb": {"used": 950, "limit": 1000}},
+        }, "the alert's own data, not the server's description")
         server._record_capacity(990, 50)
         self.assertEqual(Event.search_count([("event_type", "=", "server.capacity")]), 1,
                          "no second event while the alert is open")

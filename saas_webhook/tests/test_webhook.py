@@ -1,83 +1,21 @@
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
-from freezegun import freeze_time
-from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.saas_provisioning.tests.common import (
-    create_instance,
-    create_plan,
-    create_template,
-    create_test_server,
-)
 
-from .common import enter_job_cursor_mode, run_drain
-from .receiver import Receiver
+from .common import WebhookCase, run_drain
 
 
 @tagged("post_install", "-at_install")
-class TestWebhook(TransactionCase):
+class TestWebhook(WebhookCase):
     """Deliveries to a real HTTP receiver on loopback (a thread of this
     process), verified with the standardwebhooks library."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        enter_job_cursor_mode(cls)
-        cls.receiver = Receiver()
-        cls.receiver.__enter__()
-        cls.addClassCleanup(cls.receiver.__exit__)
-        cls.ICP = cls.env["ir.config_parameter"]
-        cls.ICP.set_param("saas_webhook.allow_private_urls", "1")
-        cls.Endpoint = cls.env["saas.webhook.endpoint"]
-        cls.Event = cls.env["saas.webhook.event"]
-        server = create_test_server(cls.env, name="Webhook test PostgreSQL")
-        template = create_template(cls.env, server, name="Webhook tpl", module_list="base")
-        cls.plan = create_plan(cls.env, template, name="WH Monthly", price=30.0,
-                               period="monthly", max_users=5)
-        cls.big = create_plan(cls.env, template, name="WH Big", price=60.0, period="monthly",
-                              max_users=10)
-        cls.customer = cls.env["res.partner"].create(
-            {"name": "WH Customer", "email": "wh@customer.test"})
-        cls.owner = new_test_user(cls.env, "wh_owner", groups="base.group_system",
-                                  email="owner@wh.test")
-        cls.manager = new_test_user(cls.env, "wh_manager", groups="saas_base.group_saas_manager")
-
-    def setUp(self):
-        super().setUp()
-        self.receiver.requests.clear()
-        self.receiver.statuses.clear()
-        self.receiver.default_status = 200
-        self.receiver.retry_after = 0
-
-    # helpers -----------------------------------------------------------
-    def _endpoint(self, **vals):
-        endpoint = self.Endpoint.create(dict({
-            "name": "CRM", "url": self.receiver.url, "user_id": self.owner.id}, **vals))
-        return endpoint
-
-    def _types(self, *codes):
-        return self.env["saas.webhook.event.type"].search([("code", "in", codes)])
-
-    def _instance(self, subdomain):
-        return create_instance(self.env, subdomain, self.customer, self.plan,
-                               name=f"Company {subdomain}")
-
-    def _drain(self, endpoint):
-        return run_drain(endpoint)
-
-    def _make_due(self, endpoint):
-        endpoint.delivery_ids.filtered(lambda d: d.state == "pending").next_attempt_date = \
-            fields.Datetime.now() - timedelta(seconds=1)
-
-    def _verify(self, endpoint, request):
-        secret = endpoint.sudo().secret
-        return Webhook(secret).verify(request["body"], request["headers"])
 
     # endpoints ---------------------------------------------------------
     def test_secret_shown_once_and_system_only(self):
@@ -221,38 +159,6 @@ class TestWebhook(TransactionCase):
         self.assertFalse(run_drain(endpoint, endpoint.action_enable))
         self.assertEqual(self.receiver.ids(200), [event.message_id, later.message_id])
 
-    # billing events ----------------------------------------------------
-    def test_billing_events(self):
-        endpoint = self._endpoint(event_type_ids=self._types(
-            "subscription.started", "subscription.cancelled", "instance.plan_changed",
-            "invoice.posted", "invoice.paid").ids)
-        instance = self._instance("wh-bill")
-        instance._subscribe(date_start=date(2025, 1, 1))
-        with freeze_time("2025-01-01"):
-            self.env["contract.contract"].cron_recurring_create_invoice(date_ref=date(2025, 1, 1))
-        invoice = self.env["account.move"].search([("line_ids.saas_instance_id", "=",
-                                                    instance.id)])
-        self.assertEqual(invoice.state, "posted")
-        with freeze_time("2025-01-05"):
-            self.env["account.payment.register"].with_context(
-                active_model="account.move", active_ids=invoice.ids,
-            ).create({"payment_date": date(2025, 1, 5)})._create_payments()
-        with freeze_time("2025-01-11"):
-            instance.change_plan(self.big, date(2025, 1, 11))
-        with freeze_time("2025-01-20"):
-            instance.action_cancel_subscription()  # at the end of the paid period
-        self.assertFalse(self._drain(endpoint))
-        bodies = [json.loads(r["body"]) for r in self.receiver.requests]
-        self.assertEqual([b["type"] for b in bodies], [
-            "subscription.started", "invoice.posted", "invoice.paid",
-            "instance.plan_changed", "subscription.cancelled"],
-            "a plan change is neither a cancel nor a new subscription")
-        self.assertEqual(bodies[1]["data"]["instance_ids"], instance.ids)
-        self.assertEqual(bodies[1]["data"]["number"], invoice.name)
-        self.assertEqual(bodies[3]["data"]["plan"]["name"], "WH Big")
-        self.assertEqual(bodies[3]["data"]["previous_plan"]["name"], "WH Monthly")
-        self.assertEqual(bodies[4]["data"]["date_end"], "2025-01-31")
-
     def test_cron_requeues_a_lost_job_and_managers_only_read(self):
         endpoint = self._endpoint()
         delivery = self.Event._emit("backup.failed", None, {}).delivery_ids
@@ -264,22 +170,6 @@ class TestWebhook(TransactionCase):
         with self.assertRaises(AccessError):
             delivery.with_user(self.manager).action_replay()
         self.assertEqual(delivery.with_user(self.manager).state, "pending")
-
-    def test_free_invoice_posted_before_paid(self):
-        endpoint = self._endpoint(event_type_ids=self._types(
-            "invoice.posted", "invoice.paid").ids)
-        instance = self._instance("wh-free")
-        instance._subscribe(date_start=date(2025, 1, 1))
-        invoice = self.env["account.move"].create({
-            "move_type": "out_invoice", "partner_id": self.customer.id,
-            "invoice_line_ids": [(0, 0, {
-                "name": "Free month", "quantity": 1, "price_unit": 0.0,
-                "contract_line_id": instance.contract_line_id.id})]})
-        invoice.action_post()
-        self.assertEqual(invoice.payment_state, "paid")
-        self.assertFalse(self._drain(endpoint))
-        self.assertEqual([json.loads(r["body"])["type"] for r in self.receiver.requests],
-                         ["invoice.posted", "invoice.paid"])
 
     def test_emit_door(self):
         with self.assertRaises(UserError):

@@ -17,16 +17,3 @@ class SaasInstance(models.Model):
             "error": message,
         })
         return result
-
-    def _hook_backup_danger(self, reason):
-        """saas_backup raised the "backups at danger" alert: tell the
-        outside systems too."""
-        result = super()._hook_backup_danger(reason)
-        self.env["saas.webhook.event"]._emit("backup.danger", self, {
-            "instance_id": self.id,
-            "subdomain": self.subdomain,
-            "backup_health": self.backup_health,
-            "last_backup_at": self.last_backup_at or None,
-            "reason": reason,
-        })
-        return result

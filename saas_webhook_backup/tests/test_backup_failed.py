@@ -63,6 +63,10 @@ class TestBackupFailed(TransactionCase):
         instance._update_backup_health(now)
         events = self.env["saas.webhook.event"].search([("event_type", "=", "backup.danger")])
         self.assertEqual(len(events), 1, "once while the alert is open")
-        data = json.loads(events.body)["data"]
-        self.assertEqual((data["instance_id"], data["backup_health"]), (instance.id, "danger"))
-        self.assertEqual(data["last_backup_at"], fields.Datetime.to_string(done_at))
+        self.assertEqual((events.res_model, events.res_id, events.instance_id),
+                         ("saas.instance", instance.id, instance))
+        self.assertEqual(json.loads(events.body)["data"], {
+            "instance_id": instance.id, "subdomain": "wh-danger", "backup_health": "danger",
+            "last_backup_at": fields.Datetime.to_string(done_at),
+            "reason": f"last backup on {done_at}",
+        }, "the alert's own data, not the instance's description")
