@@ -1,7 +1,8 @@
 """The whole test suite: the addons' Odoo tests, and the repo's tests/ beside
 them (two processes at once, each with databases, roles and a template owner
 of its own: the machine has two cores, and each part waits on PostgreSQL and
-on servers of its own much of the time).
+on servers of its own much of the time).  Then, while pytest goes on, each
+of our addons installed alone (scripts/install_alone.py).
 
 Prints each part's result and ends with one summary line
 ``N passed, N failed, N skipped``.  A skipped test counts as a failure of the
