@@ -28,8 +28,9 @@ MISSING_DEPENDENCY_RE = re.compile(
     r"unknown comodel_name|not installable, skipped|dependencies or manifest may be missing"
     r"|inconsistent states")
 LEVEL_RE = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL|WARNING) ")
-# installs side by side: each is one CPU-bound Odoo process
-POOL = int(os.environ.get("SAAS_TEST_ALONE_JOBS", "2"))
+# installs side by side: each is one CPU-bound Odoo process (2 on this
+# project's 2-core machines; SAAS_TEST_ALONE_JOBS to choose)
+POOL = int(os.environ.get("SAAS_TEST_ALONE_JOBS") or min(4, os.cpu_count() or 1))
 
 
 def manifest(path):
