@@ -742,7 +742,10 @@ def cmd_test(args):
     sys.exit(run_all(args))
 
 
-TEST_USAGE = """./dev test [--pytest-only] [--no-pytest] [--addons a,b] [pytest args]
+TEST_USAGE = """./dev test [--pytest-only] [--no-pytest] [--addons a,b] [--install-alone]
+           [--no-install-alone] [--install-alone-only] [pytest args]
+  --install-alone: each addon installed alone in a database of its own (part of
+  the whole run; partial runs skip it unless asked, with --addons: those only)
   SAAS_TEST_PREFIX (saas_test_: every database, role and filestore of the run;
   dropped at its start), SAAS_TEST_HTTP_PORT (8169)"""
 

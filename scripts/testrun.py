@@ -1,7 +1,8 @@
 """The whole test suite: the addons' Odoo tests, and the repo's tests/ beside
 them (two processes at once, each with databases, roles and a template owner
 of its own: the machine has two cores, and each part waits on PostgreSQL and
-on servers of its own much of the time).
+on servers of its own much of the time).  Then, while pytest goes on, each
+of our addons installed alone (scripts/install_alone.py).
 
 Prints each part's result and ends with one summary line
 ``N passed, N failed, N skipped``.  A skipped test counts as a failure of the
@@ -16,6 +17,7 @@ import time
 import xml.etree.ElementTree as ET
 
 import devtool
+import install_alone
 
 # Every database, role and filestore of a test run is named with this prefix;
 # runs with different prefixes (and SAAS_TEST_HTTP_PORT) can share a cluster.
@@ -119,6 +121,18 @@ def run_pytest(conf, log_dir, args, prefix=TEST_PREFIX, output=None):
     return passed, failed, skipped
 
 
+def run_install_alone(conf, log_dir, addons=None):
+    t0 = time.time()
+    try:
+        passed, failed, skipped = install_alone.run(conf, TEST_PREFIX, log_dir, addons)
+    except Exception as exc:  # noqa: BLE001 (reported as a failure of this part)
+        print(f"[alone] stopped: {exc!r}", flush=True)
+        passed, failed, skipped = 0, 1, 0
+    print(f"[test] install alone: {passed} passed, {failed} failed, {skipped} skipped "
+          f"in {time.time() - t0:.0f}s", flush=True)
+    return passed, failed, skipped
+
+
 def run_all(args):
     t0 = time.time()
     log_dir = devtool.RUN_DIR / "test-logs"
@@ -136,7 +150,17 @@ def run_all(args):
         addons = args[i + 1].split(",")
         runs = [(TEST_PREFIX + "addons", addons, ["/" + a for a in addons])]
         del args[i:i + 2]
-    args = [a for a in args if a not in ("--pytest-only", "--no-pytest")]
+    # each addon installed alone (scripts/install_alone.py): part of the
+    # whole run; partial runs skip it unless --install-alone is given (with
+    # --addons: those addons only); --install-alone-only: nothing else
+    alone_only = "--install-alone-only" in args
+    alone = alone_only or ("--install-alone" in args if (
+        only_pytest or runs is not ODOO_RUNS) else "--no-install-alone" not in args)
+    alone_addons = None if runs is ODOO_RUNS else runs[0][1]
+    if alone_only:
+        only_pytest, no_pytest, runs = False, True, []
+    args = [a for a in args if a not in ("--pytest-only", "--no-pytest", "--install-alone",
+                                         "--no-install-alone", "--install-alone-only")]
     results = []
     pytest_part = None
     if not no_pytest and not only_pytest:
@@ -153,6 +177,9 @@ def run_all(args):
     if not only_pytest:
         for db, addons, tags in runs:
             results.append(run_odoo_tests(conf, db, addons, tags, log_dir))
+    if alone:
+        # after the Odoo runs, while pytest (the longer half) goes on
+        results.append(run_install_alone(conf, log_dir, alone_addons))
     if pytest_part:
         pytest_part.join()
         print(f"[test] pytest output ({pytest_log}):")

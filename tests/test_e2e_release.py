@@ -58,10 +58,10 @@ class ReleaseServer(OdooServer):
 
 
 @pytest.fixture(scope="module")
-def env():
+def env(master_base):
     master = ReleaseServer(PREFIX + "rel_master", "v1",
                            channels="root:4,root.saas_clone:2,root.saas_release:2")
-    master.install("saas_release,saas_webhook_release")
+    master.install("saas_release,saas_webhook_release", base=master_base)
     master.start()
     # v2's processes: serve the hosts of v2's tenants only, no job runner
     v2 = ReleaseServer(PREFIX + "rel_master", "v2", app_server=True,

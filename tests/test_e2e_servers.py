@@ -34,9 +34,9 @@ def on_cluster(port, dbname):
 
 
 @pytest.fixture(scope="module")
-def srv():
+def srv(master_base):
     server = OdooServer(PREFIX + "e2e_servers", channels="root:2")
-    server.install("saas_provisioning")
+    server.install("saas_provisioning", base=master_base)
     server.start()
     yield server
     server.stop()

@@ -28,9 +28,9 @@ PREFIX = os.environ.get("SAAS_TEST_PREFIX", "saas_test_")
 
 
 @pytest.fixture(scope="module")
-def wh_server():
+def wh_server(master_base):
     srv = OdooServer(PREFIX + "e2e_webhook", channels="root:2,root.saas_webhook:1")
-    srv.install("saas_webhook")
+    srv.install("saas_webhook", base=master_base)
     srv.start()
     yield srv
     srv.stop()
