@@ -1,7 +1,7 @@
 {
     "name": "SaaS Base",
     "summary": "SaaS control plane domain: servers, templates, plans and tenant instances",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "SaaS",
     "license": "LGPL-3",
     "author": "SaaS Control Plane contributors",

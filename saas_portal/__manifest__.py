@@ -2,7 +2,7 @@
     "name": "SaaS Customer Portal",
     "summary": "Public signup with live subdomain check, provisioning progress page and "
     "/my/saas: instances, usage against limits, health; a page other addons extend",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "SaaS",
     "license": "LGPL-3",
     "author": "SaaS Control Plane contributors",

@@ -24,3 +24,16 @@ class SaasInstance(models.Model):
                 instance._write_state_machine(
                     {"activation_date": fields.Date.context_today(instance)})
         super()._on_state_changed(old_states, new_state, message)
+
+    @api.model
+    def _backfill_activation_date(self):
+        """Instances active or suspended before the activation date was
+        recorded (18.0.1.2.0) get the day they were created: provisioning
+        takes seconds, so it is the day they became active.  Returns them."""
+        missing = self.with_context(active_test=False).search([
+            ("state", "in", ("active", "suspended")), ("activation_date", "=", False)])
+        for instance in missing:
+            instance._write_state_machine({"activation_date": fields.Date.context_today(
+                instance, instance.create_date)})
+        return missing
+

@@ -101,6 +101,26 @@ class TestStateMachine(SaasCase):
                 getattr(instance, action)()
         self.assertEqual(instance.state, "terminated")
 
+    def test_backfill_activation_date(self):
+        """saas_base 18.0.1.2.0's migration: instances live before the
+        activation date was recorded get the day they were created."""
+        live = self._create_instance("bf-active", state="active")
+        stopped = self._create_instance("bf-suspended", state="suspended")
+        dead = self._create_instance("bf-terminated", state="terminated")
+        fresh = self._create_instance("bf-draft")
+        known = self._create_instance("bf-known", state="active")
+        known._write_state_machine({"activation_date": "2024-05-06"})
+        instances = live | stopped | dead | fresh | known
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE saas_instance SET create_date = '2024-03-02 12:00'"
+                            " WHERE id IN %s", [tuple(instances.ids)])
+        instances.invalidate_recordset()
+        self.assertEqual(self.Instance._backfill_activation_date() & instances, live | stopped)
+        self.assertEqual(instances.mapped("activation_date"), [
+            fields.Date.to_date("2024-03-02"), fields.Date.to_date("2024-03-02"),
+            False, False, fields.Date.to_date("2024-05-06")])
+        self.assertFalse(self.Instance._backfill_activation_date() & instances, "once")
+
     def test_fail_and_retry(self):
         instance = self._create_instance(
             "fail-shop", state="provisioning", server_id=self.server.id
