@@ -6,6 +6,8 @@ from freezegun import freeze_time
 
 from odoo.tests import HttpCase
 from odoo.addons.saas_provisioning.tests.common import (
+    create_instance,
+    create_plan,
     create_test_server,
     provision,
     ready_template,
@@ -30,18 +32,16 @@ class BillingCase(HttpCase):
         cls.server = create_test_server(cls.env, name="Billing test PostgreSQL")
         cls.template = ready_template(cls.env, cls.server)
         cls.pg = cls.server._pg_admin()
-        Plan = cls.env["saas.plan"]
-        common = {"template_id": cls.template.id, "max_storage_mb": 0}
-        cls.monthly = Plan.create(dict(common, name="H5 Monthly", price=30.0, period="monthly",
-                                       max_users=5, included_users=2, extra_user_price=5.0))
-        cls.yearly = Plan.create(dict(common, name="H5 Yearly", price=300.0, period="yearly",
-                                      max_users=5))
-        cls.big = Plan.create(dict(common, name="H5 Big", price=60.0, period="monthly",
-                                   max_users=10))
-        cls.small = Plan.create(dict(common, name="H5 Small", price=10.0, period="monthly",
-                                     max_users=2))
-        cls.trial_plan = Plan.create(dict(common, name="H5 Trial", price=30.0,
-                                          period="monthly", trial_days=14, max_users=5))
+        def plan(name, price, period="monthly", **vals):
+            return create_plan(cls.env, cls.template, name=name, price=price, period=period,
+                               max_storage_mb=0, **vals)
+
+        cls.monthly = plan("H5 Monthly", 30.0, max_users=5, included_users=2,
+                           extra_user_price=5.0)
+        cls.yearly = plan("H5 Yearly", 300.0, "yearly", max_users=5)
+        cls.big = plan("H5 Big", 60.0, max_users=10)
+        cls.small = plan("H5 Small", 10.0, max_users=2)
+        cls.trial_plan = plan("H5 Trial", 30.0, trial_days=14, max_users=5)
         cls.customer = cls.env["res.partner"].create({
             "name": "H5 Customer", "email": LOGIN})
         cls.Instance = cls.env["saas.instance"]
@@ -50,10 +50,9 @@ class BillingCase(HttpCase):
     # helpers
     # ------------------------------------------------------------------
     def _instance(self, subdomain, plan, **vals):
-        return self.Instance.create(dict({
-            "name": f"Company {subdomain}", "subdomain": subdomain,
-            "partner_id": self.customer.id, "plan_id": plan.id,
-            "server_id": self.server.id}, **vals))
+        return create_instance(self.env, subdomain, self.customer, plan,
+                               **dict({"name": f"Company {subdomain}",
+                                       "server_id": self.server.id}, **vals))
 
     def _tenant(self, subdomain, plan):
         """A real tenant database, provisioned through the pipeline."""

@@ -10,7 +10,7 @@ from odoo.addons.saas_base.tools import settings
 from odoo.addons.saas_portal.tests.browser import (SCREENSHOT_DIR, BrowserMixin,
                                                    ScreenshotBrowser, require_browser)
 from odoo.addons.saas_portal.tests.common import CSRF_RE, PASSWORD, SaasPortalCase
-from odoo.addons.saas_provisioning.tests.common import create_customer, provision
+from odoo.addons.saas_provisioning.tests.common import create_customer, create_instance, provision
 
 from .portal_common import invoice_current_month
 
@@ -108,13 +108,13 @@ class TestBrowserBilling(BrowserMixin, SaasPortalCase):
 
     def test_trial_cancelled_in_portal(self):
         user, partner = create_customer(self.env, "h7-trialist", "Trialist Co")
-        instance = self.env["saas.instance"]._create_state_machine([{
-            "name": "Trialist", "subdomain": "h7-trialist", "partner_id": partner.id,
-            "plan_id": self.plan_small.id, "server_id": self.server.id, "state": "active",
-            "trial_end_date": fields.Date.today() + timedelta(days=10)}])
+        instance = create_instance(
+            self.env, "h7-trialist", partner, self.plan_small, name="Trialist",
+            server_id=self.server.id, state="active",
+            trial_end_date=fields.Date.context_today(partner) + timedelta(days=10))
         instance._subscribe()
         self.assertEqual(instance.contract_line_id.date_start,
-                         fields.Date.today() + timedelta(days=11))
+                         instance.trial_end_date + timedelta(days=1), "billed after the trial")
         with self._browser():
             self.start_tour(f"/my/saas/{instance.id}", "saas_billing_cancel_trial",
                             login=user.login, timeout=60)
@@ -141,9 +141,8 @@ class TestBrowserBilling(BrowserMixin, SaasPortalCase):
             (SCREENSHOT_DIR / f"{name}.png").unlink(missing_ok=True)
         ScreenshotBrowser.taken = []
         user, partner = create_customer(self.env, "h7-plans", "Plans Co")
-        instance = self.env["saas.instance"].create({
-            "name": "Plans Co", "subdomain": "h7-plans", "partner_id": partner.id,
-            "plan_id": self.plan_small.id, "server_id": self.server.id})
+        instance = create_instance(self.env, "h7-plans", partner, self.plan_small,
+                                   name="Plans Co", server_id=self.server.id)
         self.addCleanup(self._drop_tenant, "h7-plans")
         provision(instance, PASSWORD)
         invoice = invoice_current_month(instance)
@@ -166,5 +165,8 @@ class TestBrowserBilling(BrowserMixin, SaasPortalCase):
         self.assertEqual(instance.plan_id, self.plan_big)
         tenant = instance._tenant_db().read_settings()
         self.assertEqual(tenant["max_users"], "20", "limits reach the tenant at once")
+        change = self.env["saas.plan.change"].search([("instance_id", "=", instance.id)])
+        self.assertEqual((change.old_plan_id, change.new_plan_id),
+                         (self.plan_small, self.plan_big), "the change the page lists")
         self.assertEqual({"04_my_saas_instance_billing", "05_plan_change_preview",
                           "06_plan_changed"} - set(ScreenshotBrowser.taken), set())

@@ -1,5 +1,6 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
+from odoo import fields
 from odoo.tests import tagged
 
 from odoo.addons.saas_portal.tests.common import SaasPortalCase
@@ -29,7 +30,8 @@ class TestPortalBilling(SaasPortalCase):
     def test_suspended_banner_pay_link(self):
         self.inst_a._write_state_machine({"state": "suspended"})
         self.env.cr.execute("UPDATE account_move SET invoice_date_due = %s WHERE id = %s",
-                            [date.today() - timedelta(days=10), self.invoice_a.id])
+                            [fields.Date.context_today(self.inst_a) - timedelta(days=10),
+                             self.invoice_a.id])
         self.invoice_a.invalidate_recordset()
         self.assertEqual(self.inst_a._overdue_invoices(), self.invoice_a)
         self.authenticate("h7-cust-a", "h7-cust-a-pass-123")

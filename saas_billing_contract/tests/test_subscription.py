@@ -45,12 +45,8 @@ class TestSubscription(BillingCase):
             instance.action_resume_subscription()
 
     def test_migration_subscribes_live_paid_instances(self):
-        old = self.Instance._create_state_machine([{
-            "name": "Old", "subdomain": "h5-old", "partner_id": self.customer.id,
-            "plan_id": self.monthly.id, "server_id": self.server.id, "state": "active"}])
-        stopped = self.Instance._create_state_machine([{
-            "name": "Stopped", "subdomain": "h5-stopped", "partner_id": self.customer.id,
-            "plan_id": self.monthly.id, "server_id": self.server.id, "state": "suspended"}])
+        old = self._instance("h5-old", self.monthly, name="Old", state="active")
+        stopped = self._instance("h5-stopped", self.monthly, name="Stopped", state="suspended")
         report = self.Instance._billing_subscribe_unsubscribed()
         # "today" is the user's (its time zone), as the code reads it
         today = fields.Date.context_today(old)

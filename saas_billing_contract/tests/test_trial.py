@@ -8,6 +8,7 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.tests import tagged
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.saas_provisioning.tests.common import create_plan
 
 from .billing_case import BillingCase
 
@@ -76,8 +77,7 @@ class TestTrial(BillingCase):
         self.assertFalse(self._invoices(instance))
 
     def test_requested_instances_are_subscribed_trial_converts(self):
-        free = self.env["saas.plan"].create({"name": "H5 Free", "price": 0.0,
-                                             "template_id": self.template.id})
+        free = create_plan(self.env, self.template, name="H5 Free", price=0.0)
         trial = self._instance("h5-convert", self.trial_plan)
         paid = self._instance("h5-paid", self.monthly)
         gratis = self._instance("h5-free", free)

@@ -263,6 +263,10 @@ registry.category("web_tour.tours").add("saas_billing_plan_change", {
             content: "The users bar now counts against 20",
             trigger: ".o_saas_usage [data-usage='users']:contains('/ 20')",
         },
+        {
+            content: "The change is listed with what it credited and charged",
+            trigger: ".o_saas_plan_changes .o_saas_plan_change:contains('H7 Starter'):contains('H7 Business')",
+        },
         screenshot("06_plan_changed"),
     ],
 });
