@@ -3,6 +3,7 @@ from . import (
     saas_backup,
     saas_backup_storage,
     saas_instance,
+    saas_instance_restore,
     saas_instance_log,
     saas_instance_schedule,
     saas_instance_protection,
