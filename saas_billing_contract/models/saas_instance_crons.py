@@ -46,9 +46,7 @@ class SaasInstance(models.Model):
         (saas_backup: no recent backup) is said in the chatter: the next run
         tries again."""
         self.ensure_one()
-        if self.current_job_uuid and self.env["queue.job"].sudo().search_count(
-                [("uuid", "=", self.current_job_uuid),
-                 ("state", "not in", ("done", "failed", "cancelled"))]):
+        if self._current_job_running():
             return False
         try:
             with self.env.cr.savepoint():

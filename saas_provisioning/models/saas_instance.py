@@ -12,6 +12,9 @@ from odoo.exceptions import UserError
 
 from odoo.addons.saas_router import credentials, routing
 
+from .. import pipeline
+
+
 class SaasInstance(models.Model):
     _inherit = "saas.instance"
 
@@ -37,6 +40,18 @@ class SaasInstance(models.Model):
     # ------------------------------------------------------------------
     # helpers
     # ------------------------------------------------------------------
+    def _current_job(self):
+        """The queue job of the instance's current long operation (an empty
+        recordset when there is none, or it is gone)."""
+        self.ensure_one()
+        Job = self.env["queue.job"].sudo()
+        return Job.search([("uuid", "=", self.current_job_uuid)], limit=1) \
+            if self.current_job_uuid else Job
+
+    def _current_job_running(self):
+        """The one live-job check: a job of this instance that has not ended."""
+        return self._current_job().state in pipeline.LIVE_JOB_STATES
+
     def _master_secret(self):
         return self.env["ir.config_parameter"].sudo().get_param("database.secret")
 

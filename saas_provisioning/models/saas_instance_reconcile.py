@@ -22,10 +22,8 @@ class SaasInstance(models.Model):
         """
         stale = fields.Datetime.now() - pipeline.STALE_AFTER
         stuck = self.search([("state", "=", "provisioning"), ("write_date", "<", stale)])
-        Job = self.env["queue.job"].sudo()
         for instance in stuck:
-            job = Job.search([("uuid", "=", instance.current_job_uuid)], limit=1) \
-                if instance.current_job_uuid else Job
+            job = instance._current_job()
             action = pipeline.reconcile(job.state if job else None, instance.provision_step)
             if action == pipeline.SKIP:
                 continue
