@@ -34,7 +34,7 @@ import devtool
 PREFIX = "saas_upd_"
 MASTER = PREFIX + "master"
 TABLES_LIKE = ("saas\\_%", "contract\\_%", "account\\_move%")
-LEVEL_RE = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) ", re.M)
+LEVEL_RE = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) ")
 
 
 def master_addons(tree):
@@ -48,11 +48,9 @@ def master_addons(tree):
 def config(name, addons_dir):
     """An Odoo configuration of the rehearsal with ``addons_dir`` as our
     addons (the old tree, or this checkout)."""
-    path = devtool.RUN_DIR / f"update-rehearsal-{name}.conf"
-    devtool.write_config(db_name=MASTER, http_port=8199, path=path, prefix=PREFIX)
-    text = path.read_text().replace(f",{devtool.REPO}\n", f",{addons_dir}\n", 1)
-    path.write_text(text)
-    return path
+    return devtool.write_config(db_name=MASTER, http_port=8199, prefix=PREFIX,
+                                path=devtool.RUN_DIR / f"update-rehearsal-{name}.conf",
+                                our_addons=addons_dir)
 
 
 def odoo(conf, *args):
@@ -102,8 +100,7 @@ def main(rev):
         print(f"update to this checkout (-u {len(ours)} addons): {seconds:.1f} s")
         if code:
             problems.append(f"the update exited {code}")
-        problems += [f"log: {line}" for line in
-                     (m.string[m.start():].splitlines()[0] for m in LEVEL_RE.finditer(log))]
+        problems += [f"log: {line}" for line in log.splitlines() if LEVEL_RE.match(line)]
         states = module_states()
         problems += [f"{name} is {states.get(name, 'missing')}"
                      for name in master_addons(devtool.REPO) if states.get(name) != "installed"]
