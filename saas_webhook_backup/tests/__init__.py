@@ -1,3 +1,5 @@
-from odoo.addons.saas_provisioning import tests as _provisioning_tests  # noqa: F401
+# saas_base's tests package provides odoo.tests.common.SETATTR_SOURCES,
+# which queue_job's test helpers need on this Odoo: import it first.
+from odoo.addons.saas_base import tests as _saas_base_tests  # noqa: F401
 
 from . import test_backup_failed  # noqa: E402

@@ -1,8 +1,5 @@
-from odoo.tests import common as _odoo_test_common
-
-# queue_job >= 18.0.4.1.2 registers itself in odoo.tests.common.SETATTR_SOURCES,
-# which Odoo 18.0 nightlies before mid-2025 do not have yet (as saas_provisioning).
-if not hasattr(_odoo_test_common, "SETATTR_SOURCES"):
-    _odoo_test_common.SETATTR_SOURCES = {}
+# saas_base's tests package provides odoo.tests.common.SETATTR_SOURCES,
+# which queue_job's test helpers need on this Odoo: import it first.
+from odoo.addons.saas_base import tests as _saas_base_tests  # noqa: F401
 
 from . import test_billing_events  # noqa: E402
