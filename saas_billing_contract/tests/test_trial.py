@@ -131,3 +131,19 @@ class TestTrial(BillingCase):
         self.assertFalse(self._invoices(instance))
         self._invoice(date(2025, 5, 21))
         self.assertEqual(self._invoices(instance).amount_untaxed, 30.0)
+
+    def test_no_termination_while_a_job_of_the_instance_runs(self):
+        """An ended service is not terminated while a job of the instance
+        (a restore, a move...) has not ended: the next run terminates it."""
+        instance = self._instance("h5-busy", self.trial_plan, state="suspended")
+        job = instance.with_delay(description="a long operation")._job_terminate()
+        instance.current_job_uuid = job.uuid
+        self.assertEqual(instance._current_job().uuid, job.uuid)
+        self.assertTrue(instance._current_job_running(), "pending: not ended")
+        self.assertFalse(instance._billing_terminate_ended(30))
+        self.assertEqual(instance.state, "suspended")
+        instance._current_job().state = "done"
+        self.assertFalse(instance._current_job_running())
+        with trap_jobs() as trap:
+            self.assertTrue(instance._billing_terminate_ended(30))
+            trap.assert_jobs_count(1, only=instance._job_terminate)
